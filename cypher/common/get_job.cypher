@@ -1,0 +1,6 @@
+// A job's progress, read from the state of its episodes.
+MATCH (j:Job {tenant: $tenant, id: $job_id})
+UNWIND j.episode_ids AS episode_id
+OPTIONAL MATCH (e:Episode {tenant: $tenant, id: episode_id})
+RETURN j.id AS id, j.space AS space, j.created_at AS created_at,
+  size(j.episode_ids) AS total, collect(e.status) AS statuses, collect(e.error) AS errors

@@ -1,0 +1,12 @@
+// One page of a space's facts in id (creation) order; keyset pagination on id.
+MATCH (s:Entity)-[f:FACT {tenant: $tenant, space: $space}]->(o:Entity)
+WHERE f.id > $after
+WITH s, f, o
+ORDER BY f.id
+LIMIT $limit
+RETURN {
+  id: f.id, space: f.space, subject: s.name, predicate: f.predicate, object: o.name,
+  text: f.text, confidence: f.confidence, valid_from: f.valid_from, valid_to: f.valid_to,
+  recorded_at: f.recorded_at, expired_at: f.expired_at, episode_ids: f.episode_ids,
+  superseded_by: f.superseded_by, agent_id: f.agent_id, run_id: f.run_id, app_id: f.app_id
+} AS fact

@@ -1,0 +1,7 @@
+// Counts of episodes, entities and facts in one space.
+OPTIONAL MATCH (e:Episode {tenant: $tenant, space: $space})
+WITH count(e) AS episodes
+OPTIONAL MATCH (n:Entity {tenant: $tenant, space: $space})
+WITH episodes, count(n) AS entities
+OPTIONAL MATCH ()-[f:FACT {tenant: $tenant, space: $space}]->()
+RETURN episodes, entities, count(f) AS facts

@@ -1,0 +1,7 @@
+// Exact cosine over one space's episodes (small spaces: no ANN recall loss).
+MATCH (e:Episode {tenant: $tenant, space: $space})
+WHERE e.embedding IS NOT NULL
+WITH e.id AS id, 1.0 - vec.cosineDistance(e.embedding, vecf32($vector)) AS score
+RETURN id, score
+ORDER BY score DESC
+LIMIT $k

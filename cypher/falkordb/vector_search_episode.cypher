@@ -1,0 +1,7 @@
+// ANN over all episodes, then this scope. FalkorDB yields cosine distance.
+CALL db.idx.vector.queryNodes('Episode', 'embedding', $k, vecf32($vector))
+YIELD node, score
+WITH node AS e, score
+WHERE e.tenant = $tenant AND e.space = $space
+RETURN e.id AS id, 1.0 - score AS score
+ORDER BY score DESC

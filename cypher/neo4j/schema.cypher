@@ -1,0 +1,24 @@
+// Neo4j 5.26 schema; IF NOT EXISTS makes every statement safe to repeat.
+CREATE CONSTRAINT entity_key IF NOT EXISTS
+FOR (n:Entity) REQUIRE (n.tenant, n.space, n.key) IS UNIQUE;
+CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT episode_dedup IF NOT EXISTS
+FOR (e:Episode) REQUIRE (e.tenant, e.space, e.dedup_key) IS UNIQUE;
+CREATE CONSTRAINT episode_id IF NOT EXISTS FOR (e:Episode) REQUIRE e.id IS UNIQUE;
+CREATE CONSTRAINT job_id IF NOT EXISTS FOR (j:Job) REQUIRE j.id IS UNIQUE;
+CREATE INDEX episode_status IF NOT EXISTS FOR (e:Episode) ON (e.status);
+CREATE INDEX episode_scope IF NOT EXISTS FOR (e:Episode) ON (e.tenant, e.space);
+CREATE INDEX entity_scope IF NOT EXISTS FOR (n:Entity) ON (n.tenant, n.space);
+CREATE INDEX fact_id IF NOT EXISTS FOR ()-[f:FACT]-() ON (f.id);
+CREATE INDEX fact_scope IF NOT EXISTS FOR ()-[f:FACT]-() ON (f.tenant, f.space);
+CREATE VECTOR INDEX fact_embedding IF NOT EXISTS
+FOR ()-[f:FACT]-() ON (f.embedding)
+OPTIONS {indexConfig: {`vector.dimensions`: 384, `vector.similarity_function`: 'cosine'}};
+CREATE VECTOR INDEX episode_embedding IF NOT EXISTS
+FOR (e:Episode) ON (e.embedding)
+OPTIONS {indexConfig: {`vector.dimensions`: 384, `vector.similarity_function`: 'cosine'}};
+CREATE VECTOR INDEX entity_embedding IF NOT EXISTS
+FOR (n:Entity) ON (n.embedding)
+OPTIONS {indexConfig: {`vector.dimensions`: 384, `vector.similarity_function`: 'cosine'}};
+CREATE FULLTEXT INDEX fact_text IF NOT EXISTS FOR ()-[f:FACT]-() ON EACH [f.text];
+CREATE FULLTEXT INDEX episode_content IF NOT EXISTS FOR (e:Episode) ON EACH [e.content];

@@ -1,0 +1,39 @@
+"""Structured facts and entity listings."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from kenning.api.deps import RuntimeDep, TenantDep
+from kenning.api.rest.schemas import FactBatch, FactsStored
+from kenning.domain.models import Entity, Fact, Page, Scope, SpaceId
+
+router = APIRouter(prefix="/v1", tags=["facts"])
+
+Limit = Annotated[int, Query(ge=1, le=500, description="Page size.")]
+After = Annotated[str, Query(max_length=64, description="`next_after` of the previous page.")]
+
+
+@router.post("/facts", status_code=status.HTTP_201_CREATED, response_model=FactsStored)
+async def add_facts(body: FactBatch, tenant: TenantDep, rt: RuntimeDep) -> FactsStored:
+    """Store triples without extraction. Re-posting a triple merges into it."""
+    facts = await rt.ingest.add_facts(Scope(tenant=tenant, space=body.space), body.facts)
+    return FactsStored(facts=facts)
+
+
+@router.get("/facts", response_model=Page[Fact])
+async def list_facts(
+    space: SpaceId, tenant: TenantDep, rt: RuntimeDep, limit: Limit = 50, after: After = ""
+) -> Page[Fact]:
+    """A page of the space's facts, oldest first."""
+    return await rt.store.list_facts(Scope(tenant=tenant, space=space), after, limit)
+
+
+@router.get("/entities", response_model=Page[Entity])
+async def list_entities(
+    space: SpaceId, tenant: TenantDep, rt: RuntimeDep, limit: Limit = 50, after: After = ""
+) -> Page[Entity]:
+    """A page of the space's entities, oldest first."""
+    return await rt.store.list_entities(Scope(tenant=tenant, space=space), after, limit)

@@ -1,0 +1,116 @@
+"""Everything the app holds for its lifetime: store, models, services, worker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from kenning.config import Settings
+from kenning.embed.port import Embedder
+from kenning.errors import ConfigError, StoreUnavailable
+from kenning.extract.port import Extractor
+from kenning.ingest.service import IngestService
+from kenning.ingest.worker import IngestWorker
+from kenning.search.service import SearchService
+from kenning.store.factory import create_store
+from kenning.store.port import VECTOR_DIMENSION, GraphStore
+
+log = logging.getLogger(__name__)
+
+#: Seconds between attempts to reach a graph that was down at start-up.
+RECONNECT_S = 5.0
+
+
+def load_embedder(settings: Settings) -> Embedder:
+    """The configured embedder, checked against the vector indexes' dimension.
+
+    Raises:
+        ConfigError: the model's dimension is not :data:`VECTOR_DIMENSION`.
+        ModelError: the model cannot be loaded.
+    """
+    from kenning.embed.sentence_transformers import SentenceTransformerEmbedder
+
+    embedder = SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
+    if embedder.dimension != VECTOR_DIMENSION:
+        raise ConfigError(
+            f"KENNING_EMBEDDING_MODEL: {settings.embedding_model} gives "
+            f"{embedder.dimension}-d vectors; the indexes are {VECTOR_DIMENSION}-d"
+        )
+    return embedder
+
+
+def load_extractor(settings: Settings) -> Extractor:
+    """The configured extractor (``spacy`` is the offline default)."""
+    from kenning.extract.spacy_extractor import SpacyExtractor
+
+    return SpacyExtractor(settings.spacy_model)
+
+
+@dataclass
+class Runtime:
+    """The app's long-lived parts, started and stopped by the lifespan."""
+
+    settings: Settings
+    store: GraphStore
+    embedder: Embedder
+    extractor: Extractor
+    ingest: IngestService = field(init=False)
+    search: SearchService = field(init=False)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.ingest = IngestService(self.store, self.embedder, s.max_batch, s.max_content_chars)
+        self.search = SearchService(
+            self.store, self.embedder, s.exact_search_max_items, s.ann_oversample
+        )
+
+    @classmethod
+    async def start(cls, settings: Settings) -> Runtime:
+        """Load models (in threads), open the store and start the worker.
+
+        A graph that is down at start-up does not stop the app: requests get
+        503 and the store is retried every :data:`RECONNECT_S` s.
+        """
+        embedder, extractor = await asyncio.gather(
+            asyncio.to_thread(load_embedder, settings),
+            asyncio.to_thread(load_extractor, settings),
+        )
+        runtime = cls(settings, create_store(settings), embedder, extractor)
+        runtime._tasks.append(asyncio.create_task(runtime._open_then_work()))
+        return runtime
+
+    async def _open_then_work(self) -> None:
+        while True:
+            try:
+                await self.store.open()
+                break
+            except StoreUnavailable as exc:
+                log.error("graph store unavailable (%s); retrying in %.0f s", exc, RECONNECT_S)
+                await asyncio.sleep(RECONNECT_S)
+        s = self.settings
+        worker = IngestWorker(
+            self.store, self.extractor, self.embedder, s.worker_batch, s.claim_lease_s
+        )
+        await worker.run_forever(self.ingest.wake, s.worker_poll_ms / 1000)
+
+    async def ready(self, timeout_s: float = 60.0) -> None:
+        """Wait until the store answers (tests and the CLI use this)."""
+        async with asyncio.timeout(timeout_s):
+            while True:
+                try:
+                    await self.store.ping()
+                    return
+                except StoreUnavailable:
+                    await asyncio.sleep(0.1)
+
+    async def stop(self) -> None:
+        """Stop the worker, then close the store. Safe to repeat."""
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        await self.store.close()

@@ -1,0 +1,159 @@
+"""The ``kenning`` command line: serve, import, search, status."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kenning.client import KenningClient
+from kenning.config import load_settings
+from kenning.domain.models import EpisodeCreate
+from kenning.errors import KenningError
+
+app = typer.Typer(help="Kenning: graph-native long-term memory.", no_args_is_help=True)
+import_app = typer.Typer(help="Import conversations into memory.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+console = Console()
+
+Hit = dict[str, Any]
+
+#: Episodes per request when importing; well under KENNING_MAX_BATCH.
+IMPORT_CHUNK = 100
+
+
+def _client() -> KenningClient:
+    settings = load_settings()
+    return KenningClient(settings.url, settings.api_key)
+
+
+def _fail(exc: KenningError) -> typer.Exit:
+    console.print(f"[red]error:[/red] {exc}")
+    return typer.Exit(code=1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Default KENNING_HOST.")] = None,
+    port: Annotated[int | None, typer.Option(help="Default KENNING_PORT.")] = None,
+) -> None:
+    """Run the API (OpenAPI docs at /docs) on the configured graph."""
+    import uvicorn
+
+    from kenning.api.app import create_app
+
+    try:
+        settings = load_settings()
+    except KenningError as exc:
+        raise _fail(exc) from None
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@import_app.command("locomo")
+def import_locomo(
+    path: Annotated[Path, typer.Argument(help="A LoCoMo-format JSON file.")],
+    conversation: Annotated[
+        str | None, typer.Option(help="Only this sample_id, e.g. conv-26.")
+    ] = None,
+) -> None:
+    """Import LoCoMo conversations, each into its own space named by sample_id."""
+    from kenning.importers.locomo import read_locomo
+
+    client = _client()
+    try:
+        for conv in read_locomo(path, conversation):
+            _import_conversation(client, conv.sample_id, conv.episodes)
+    except KenningError as exc:
+        raise _fail(exc) from None
+    finally:
+        client.close()
+
+
+def _import_conversation(client: KenningClient, space: str, episodes: list[EpisodeCreate]) -> None:
+    started = time.monotonic()
+    jobs, created = [], 0
+    for i in range(0, len(episodes), IMPORT_CHUNK):
+        accepted = client.add_episodes(space, episodes[i : i + IMPORT_CHUNK])
+        jobs.append(accepted["job_id"])
+        created += accepted["created"]
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeElapsedColumn(), console=console) as progress:
+        task = progress.add_task(f"{space}: extracting", total=len(episodes))
+        statuses = [client.job(j) for j in jobs]
+        while not all(s["finished"] for s in statuses):
+            progress.update(task, completed=sum(s["done"] + s["failed"] for s in statuses))
+            time.sleep(0.5)
+            statuses = [client.job(j) for j in jobs]
+        progress.update(task, completed=len(episodes))
+    failed = sum(s["failed"] for s in statuses)
+    console.print(
+        f"{space}: {len(episodes)} episodes ({created} new, {len(episodes) - created} "
+        f"already stored), {failed} failed, {time.monotonic() - started:.1f} s"
+    )
+    for error in {e for s in statuses for e in s["errors"]}:
+        console.print(f"  [red]failed:[/red] {error}")
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    space: Annotated[str, typer.Option(help="Whose memory (space id).")],
+    top_k: Annotated[int, typer.Option(min=1, max=100)] = 10,
+) -> None:
+    """Search a space; prints facts and episodes with dates and sources."""
+    client = _client()
+    try:
+        results = client.search(space, query, top_k)
+    except KenningError as exc:
+        raise _fail(exc) from None
+    finally:
+        client.close()
+    table = Table("#", "kind", "when", "source", "text", "channels")
+    for rank, hit in enumerate(results, 1):
+        table.add_row(str(rank), hit["kind"], _when(hit), _source(hit), hit["text"], _channels(hit))
+    console.print(table)
+
+
+def _when(hit: Hit) -> str:
+    stamp = hit.get("occurred_at") or hit.get("valid_from") or ""
+    return str(stamp)[:10]
+
+
+def _source(hit: Hit) -> str:
+    episode = hit.get("episode") or {}
+    meta = episode.get("metadata") or {}
+    speaker = episode.get("speaker") or ""
+    dia = meta.get("dia_id", "")
+    return f"{speaker} {dia}".strip() or f"{len(hit['episode_ids'])} episode(s)"
+
+
+def _channels(hit: Hit) -> str:
+    return " ".join(f"{name}#{c['rank']}" for name, c in hit["channels"].items())
+
+
+@app.command()
+def status() -> None:
+    """Show whether the server and its graph answer, and counts per space."""
+    client = _client()
+    try:
+        health = client.health()
+        spaces = client.stats()
+    except KenningError as exc:
+        raise _fail(exc) from None
+    finally:
+        client.close()
+    console.print(f"server {client.url}: {health['status']} (engine {health['engine']})")
+    table = Table("space", "episodes", "entities", "facts")
+    for row in spaces:
+        table.add_row(row["space"], str(row["episodes"]), str(row["entities"]), str(row["facts"]))
+    console.print(table)

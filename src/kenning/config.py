@@ -1,0 +1,113 @@
+"""Settings, read from the environment (prefix ``KENNING_``) and ``.env``.
+
+Build them with :func:`load_settings` at start-up and inject them; nothing reads
+the environment at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlparse
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kenning.errors import ConfigError
+
+GRAPH_SCHEMES = ("embedded", "falkordb", "neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s")
+
+#: Predicates with at most one valid object per subject at any instant.
+DEFAULT_FUNCTIONAL_PREDICATES = (
+    "lives_in",
+    "works_at",
+    "job_title",
+    "relationship_status",
+    "married_to",
+    "age",
+)
+
+
+class Settings(BaseSettings):
+    """Kenning configuration. Every field maps to ``KENNING_<FIELD>``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KENNING_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    graph_url: str = Field(
+        "embedded",
+        description=(
+            "Where the graph lives: 'embedded' (FalkorDB started by Kenning under "
+            "data_dir), 'falkordb://host:port', or a Neo4j URL "
+            "(neo4j://, neo4j+s://, bolt://)."
+        ),
+    )
+    graph_name: str = Field("kenning", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
+    neo4j_user: str = "neo4j"
+    neo4j_password: str = ""
+    neo4j_database: str = "neo4j"
+    data_dir: Path = Field(Path(".kenning"), description="Embedded FalkorDB files.")
+    embedding_model: str = Field(
+        "all-MiniLM-L6-v2",
+        description="sentence-transformers name or a local path; the offline wheel "
+        "is used for all-MiniLM-L6-v2 when installed.",
+    )
+    embedding_batch_size: int = Field(64, ge=1, le=4096)
+    extractor: Literal["spacy"] = "spacy"
+    spacy_model: str = "en_core_web_sm"
+    host: str = "127.0.0.1"
+    port: int = Field(8420, ge=1, le=65535)
+    url: str = Field("http://127.0.0.1:8420", description="Where the CLI finds the API.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    api_keys: dict[str, str] = Field(
+        default_factory=dict,
+        description='JSON map of API key to tenant, e.g. {"sk-abc": "acme"}. '
+        "Empty: no auth, every caller is tenant 'default' (development only).",
+    )
+    api_key: str = Field("", description="Key the CLI sends as a bearer token.")
+    max_batch: int = Field(500, ge=1, le=10000, description="Episodes or facts per request.")
+    max_content_chars: int = Field(20000, ge=1)
+    worker_batch: int = Field(32, ge=1, le=1024, description="Episodes claimed at once.")
+    worker_poll_ms: int = Field(250, ge=10)
+    claim_lease_s: int = Field(300, ge=5, description="A claim older than this is retaken.")
+    exact_search_max_items: int = Field(
+        20000,
+        ge=0,
+        description="Spaces with at most this many items of a kind are searched "
+        "exactly instead of through the shared ANN index.",
+    )
+    ann_oversample: int = Field(10, ge=1, le=100)
+    functional_predicates: tuple[str, ...] = DEFAULT_FUNCTIONAL_PREDICATES
+
+    @field_validator("graph_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0] if "://" in value else value
+        if scheme not in GRAPH_SCHEMES:
+            raise ValueError(f"scheme must be one of {', '.join(GRAPH_SCHEMES)}")
+        if scheme != "embedded" and not urlparse(value).hostname:
+            raise ValueError("URL needs a host, e.g. falkordb://localhost:6379")
+        return value
+
+    @property
+    def engine(self) -> Literal["falkordb", "neo4j"]:
+        """Which store adapter serves :attr:`graph_url`."""
+        scheme = self.graph_url.split("://", 1)[0]
+        return "falkordb" if scheme in ("embedded", "falkordb") else "neo4j"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, with keyword overrides on top.
+
+    Raises:
+        ConfigError: a setting is invalid; the message names ``KENNING_<FIELD>``.
+    """
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"KENNING_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"invalid configuration: {problems}") from exc

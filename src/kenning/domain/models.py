@@ -1,0 +1,217 @@
+"""Episodes, entities, facts and the shapes that move between them.
+
+Instants are timezone-aware UTC ``datetime`` values; JSON shows ISO 8601.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Generic, Literal, TypeVar
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+from kenning.domain.ids import predicate_key
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+def _predicate(value: str) -> str:
+    key = predicate_key(value)
+    if not key:
+        raise ValueError("predicate needs at least one letter or digit")
+    return key
+
+
+#: A timezone-aware instant, normalised to UTC. Naive datetimes are refused.
+Instant = Annotated[AwareDatetime, AfterValidator(_utc)]
+#: snake_case predicate, normalised from free text ("Works at" → "works_at").
+Predicate = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_predicate)]
+Name = Annotated[str, Field(min_length=1, max_length=256)]
+Tag = Annotated[str, Field(min_length=1, max_length=128)]
+SpaceId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\w.:@-]+$")]
+Metadata = dict[str, str | int | float | bool | None]
+T = TypeVar("T")
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class Model(BaseModel):
+    """Base: unknown fields are refused, so typos surface as 422."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Scope(Model):
+    """Whose memory: ``tenant`` (isolation, from credentials) and ``space`` (a user)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    tenant: str
+    space: SpaceId
+
+
+class Tags(Model):
+    """Optional filter tags carried by episodes and facts."""
+
+    agent_id: Tag | None = None
+    run_id: Tag | None = None
+    app_id: Tag | None = None
+
+
+class EpisodeStatus(StrEnum):
+    """Where an episode is in the ingest pipeline."""
+
+    PENDING = "pending"
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+Role = Literal["user", "assistant", "system", "tool", "document"]
+
+
+class EpisodeCreate(Tags):
+    """One message or document as a caller sends it."""
+
+    content: Annotated[str, Field(min_length=1)]
+    role: Role = "user"
+    speaker: Name | None = None
+    occurred_at: Instant | None = Field(
+        None, description="When it was said (UTC, ISO 8601). Default: when received."
+    )
+    idempotency_key: Tag | None = Field(
+        None, description="Client key; a resend with the same key is a no-op."
+    )
+    source: Tag | None = None
+    metadata: Metadata | None = None
+
+
+class Episode(Tags):
+    """A stored episode: the raw truth that facts trace back to."""
+
+    id: str
+    space: str
+    role: Role
+    speaker: str | None
+    content: str
+    content_hash: str
+    occurred_at: datetime
+    recorded_at: datetime
+    status: EpisodeStatus
+    error: str | None = None
+    source: str | None = None
+    metadata: Metadata | None = None
+
+
+class Entity(Model):
+    """A node of the graph, unique per (tenant, space, key)."""
+
+    id: str
+    space: str
+    name: str
+    key: str
+    type: str
+    aliases: list[str] = Field(default_factory=list)
+    summary: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class Triple(Model):
+    """Subject–predicate–object with optional valid time, before it is stored."""
+
+    subject: Name
+    predicate: Predicate
+    object: Name
+    subject_type: str = "Entity"
+    object_type: str = "Entity"
+    text: str | None = Field(None, description="A sentence stating the fact.")
+    confidence: float = Field(1.0, ge=0.0, le=1.0)
+    valid_from: Instant | None = None
+    valid_to: Instant | None = None
+
+
+class FactCreate(Triple, Tags):
+    """A structured triple posted without extraction (``POST /v1/facts``)."""
+
+
+class Fact(Tags):
+    """A stored fact: an ``(:Entity)-[:FACT]->(:Entity)`` relationship."""
+
+    id: str
+    space: str
+    subject: str
+    predicate: str
+    object: str
+    text: str
+    confidence: float
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+    recorded_at: datetime
+    expired_at: datetime | None = None
+    episode_ids: list[str] = Field(default_factory=list)
+    superseded_by: str | None = None
+
+
+class ExtractedEntity(Model):
+    """An entity mention found in an episode."""
+
+    name: Name
+    type: str = "Entity"
+
+
+class Extraction(Model):
+    """What an extractor found in one episode."""
+
+    episode_id: str
+    entities: list[ExtractedEntity] = Field(default_factory=list)
+    triples: list[Triple] = Field(default_factory=list)
+
+
+class JobStatus(Model):
+    """Progress of one ingest request, read from the episodes themselves."""
+
+    id: str
+    space: str
+    created_at: datetime
+    total: int
+    pending: int
+    processing: int
+    done: int
+    failed: int
+    errors: list[str] = Field(default_factory=list)
+
+
+class ChannelScore(Model):
+    """How one retrieval channel ranked a hit (rank is 1-based)."""
+
+    rank: int
+    score: float
+
+
+class SearchHit(Model):
+    """One fused search result, with why it came back."""
+
+    kind: Literal["fact", "episode"]
+    id: str
+    score: float = Field(description="Reciprocal rank fusion score.")
+    channels: dict[str, ChannelScore]
+    text: str
+    episode_ids: list[str]
+    occurred_at: datetime | None = None
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+    fact: Fact | None = None
+    episode: Episode | None = None
+
+
+class Page(Model, Generic[T]):
+    """A page of a keyset-paginated listing; pass ``next_after`` as ``after``."""
+
+    items: list[T]
+    next_after: str | None = None

@@ -1,0 +1,73 @@
+"""Kenning's exception hierarchy.
+
+Callers catch :class:`KenningError` and its children, never a driver's
+exception: adapters translate driver errors at the boundary.
+
+::
+
+    KenningError
+     ├── ConfigError              invalid settings at start-up
+     ├── InputError               bad input from a caller (API: 422)
+     ├── NotFound                 a named object does not exist in the scope (404)
+     ├── Conflict                 the request contradicts stored state (409)
+     ├── StoreError               the graph store failed
+     │    ├── StoreUnavailable    cannot reach the store; retryable (503)
+     │    └── QueryMissing        a query the store needs is absent from cypher/
+     └── ModelError               an embedding or extraction model failed
+"""
+
+from __future__ import annotations
+
+
+class KenningError(Exception):
+    """Root of every error Kenning raises on purpose."""
+
+    #: Whether repeating the same call later may succeed.
+    retryable: bool = False
+
+    def is_retryable(self) -> bool:
+        """Return True when the same call may succeed if repeated later."""
+        return self.retryable
+
+
+class ConfigError(KenningError):
+    """A setting is invalid. The message names the setting (``KENNING_...``)."""
+
+
+class InputError(KenningError):
+    """Caller input broke a rule.
+
+    Args:
+        message: What rule was broken.
+        field: Dotted path of the offending field, e.g. ``"episodes.3.content"``.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class NotFound(KenningError):
+    """The object does not exist in the caller's tenant and space."""
+
+
+class Conflict(KenningError):
+    """The request contradicts what is stored (e.g. idempotency key reuse)."""
+
+
+class StoreError(KenningError):
+    """The graph store failed to run a query."""
+
+
+class StoreUnavailable(StoreError):
+    """The graph store cannot be reached. Safe to retry; the API answers 503."""
+
+    retryable = True
+
+
+class QueryMissing(StoreError):
+    """A query a store needs has no text in ``cypher/`` for its dialect."""
+
+
+class ModelError(KenningError):
+    """An embedding or extraction model could not be loaded or run."""

@@ -1,0 +1,1 @@
+"""Extractors turn episodes into entities and triples."""

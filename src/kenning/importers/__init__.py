@@ -1,0 +1,1 @@
+"""Importers turn known conversation formats into episodes."""

@@ -1,0 +1,1 @@
+"""Ingest: episodes in, durable, then extracted, resolved, embedded and written."""

@@ -1,0 +1,115 @@
+"""Turn extractions into one scope's graph write (pure: no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from kenning.domain.ids import entity_key, new_id
+from kenning.domain.models import Episode, Extraction, Tags, Triple
+from kenning.store.port import EntityRow, FactRow, GraphWrite, MentionRow
+
+#: Entity type given to an episode's speaker.
+SPEAKER_TYPE = "Person"
+
+
+class GraphWriteBuilder:
+    """Collects entities, facts and mentions, resolving entities by key.
+
+    Entity resolution here is by normalised name within the batch; the store
+    merges on the same key within the space. Facts with the same (subject,
+    predicate, object) merge: their episode ids join, the higher confidence wins.
+    """
+
+    def __init__(self) -> None:
+        self._entities: dict[str, EntityRow] = {}
+        self._facts: dict[tuple[str, str, str], FactRow] = {}
+        self._mentions: dict[tuple[str, str], MentionRow] = {}
+
+    def entity(self, name: str, type_: str) -> str | None:
+        """Register an entity; returns its key, or None for a name with no key."""
+        key = entity_key(name)
+        if not key:
+            return None
+        known = self._entities.get(key)
+        if known is None or (known.type == "Concept" and type_ not in ("Concept", "Entity")):
+            # A typed mention (Person, Place, ...) beats a generic one.
+            self._entities[key] = EntityRow(
+                id=known.id if known else new_id("en"), key=key, name=name.strip(), type=type_
+            )
+        return key
+
+    def mention(self, episode_id: str, key: str) -> None:
+        """Record that an episode mentions an entity."""
+        self._mentions[(episode_id, key)] = MentionRow(episode_id=episode_id, key=key)
+
+    def fact(self, triple: Triple, episode_ids: list[str], tags: Tags) -> str | None:
+        """Register a triple as a fact; returns the fact row id, or None if unkeyable."""
+        subject = self.entity(triple.subject, triple.subject_type)
+        obj = self.entity(triple.object, triple.object_type)
+        if subject is None or obj is None or subject == obj:
+            return None
+        identity = (subject, triple.predicate, obj)
+        known = self._facts.get(identity)
+        if known is not None:
+            merged = known.episode_ids + [i for i in episode_ids if i not in known.episode_ids]
+            confidence = max(known.confidence, triple.confidence)
+            self._facts[identity] = replace(known, episode_ids=merged, confidence=confidence)
+            return known.id
+        text = (
+            triple.text or f"{triple.subject} {triple.predicate.replace('_', ' ')} {triple.object}"
+        )
+        self._facts[identity] = FactRow(
+            id=new_id("fa"),
+            subject_key=subject,
+            predicate=triple.predicate,
+            object_key=obj,
+            text=text,
+            confidence=triple.confidence,
+            valid_from=triple.valid_from,
+            valid_to=triple.valid_to,
+            episode_ids=list(episode_ids),
+            agent_id=tags.agent_id,
+            run_id=tags.run_id,
+            app_id=tags.app_id,
+        )
+        return self._facts[identity].id
+
+    def build(self) -> GraphWrite:
+        """The collected rows (vectors are added by the caller)."""
+        return GraphWrite(
+            entities=list(self._entities.values()),
+            facts=list(self._facts.values()),
+            mentions=list(self._mentions.values()),
+        )
+
+
+def from_extractions(episodes: Sequence[Episode], extractions: Iterable[Extraction]) -> GraphWrite:
+    """Build the write for episodes of one scope and their extractions.
+
+    Every episode's speaker becomes a Person entity it mentions; every
+    extracted entity and both ends of every triple are mentioned too.
+    """
+    builder = GraphWriteBuilder()
+    by_id = {e.id: e for e in episodes}
+    for extraction in extractions:
+        episode = by_id[extraction.episode_id]
+        keys: list[str | None] = []
+        if episode.speaker:
+            keys.append(builder.entity(episode.speaker, SPEAKER_TYPE))
+        keys += [builder.entity(e.name, e.type) for e in extraction.entities]
+        for triple in extraction.triples:
+            if builder.fact(triple, [episode.id], episode) is not None:
+                keys += [
+                    builder.entity(triple.subject, triple.subject_type),
+                    builder.entity(triple.object, triple.object_type),
+                ]
+        for key in keys:
+            if key is not None:
+                builder.mention(episode.id, key)
+    return builder.build()
+
+
+def embedding_text(episode: Episode) -> str:
+    """The text embedded for an episode: who said it, then what was said."""
+    return f"{episode.speaker}: {episode.content}" if episode.speaker else episode.content

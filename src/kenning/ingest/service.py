@@ -1,0 +1,134 @@
+"""Accept episodes durably and store structured facts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from kenning.domain.ids import content_hash, dedup_key, new_id
+from kenning.domain.models import EpisodeCreate, Fact, FactCreate, Scope, utcnow
+from kenning.embed.port import Embedder
+from kenning.errors import InputError
+from kenning.ingest.graph_write import GraphWriteBuilder
+from kenning.store.port import GraphStore, NewEpisode
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """Answer to an ingest request: the job and the stored episode ids, in order."""
+
+    job_id: str
+    episode_ids: list[str]
+    created: int
+    duplicates: int
+
+
+class IngestService:
+    """Writes episodes as ``pending`` and wakes the worker.
+
+    Args:
+        store: The graph store.
+        embedder: Used by :meth:`add_facts` to embed fact text.
+        max_batch: Most episodes or facts in one call.
+        max_content_chars: Longest episode content accepted.
+    """
+
+    def __init__(
+        self, store: GraphStore, embedder: Embedder, max_batch: int, max_content_chars: int
+    ) -> None:
+        self._store = store
+        self._embedder = embedder
+        self._max_batch = max_batch
+        self._max_chars = max_content_chars
+        self.wake = asyncio.Event()
+
+    def _check_batch(self, field: str, size: int) -> None:
+        if size == 0:
+            raise InputError(f"{field} must hold at least one item", field=field)
+        if size > self._max_batch:
+            raise InputError(
+                f"{field} holds {size} items; at most {self._max_batch} per request "
+                "(KENNING_MAX_BATCH)",
+                field=field,
+            )
+
+    async def submit(self, scope: Scope, items: Sequence[EpisodeCreate]) -> Accepted:
+        """Validate and store episodes in one transaction; extraction runs later.
+
+        Safe to repeat: resent episodes (same idempotency key, or same content
+        at the same instant) are not stored twice.
+
+        Raises:
+            InputError: empty or oversized batch, or content over the limit
+                (``field`` names the item, e.g. ``episodes.3.content``).
+            StoreUnavailable: the graph is down; nothing was stored.
+        """
+        self._check_batch("episodes", len(items))
+        for i, item in enumerate(items):
+            if len(item.content) > self._max_chars:
+                raise InputError(
+                    f"content has {len(item.content)} characters; at most {self._max_chars} "
+                    "(KENNING_MAX_CONTENT_CHARS)",
+                    field=f"episodes.{i}.content",
+                )
+        now = utcnow()
+        rows = [self._new_episode(item, now) for item in items]
+        job_id = new_id("job")
+        refs = await self._store.add_episodes(scope, job_id, rows, now)
+        self.wake.set()
+        created = sum(r.created for r in refs)
+        return Accepted(job_id, [r.id for r in refs], created, len(refs) - created)
+
+    @staticmethod
+    def _new_episode(item: EpisodeCreate, now: datetime) -> NewEpisode:
+        occurred_at = item.occurred_at or now
+        digest = content_hash(item.role, item.speaker, item.content)
+        return NewEpisode(
+            id=new_id("ep"),
+            dedup_key=dedup_key(item.idempotency_key, digest, occurred_at),
+            role=item.role,
+            speaker=item.speaker,
+            content=item.content,
+            content_hash=digest,
+            occurred_at=occurred_at,
+            idempotency_key=item.idempotency_key,
+            source=item.source,
+            metadata_json=json.dumps(item.metadata) if item.metadata else None,
+            agent_id=item.agent_id,
+            run_id=item.run_id,
+            app_id=item.app_id,
+        )
+
+    async def add_facts(self, scope: Scope, items: Sequence[FactCreate]) -> list[Fact]:
+        """Store structured triples without extraction; returns them as stored.
+
+        Re-posting the same (subject, predicate, object) returns the existing
+        fact (merged), so the call is safe to repeat.
+
+        Raises:
+            InputError: empty or oversized batch, or a subject equal to its object.
+            StoreUnavailable: the graph is down; nothing was stored.
+        """
+        self._check_batch("facts", len(items))
+        builder = GraphWriteBuilder()
+        row_ids: list[str] = []
+        for i, item in enumerate(items):
+            row_id = builder.fact(item, [], item)
+            if row_id is None:
+                raise InputError(
+                    "subject and object must name two different entities", field=f"facts.{i}"
+                )
+            row_ids.append(row_id)
+        write = builder.build()
+        texts = [f.text for f in write.facts] + [e.name for e in write.entities]
+        vectors = (await asyncio.to_thread(self._embedder.embed, texts)).tolist()
+        write.fact_vectors = {f.id: vectors[i] for i, f in enumerate(write.facts)}
+        offset = len(write.facts)
+        write.entity_vectors = {e.key: vectors[offset + i] for i, e in enumerate(write.entities)}
+        stored_ids = await self._store.write_graph(scope, write, [], utcnow())
+        by_row = dict(zip([f.id for f in write.facts], stored_ids, strict=True))
+        facts = {f.id: f for f in await self._store.get_facts(scope, list(by_row.values()))}
+        return [facts[by_row[row_id]] for row_id in row_ids]

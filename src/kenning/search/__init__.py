@@ -1,0 +1,1 @@
+"""Retrieval: channels, reciprocal rank fusion, results that say why."""

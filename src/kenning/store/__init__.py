@@ -1,0 +1,1 @@
+"""The GraphStore port, its adapters and the Cypher loader."""

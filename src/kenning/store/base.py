@@ -1,0 +1,248 @@
+"""The GraphStore logic shared by both engines.
+
+Adapters differ only in how they run a query, how they store instants and how
+full-text queries are spelt; everything else (which query, which parameters,
+how rows become domain models) is written once here.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections import Counter
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any, ClassVar, Literal, LiteralString
+
+from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope
+from kenning.store.cypher import CypherLibrary
+from kenning.store.port import (
+    ClaimedEpisode,
+    GraphWrite,
+    NewEpisode,
+    ScoredId,
+    SearchKind,
+    SpaceStats,
+    StoredEpisodeRef,
+)
+
+Row = dict[str, Any]
+
+#: Every query a store runs; the loader fails at start if one is missing.
+REQUIRED_QUERIES = (
+    "schema",
+    "ping",
+    "add_episodes",
+    "claim_episodes",
+    "write_graph",
+    "set_embeddings",
+    "fail_episodes",
+    "get_job",
+    "get_facts",
+    "get_episodes",
+    "list_facts",
+    "list_entities",
+    "space_stats",
+    "list_spaces",
+    "vector_search_fact",
+    "vector_search_episode",
+    "exact_search_fact",
+    "exact_search_episode",
+    "fulltext_search_fact",
+    "fulltext_search_episode",
+)
+
+_TIME_FIELDS = frozenset(
+    {"occurred_at", "recorded_at", "valid_from", "valid_to", "expired_at"}
+    | {"created_at", "updated_at"}
+)
+
+
+class CypherStore(ABC):
+    """A GraphStore implemented with the queries of one Cypher dialect."""
+
+    dialect: ClassVar[Literal["falkordb", "neo4j"]]
+
+    def __init__(self) -> None:
+        self.cypher = CypherLibrary(self.dialect, REQUIRED_QUERIES)
+
+    # -- what an engine adapter provides -------------------------------------
+
+    @abstractmethod
+    async def _run(self, query: LiteralString, params: Row, *, write: bool) -> list[Row]:
+        """Run one query in its own transaction; rows as column → value."""
+
+    @abstractmethod
+    def _instant_to_db(self, value: datetime) -> Any:
+        """A UTC instant as the engine stores it."""
+
+    @abstractmethod
+    def _instant_from_db(self, value: Any) -> datetime:
+        """The engine's stored instant back to an aware UTC datetime."""
+
+    @abstractmethod
+    def _fulltext_query(self, terms: list[str]) -> str:
+        """Plain words as this engine's full-text syntax, matching any word."""
+
+    # -- helpers --------------------------------------------------------------
+
+    async def _query(self, name: str, params: Row, *, write: bool = False) -> list[Row]:
+        return await self._run(self.cypher.query(name), self._params(params), write=write)
+
+    def _params(self, value: Any) -> Any:
+        if isinstance(value, datetime):
+            return self._instant_to_db(value)
+        if isinstance(value, dict):
+            return {k: self._params(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._params(v) for v in value]
+        return value
+
+    def _times(self, row: Row) -> Row:
+        return {
+            k: self._instant_from_db(v) if k in _TIME_FIELDS and v is not None else v
+            for k, v in row.items()
+        }
+
+    def _episode(self, row: Row) -> Episode:
+        data = self._times(row)
+        raw = data.pop("metadata_json", None)
+        data["metadata"] = json.loads(raw) if raw else None
+        return Episode.model_validate(data)
+
+    def _fact(self, row: Row) -> Fact:
+        data = self._times(row)
+        data["episode_ids"] = list(data.get("episode_ids") or [])
+        return Fact.model_validate(data)
+
+    @staticmethod
+    def _scope(scope: Scope) -> Row:
+        return {"tenant": scope.tenant, "space": scope.space}
+
+    # -- the port --------------------------------------------------------------
+
+    async def ping(self) -> None:
+        """Round-trip to the database."""
+        await self._query("ping", {})
+
+    async def add_episodes(
+        self, scope: Scope, job_id: str, episodes: list[NewEpisode], now: datetime
+    ) -> list[StoredEpisodeRef]:
+        """See :meth:`GraphStore.add_episodes`."""
+        params = {
+            **self._scope(scope),
+            "job_id": job_id,
+            "now": now,
+            "episodes": [asdict(e) for e in episodes],
+        }
+        rows = await self._query("add_episodes", params, write=True)
+        return [StoredEpisodeRef(id=r["id"], created=bool(r["created"])) for r in rows[0]["refs"]]
+
+    async def claim_episodes(
+        self, limit: int, now: datetime, stale_before: datetime
+    ) -> list[ClaimedEpisode]:
+        """See :meth:`GraphStore.claim_episodes`."""
+        params = {"limit": limit, "now": now, "stale_before": stale_before}
+        rows = await self._query("claim_episodes", params, write=True)
+        return [ClaimedEpisode(r["tenant"], self._episode(r["episode"])) for r in rows]
+
+    async def write_graph(
+        self, scope: Scope, write: GraphWrite, episode_ids: list[str], now: datetime
+    ) -> list[str]:
+        """See :meth:`GraphStore.write_graph`."""
+        base = {**self._scope(scope), "now": now}
+        graph = {
+            "entities": [asdict(e) for e in write.entities],
+            "facts": [asdict(f) for f in write.facts],
+            "mentions": [asdict(m) for m in write.mentions],
+        }
+        rows = await self._query("write_graph", {**base, **graph}, write=True)
+        vectors = {
+            "facts": [{"id": k, "embedding": v} for k, v in write.fact_vectors.items()],
+            "entities": [{"key": k, "embedding": v} for k, v in write.entity_vectors.items()],
+            "episodes": [{"id": i, "embedding": write.episode_vectors.get(i)} for i in episode_ids],
+        }
+        # Episodes turn `done` only in this second query, so a crash between
+        # the two leaves them claimed; the claim lease retries them and both
+        # queries merge, so a retry changes nothing already written.
+        await self._query("set_embeddings", {**base, **vectors}, write=True)
+        return list(rows[0]["fact_ids"])
+
+    async def fail_episodes(self, tenant: str, ids: list[str], error: str) -> None:
+        """See :meth:`GraphStore.fail_episodes`."""
+        params = {"tenant": tenant, "ids": ids, "error": error[:2000]}
+        await self._query("fail_episodes", params, write=True)
+
+    async def get_job(self, tenant: str, job_id: str) -> JobStatus | None:
+        """See :meth:`GraphStore.get_job`."""
+        rows = await self._query("get_job", {"tenant": tenant, "job_id": job_id})
+        if not rows:
+            return None
+        row = self._times(rows[0])
+        counts = Counter(row["statuses"])
+        return JobStatus(
+            id=row["id"],
+            space=row["space"],
+            created_at=row["created_at"],
+            total=row["total"],
+            pending=counts["pending"],
+            processing=counts["processing"],
+            done=counts["done"],
+            failed=counts["failed"],
+            errors=sorted({e for e in row["errors"] if e})[:10],
+        )
+
+    async def get_facts(self, scope: Scope, ids: list[str]) -> list[Fact]:
+        """See :meth:`GraphStore.get_facts`."""
+        rows = await self._query("get_facts", {**self._scope(scope), "ids": ids})
+        return [self._fact(r["fact"]) for r in rows]
+
+    async def get_episodes(self, scope: Scope, ids: list[str]) -> list[Episode]:
+        """See :meth:`GraphStore.get_episodes`."""
+        rows = await self._query("get_episodes", {**self._scope(scope), "ids": ids})
+        return [self._episode(r["episode"]) for r in rows]
+
+    async def list_facts(self, scope: Scope, after: str, limit: int) -> Page[Fact]:
+        """See :meth:`GraphStore.list_facts`."""
+        params = {**self._scope(scope), "after": after, "limit": limit}
+        items = [self._fact(r["fact"]) for r in await self._query("list_facts", params)]
+        return Page[Fact](items=items, next_after=items[-1].id if len(items) == limit else None)
+
+    async def list_entities(self, scope: Scope, after: str, limit: int) -> Page[Entity]:
+        """See :meth:`GraphStore.list_entities`."""
+        params = {**self._scope(scope), "after": after, "limit": limit}
+        rows = await self._query("list_entities", params)
+        items = [Entity.model_validate(self._times(r["entity"])) for r in rows]
+        return Page[Entity](items=items, next_after=items[-1].id if len(items) == limit else None)
+
+    async def vector_search(
+        self, scope: Scope, kind: SearchKind, vector: list[float], k: int, *, exact: bool
+    ) -> list[ScoredId]:
+        """See :meth:`GraphStore.vector_search`."""
+        name = f"{'exact' if exact else 'vector'}_search_{kind}"
+        params = {**self._scope(scope), "vector": vector, "k": k}
+        return [ScoredId(r["id"], float(r["score"])) for r in await self._query(name, params)]
+
+    async def fulltext_search(
+        self, scope: Scope, kind: SearchKind, terms: list[str], k: int
+    ) -> list[ScoredId]:
+        """See :meth:`GraphStore.fulltext_search`."""
+        if not terms:
+            return []
+        params = {
+            **self._scope(scope),
+            "query": self._fulltext_query(terms),
+            "k": k,
+            "candidates": k * 10,
+        }
+        rows = await self._query(f"fulltext_search_{kind}", params)
+        return [ScoredId(r["id"], float(r["score"])) for r in rows]
+
+    async def space_stats(self, scope: Scope) -> SpaceStats:
+        """See :meth:`GraphStore.space_stats`."""
+        row = (await self._query("space_stats", self._scope(scope)))[0]
+        return SpaceStats(scope.space, row["episodes"], row["entities"], row["facts"])
+
+    async def list_spaces(self, tenant: str) -> list[str]:
+        """See :meth:`GraphStore.list_spaces`."""
+        return [r["space"] for r in await self._query("list_spaces", {"tenant": tenant})]

@@ -1,0 +1,1 @@
+"""FalkorDB adapter: embedded (started by Kenning) or remote ``falkordb://``."""

@@ -1,0 +1,126 @@
+"""GraphStore on FalkorDB.
+
+FalkorDB has no zoned datetime, so instants are stored as Unix epoch
+milliseconds (UTC) and converted at this boundary; comparisons such as
+``f.valid_from <= $at`` keep the same query text on both engines.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, LiteralString
+from urllib.parse import urlparse
+
+from falkordb.asyncio import FalkorDB
+from redis import exceptions as redis_errors
+
+from kenning.errors import StoreError, StoreUnavailable
+from kenning.store.base import CypherStore, Row
+from kenning.store.falkordb.server import EmbeddedFalkorDB
+
+log = logging.getLogger(__name__)
+
+_WORD = re.compile(r"\w+")
+# Schema statements that already took effect answer with these; not an error.
+_ALREADY = ("already indexed", "already exists", "already created")
+# Uniqueness constraints (GRAPH.CONSTRAINT needs the range indexes in schema).
+_CONSTRAINTS = (
+    ("Entity", ("tenant", "space", "key")),
+    ("Episode", ("tenant", "space", "dedup_key")),
+)
+_UNAVAILABLE = (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError)
+
+
+class FalkorStore(CypherStore):
+    """GraphStore on an embedded or remote FalkorDB.
+
+    Args:
+        url: ``"embedded"`` or ``"falkordb://host:port"``.
+        graph: Graph (key) name inside FalkorDB.
+        data_dir: Where the embedded server keeps its socket and files.
+        max_connections: Connection pool size.
+    """
+
+    dialect = "falkordb"
+
+    def __init__(self, url: str, graph: str, data_dir: Path, max_connections: int = 16) -> None:
+        super().__init__()
+        self._url = url
+        self._graph_name = graph
+        self._server = EmbeddedFalkorDB(data_dir) if url == "embedded" else None
+        self._max_connections = max_connections
+        self._db: Any = None
+        self._graph: Any = None
+
+    async def open(self) -> None:
+        """Start the embedded server if needed, connect, create the schema."""
+        if self._db is not None:
+            return
+        if self._server is not None:
+            socket = await self._server.start()
+            self._db = FalkorDB(unix_socket_path=socket, max_connections=self._max_connections)
+        else:
+            parsed = urlparse(self._url)
+            self._db = FalkorDB(
+                host=parsed.hostname,
+                port=parsed.port or 6379,
+                password=parsed.password,
+                max_connections=self._max_connections,
+            )
+        self._graph = self._db.select_graph(self._graph_name)
+        await self._ensure_schema()
+
+    async def close(self) -> None:
+        """Close connections and stop the embedded server. Safe to repeat."""
+        if self._db is not None:
+            await self._db.aclose()
+            self._db = None
+            self._graph = None
+        if self._server is not None:
+            await self._server.stop()
+
+    async def _ensure_schema(self) -> None:
+        for statement in self.cypher.statements("schema"):
+            await self._tolerate_existing(lambda s=statement: self._graph.query(s))
+        for label, props in _CONSTRAINTS:
+            command = ("GRAPH.CONSTRAINT", "CREATE", self._graph_name, "UNIQUE", "NODE", label)
+            args = (*command, "PROPERTIES", str(len(props)), *props)
+            await self._tolerate_existing(lambda a=args: self._db.connection.execute_command(*a))
+
+    async def _tolerate_existing(self, call: Callable[[], Any]) -> None:
+        try:
+            await call()
+        except redis_errors.ResponseError as exc:
+            if not any(marker in str(exc) for marker in _ALREADY):
+                raise StoreError(f"FalkorDB schema set-up failed: {exc}") from exc
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable(f"FalkorDB unreachable: {exc}") from exc
+
+    async def _run(self, query: LiteralString, params: Row, *, write: bool) -> list[Row]:
+        if self._graph is None:
+            raise StoreUnavailable("FalkorDB store is not open")
+        try:
+            run = self._graph.query if write else self._graph.ro_query
+            result = await run(query, params)
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable(f"FalkorDB unreachable: {exc}") from exc
+        except redis_errors.RedisError as exc:
+            raise StoreError(f"FalkorDB query failed: {exc}") from exc
+        names = [column[1] for column in result.header]
+        return [dict(zip(names, row, strict=True)) for row in result.result_set]
+
+    def _instant_to_db(self, value: datetime) -> int:
+        return int(value.timestamp() * 1000)
+
+    def _instant_from_db(self, value: Any) -> datetime:
+        return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
+
+    def _fulltext_query(self, terms: list[str]) -> str:
+        # RediSearch: plain words OR-ed with '|'; anything else is dropped so a
+        # caller's text can never become query syntax.
+        words = [w for term in terms for w in _WORD.findall(term)]
+        return "|".join(words)

@@ -1,0 +1,1 @@
+"""Neo4j adapter (official async driver): neo4j://, neo4j+s:// (Aura), bolt://."""

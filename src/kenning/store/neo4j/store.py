@@ -1,0 +1,102 @@
+"""GraphStore on Neo4j 5.26+ through the official async driver.
+
+Instants are stored as Neo4j ``DateTime`` (the driver maps aware ``datetime``
+values both ways).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any, LiteralString
+
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
+from neo4j import exceptions as neo4j_errors
+from neo4j.time import DateTime as Neo4jDateTime
+
+from kenning.errors import StoreError, StoreUnavailable
+from kenning.store.base import CypherStore, Row
+
+_WORD = re.compile(r"\w+")
+_UNAVAILABLE = (
+    neo4j_errors.ServiceUnavailable,
+    neo4j_errors.SessionExpired,
+    neo4j_errors.TransientError,
+    OSError,
+)
+
+
+class Neo4jStore(CypherStore):
+    """GraphStore on a Neo4j server, cluster or Aura.
+
+    Args:
+        url: ``neo4j://``, ``neo4j+s://`` or ``bolt://`` URL.
+        user: Basic-auth user.
+        password: Basic-auth password.
+        database: Database name; default ``neo4j``.
+    """
+
+    dialect = "neo4j"
+
+    def __init__(self, url: str, user: str, password: str, database: str = "neo4j") -> None:
+        super().__init__()
+        self._url = url
+        self._auth = (user, password)
+        self._database = database
+        self._driver: AsyncDriver | None = None
+
+    async def open(self) -> None:
+        """Connect, check the server answers, and create the schema. Safe to repeat."""
+        if self._driver is not None:
+            return
+        self._driver = AsyncGraphDatabase.driver(self._url, auth=self._auth)
+        try:
+            await self._driver.verify_connectivity()
+        except _UNAVAILABLE as exc:
+            await self.close()
+            raise StoreUnavailable(f"Neo4j unreachable at {self._url}: {exc}") from exc
+        except neo4j_errors.Neo4jError as exc:
+            await self.close()
+            raise StoreError(f"Neo4j refused the connection: {exc}") from exc
+        for statement in self.cypher.statements("schema"):
+            await self._run(statement, {}, write=True)
+
+    async def close(self) -> None:
+        """Close the driver. Safe to repeat."""
+        if self._driver is not None:
+            await self._driver.close()
+            self._driver = None
+
+    async def _run(self, query: LiteralString, params: Row, *, write: bool) -> list[Row]:
+        if self._driver is None:
+            raise StoreUnavailable("Neo4j store is not open")
+
+        async def work(tx: AsyncManagedTransaction) -> list[Row]:
+            result = await tx.run(query, params)
+            return [record.data() async for record in result]
+
+        try:
+            async with self._driver.session(database=self._database) as session:
+                if write:
+                    return await session.execute_write(work)
+                return await session.execute_read(work)
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable(f"Neo4j unreachable: {exc}") from exc
+        except neo4j_errors.Neo4jError as exc:
+            raise StoreError(f"Neo4j query failed: {exc}") from exc
+
+    def _instant_to_db(self, value: datetime) -> datetime:
+        return value.astimezone(UTC)
+
+    def _instant_from_db(self, value: Any) -> datetime:
+        if isinstance(value, Neo4jDateTime):
+            value = value.to_native()
+        if not isinstance(value, datetime):
+            raise StoreError(f"expected a DateTime from Neo4j, got {type(value).__name__}")
+        return value.astimezone(UTC)
+
+    def _fulltext_query(self, terms: list[str]) -> str:
+        # Lucene: plain words OR-ed; anything else is dropped so a caller's
+        # text can never become query syntax.
+        words = [w for term in terms for w in _WORD.findall(term)]
+        return " OR ".join(words)

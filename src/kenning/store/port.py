@@ -1,0 +1,207 @@
+"""The GraphStore port: every database access in Kenning goes through it.
+
+Methods are async and batch-first. Every read and write is filtered by
+tenant and space; the tenant always comes from the caller's credentials.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, Protocol
+
+from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope
+
+#: Dimension of every vector index. all-MiniLM-L6-v2 gives 384; a model of
+#: another size needs new indexes, so start-up refuses it (see app wiring).
+VECTOR_DIMENSION = 384
+
+SearchKind = Literal["fact", "episode"]
+
+
+@dataclass(frozen=True, slots=True)
+class NewEpisode:
+    """An episode row to store as ``pending``."""
+
+    id: str
+    dedup_key: str
+    role: str
+    speaker: str | None
+    content: str
+    content_hash: str
+    occurred_at: datetime
+    idempotency_key: str | None = None
+    source: str | None = None
+    metadata_json: str | None = None
+    agent_id: str | None = None
+    run_id: str | None = None
+    app_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEpisodeRef:
+    """What ``add_episodes`` answers for each input, in input order."""
+
+    id: str
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedEpisode:
+    """An episode claimed by a worker, with its scope."""
+
+    tenant: str
+    episode: Episode
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRow:
+    """An entity to merge on ``(tenant, space, key)``."""
+
+    id: str
+    key: str
+    name: str
+    type: str
+
+
+@dataclass(frozen=True, slots=True)
+class FactRow:
+    """A fact between two entities (by key) to merge on (subject, predicate, object)."""
+
+    id: str
+    subject_key: str
+    predicate: str
+    object_key: str
+    text: str
+    confidence: float
+    valid_from: datetime | None
+    valid_to: datetime | None
+    episode_ids: list[str]
+    agent_id: str | None = None
+    run_id: str | None = None
+    app_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MentionRow:
+    """``(:Episode {id})-[:MENTIONS]->(:Entity {key})``."""
+
+    episode_id: str
+    key: str
+
+
+@dataclass(slots=True)
+class GraphWrite:
+    """Everything one scope's batch writes, embeddings included.
+
+    Vectors are ``list[float]`` of :data:`VECTOR_DIMENSION`, unit length.
+    """
+
+    entities: list[EntityRow] = field(default_factory=list)
+    facts: list[FactRow] = field(default_factory=list)
+    mentions: list[MentionRow] = field(default_factory=list)
+    entity_vectors: dict[str, list[float]] = field(default_factory=dict)  # by key
+    fact_vectors: dict[str, list[float]] = field(default_factory=dict)  # by row id
+    episode_vectors: dict[str, list[float]] = field(default_factory=dict)  # by id
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredId:
+    """An id with a channel's score (higher is better)."""
+
+    id: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class SpaceStats:
+    """Counts in one space."""
+
+    space: str
+    episodes: int
+    entities: int
+    facts: int
+
+
+class GraphStore(Protocol):
+    """The storage port. Both adapters pass one contract test suite.
+
+    All methods raise :class:`~kenning.errors.StoreUnavailable` when the
+    database cannot be reached (retryable) and
+    :class:`~kenning.errors.StoreError` for other database failures.
+    """
+
+    dialect: Literal["falkordb", "neo4j"]
+
+    async def open(self) -> None:
+        """Connect and create constraints and indexes. Safe to repeat."""
+
+    async def close(self) -> None:
+        """Release connections (and stop an embedded server). Safe to repeat."""
+
+    async def ping(self) -> None:
+        """Round-trip to the database; raises StoreUnavailable if it is down."""
+
+    async def add_episodes(
+        self, scope: Scope, job_id: str, episodes: list[NewEpisode], now: datetime
+    ) -> list[StoredEpisodeRef]:
+        """Store episodes as ``pending`` and a job over them, in one transaction.
+
+        Idempotent: an episode whose ``dedup_key`` exists in the space is not
+        written again; its existing id comes back with ``created=False``.
+        """
+
+    async def claim_episodes(
+        self, limit: int, now: datetime, stale_before: datetime
+    ) -> list[ClaimedEpisode]:
+        """Atomically mark up to ``limit`` pending episodes (any tenant) as
+        ``processing``; claims older than ``stale_before`` are taken again, so
+        work survives a crash."""
+
+    async def write_graph(
+        self, scope: Scope, write: GraphWrite, episode_ids: list[str], now: datetime
+    ) -> list[str]:
+        """Merge entities, facts and mentions, set embeddings, and mark
+        ``episode_ids`` done. Safe to repeat with the same rows.
+
+        Returns the stored id of each fact row, in order (an existing fact's
+        id where the row merged into it)."""
+
+    async def fail_episodes(self, tenant: str, ids: list[str], error: str) -> None:
+        """Mark episodes ``failed`` with ``error`` (they can be retried)."""
+
+    async def get_job(self, tenant: str, job_id: str) -> JobStatus | None:
+        """Progress of a job, or None when the tenant has no such job."""
+
+    async def get_facts(self, scope: Scope, ids: list[str]) -> list[Fact]:
+        """Facts by id (unknown ids are skipped); order not guaranteed."""
+
+    async def get_episodes(self, scope: Scope, ids: list[str]) -> list[Episode]:
+        """Episodes by id (unknown ids are skipped); order not guaranteed."""
+
+    async def list_facts(self, scope: Scope, after: str, limit: int) -> Page[Fact]:
+        """Facts with id > ``after`` in id (creation) order."""
+
+    async def list_entities(self, scope: Scope, after: str, limit: int) -> Page[Entity]:
+        """Entities with id > ``after`` in id (creation) order."""
+
+    async def vector_search(
+        self, scope: Scope, kind: SearchKind, vector: list[float], k: int, *, exact: bool
+    ) -> list[ScoredId]:
+        """Nearest ``kind`` items by cosine similarity in [-1, 1], best first.
+
+        ``exact`` scans the space; otherwise the shared ANN index is asked for
+        ``k`` candidates across all scopes, then filtered to this scope (the
+        caller oversamples).
+        """
+
+    async def fulltext_search(
+        self, scope: Scope, kind: SearchKind, terms: list[str], k: int
+    ) -> list[ScoredId]:
+        """Items matching any of ``terms`` (plain words), best first."""
+
+    async def space_stats(self, scope: Scope) -> SpaceStats:
+        """Counts of episodes, entities and facts in the space."""
+
+    async def list_spaces(self, tenant: str) -> list[str]:
+        """Spaces of the tenant that hold at least one episode or entity."""
