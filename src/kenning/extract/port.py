@@ -9,7 +9,7 @@ from kenning.domain.models import Episode, Extraction
 
 
 class Extractor(Protocol):
-    """Finds entities and subject–predicate–object triples in episodes.
+    """Finds entities and subject-predicate-object triples in episodes.
 
     Implementations are CPU-bound and synchronous; the ingest worker calls them
     in a thread. They must return one :class:`Extraction` per episode, in order,
