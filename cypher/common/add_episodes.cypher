@@ -10,6 +10,6 @@ MERGE (e:Episode {tenant: $tenant, space: $space, dedup_key: ep.dedup_key})
     e.status = 'pending', e.attempts = 0, e.idempotency_key = ep.idempotency_key,
     e.source = ep.source, e.metadata_json = ep.metadata_json,
     e.agent_id = ep.agent_id, e.run_id = ep.run_id, e.app_id = ep.app_id
-WITH j, collect({id: e.id, created: e.id = ep.id}) AS refs
+WITH j, collect({position: ep.position, id: e.id, created: e.id = ep.id}) AS refs
 SET j.episode_ids = [r IN refs | r.id]
 RETURN refs

@@ -1,4 +1,6 @@
-// Spaces of a tenant that hold episodes.
+// Spaces of a tenant that hold episodes or entities (facts need entities).
 MATCH (e:Episode {tenant: $tenant})
 RETURN DISTINCT e.space AS space
-ORDER BY space
+UNION
+MATCH (n:Entity {tenant: $tenant})
+RETURN DISTINCT n.space AS space

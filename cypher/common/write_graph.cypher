@@ -30,4 +30,4 @@ MERGE (s)-[f:FACT {tenant: $tenant, space: $space, predicate: row.predicate}]->(
     f.episode_ids = f.episode_ids + [x IN row.episode_ids WHERE NOT x IN f.episode_ids],
     f.confidence = CASE WHEN row.confidence > f.confidence THEN row.confidence
       ELSE f.confidence END
-RETURN collect(f.id) AS fact_ids
+RETURN collect({row_id: row.id, id: f.id}) AS fact_ids

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from dataclasses import dataclass, field
 
@@ -23,6 +24,22 @@ log = logging.getLogger(__name__)
 RECONNECT_S = 5.0
 
 
+# Models are read-only once loaded, so one process shares them between apps
+# (tests start several) instead of loading them again.
+@functools.cache
+def _embedder(model: str, batch_size: int) -> Embedder:
+    from kenning.embed.sentence_transformers import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(model, batch_size)
+
+
+@functools.cache
+def _extractor(model: str) -> Extractor:
+    from kenning.extract.spacy_extractor import SpacyExtractor
+
+    return SpacyExtractor(model)
+
+
 def load_embedder(settings: Settings) -> Embedder:
     """The configured embedder, checked against the vector indexes' dimension.
 
@@ -30,9 +47,7 @@ def load_embedder(settings: Settings) -> Embedder:
         ConfigError: the model's dimension is not :data:`VECTOR_DIMENSION`.
         ModelError: the model cannot be loaded.
     """
-    from kenning.embed.sentence_transformers import SentenceTransformerEmbedder
-
-    embedder = SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
+    embedder = _embedder(settings.embedding_model, settings.embedding_batch_size)
     if embedder.dimension != VECTOR_DIMENSION:
         raise ConfigError(
             f"KENNING_EMBEDDING_MODEL: {settings.embedding_model} gives "
@@ -43,9 +58,7 @@ def load_embedder(settings: Settings) -> Embedder:
 
 def load_extractor(settings: Settings) -> Extractor:
     """The configured extractor (``spacy`` is the offline default)."""
-    from kenning.extract.spacy_extractor import SpacyExtractor
-
-    return SpacyExtractor(settings.spacy_model)
+    return _extractor(settings.spacy_model)
 
 
 @dataclass

@@ -54,8 +54,9 @@ class SentenceTransformerEmbedder:
             raise ModelError(f"cannot load embedding model {model!r}: {exc}") from exc
         self._batch_size = batch_size
         # sentence-transformers 6 renamed the accessor; accept both.
-        getter = getattr(self._model, "get_embedding_dimension", None) or getattr(
-            self._model, "get_sentence_embedding_dimension"
+        getter = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
         )
         dim = getter()
         if dim is None:

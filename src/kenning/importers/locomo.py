@@ -45,7 +45,9 @@ def session_time(stamp: str) -> datetime:
         raise InputError(f"unreadable session time {stamp!r}", field="date_time") from None
 
 
-def _turn(sample_id: str, session: int, index: int, turn: dict[str, Any], at: datetime) -> EpisodeCreate:
+def _turn(
+    sample_id: str, session: int, index: int, turn: dict[str, Any], at: datetime
+) -> EpisodeCreate:
     metadata: dict[str, str | int | float | bool | None] = {
         "dia_id": turn["dia_id"],
         "session": session,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
 from datetime import timedelta
@@ -103,10 +104,8 @@ class IngestWorker:
             if busy:
                 continue
             wake.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=backoff)
-            except TimeoutError:
-                pass
 
 
 def _scope(item: ClaimedEpisode) -> Scope:

@@ -69,6 +69,14 @@ class CypherStore(ABC):
     # -- what an engine adapter provides -------------------------------------
 
     @abstractmethod
+    async def open(self) -> None:
+        """Connect and create the schema. Safe to repeat."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Release connections. Safe to repeat."""
+
+    @abstractmethod
     async def _run(self, query: LiteralString, params: Row, *, write: bool) -> list[Row]:
         """Run one query in its own transaction; rows as column → value."""
 
@@ -133,10 +141,12 @@ class CypherStore(ABC):
             **self._scope(scope),
             "job_id": job_id,
             "now": now,
-            "episodes": [asdict(e) for e in episodes],
+            "episodes": [{**asdict(e), "position": i} for i, e in enumerate(episodes)],
         }
         rows = await self._query("add_episodes", params, write=True)
-        return [StoredEpisodeRef(id=r["id"], created=bool(r["created"])) for r in rows[0]["refs"]]
+        # collect() after MERGE does not keep input order on every engine.
+        refs = sorted(rows[0]["refs"], key=lambda r: r["position"])
+        return [StoredEpisodeRef(id=r["id"], created=bool(r["created"])) for r in refs]
 
     async def claim_episodes(
         self, limit: int, now: datetime, stale_before: datetime
@@ -166,7 +176,8 @@ class CypherStore(ABC):
         # the two leaves them claimed; the claim lease retries them and both
         # queries merge, so a retry changes nothing already written.
         await self._query("set_embeddings", {**base, **vectors}, write=True)
-        return list(rows[0]["fact_ids"])
+        stored = {r["row_id"]: r["id"] for r in rows[0]["fact_ids"]}
+        return [stored[f.id] for f in write.facts]
 
     async def fail_episodes(self, tenant: str, ids: list[str], error: str) -> None:
         """See :meth:`GraphStore.fail_episodes`."""
@@ -179,7 +190,7 @@ class CypherStore(ABC):
         if not rows:
             return None
         row = self._times(rows[0])
-        counts = Counter(row["statuses"])
+        counts: Counter[str] = Counter(row["statuses"])
         return JobStatus(
             id=row["id"],
             space=row["space"],
@@ -227,11 +238,12 @@ class CypherStore(ABC):
         self, scope: Scope, kind: SearchKind, terms: list[str], k: int
     ) -> list[ScoredId]:
         """See :meth:`GraphStore.fulltext_search`."""
-        if not terms:
+        query = self._fulltext_query(terms)
+        if not query:  # no words left: an empty query is a syntax error in Lucene
             return []
         params = {
             **self._scope(scope),
-            "query": self._fulltext_query(terms),
+            "query": query,
             "k": k,
             "candidates": k * 10,
         }
@@ -245,4 +257,5 @@ class CypherStore(ABC):
 
     async def list_spaces(self, tenant: str) -> list[str]:
         """See :meth:`GraphStore.list_spaces`."""
-        return [r["space"] for r in await self._query("list_spaces", {"tenant": tenant})]
+        rows = await self._query("list_spaces", {"tenant": tenant})
+        return sorted(r["space"] for r in rows)

@@ -131,7 +131,9 @@ class GraphStore(Protocol):
     :class:`~kenning.errors.StoreError` for other database failures.
     """
 
-    dialect: Literal["falkordb", "neo4j"]
+    @property
+    def dialect(self) -> Literal["falkordb", "neo4j"]:
+        """Which Cypher dialect (and engine) serves this store."""
 
     async def open(self) -> None:
         """Connect and create constraints and indexes. Safe to repeat."""

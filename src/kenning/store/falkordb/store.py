@@ -7,16 +7,19 @@ milliseconds (UTC) and converted at this boundary; comparisons such as
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Awaitable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, LiteralString
 from urllib.parse import urlparse
 
 from falkordb.asyncio import FalkorDB
 from redis import exceptions as redis_errors
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 
 from kenning.errors import StoreError, StoreUnavailable
 from kenning.store.base import CypherStore, Row
@@ -32,7 +35,15 @@ _CONSTRAINTS = (
     ("Entity", ("tenant", "space", "key")),
     ("Episode", ("tenant", "space", "dedup_key")),
 )
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
 _UNAVAILABLE = (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError)
+
+
+def _retry() -> Retry:
+    # Two quick retries ride out a blip; redis-py's default backs off for ~5 s,
+    # which would hold a request long past when the API should answer 503.
+    return Retry(ExponentialBackoff(cap=0.5, base=0.05), 2)
 
 
 class FalkorStore(CypherStore):
@@ -57,22 +68,35 @@ class FalkorStore(CypherStore):
         self._graph: Any = None
 
     async def open(self) -> None:
-        """Start the embedded server if needed, connect, create the schema."""
+        """Start the embedded server if needed, connect, create the schema.
+
+        Raises:
+            StoreUnavailable: the server does not answer (retryable).
+            StoreError: the schema could not be set up.
+        """
         if self._db is not None:
             return
-        if self._server is not None:
-            socket = await self._server.start()
-            self._db = FalkorDB(unix_socket_path=socket, max_connections=self._max_connections)
-        else:
-            parsed = urlparse(self._url)
-            self._db = FalkorDB(
-                host=parsed.hostname,
-                port=parsed.port or 6379,
-                password=parsed.password,
-                max_connections=self._max_connections,
-            )
+        socket = await self._server.start() if self._server is not None else None
+        try:
+            # The client probes the server synchronously in its constructor,
+            # so build it off the event loop.
+            self._db = await asyncio.to_thread(self._connect, socket)
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable(f"FalkorDB unreachable at {self._url}: {exc}") from exc
         self._graph = self._db.select_graph(self._graph_name)
         await self._ensure_schema()
+
+    def _connect(self, socket: str | None) -> Any:
+        common = {"max_connections": self._max_connections, "socket_connect_timeout": 5.0}
+        if socket is not None:
+            db = FalkorDB(unix_socket_path=socket, **common)
+        else:
+            parsed = urlparse(self._url)
+            db = FalkorDB(
+                host=parsed.hostname, port=parsed.port or 6379, password=parsed.password, **common
+            )
+        db.connection.set_retry(_retry())
+        return db
 
     async def close(self) -> None:
         """Close connections and stop the embedded server. Safe to repeat."""
@@ -85,15 +109,15 @@ class FalkorStore(CypherStore):
 
     async def _ensure_schema(self) -> None:
         for statement in self.cypher.statements("schema"):
-            await self._tolerate_existing(lambda s=statement: self._graph.query(s))
+            await self._tolerate_existing(self._graph.query(statement))
         for label, props in _CONSTRAINTS:
             command = ("GRAPH.CONSTRAINT", "CREATE", self._graph_name, "UNIQUE", "NODE", label)
             args = (*command, "PROPERTIES", str(len(props)), *props)
-            await self._tolerate_existing(lambda a=args: self._db.connection.execute_command(*a))
+            await self._tolerate_existing(self._db.connection.execute_command(*args))
 
-    async def _tolerate_existing(self, call: Callable[[], Any]) -> None:
+    async def _tolerate_existing(self, call: Awaitable[Any]) -> None:
         try:
-            await call()
+            await call
         except redis_errors.ResponseError as exc:
             if not any(marker in str(exc) for marker in _ALREADY):
                 raise StoreError(f"FalkorDB schema set-up failed: {exc}") from exc
@@ -114,10 +138,12 @@ class FalkorStore(CypherStore):
         return [dict(zip(names, row, strict=True)) for row in result.result_set]
 
     def _instant_to_db(self, value: datetime) -> int:
-        return int(value.timestamp() * 1000)
+        # Integer arithmetic: a float timestamp loses milliseconds far from
+        # 1970, and int() would round instants before 1970 up, not down.
+        return (value - _EPOCH) // _MILLISECOND
 
     def _instant_from_db(self, value: Any) -> datetime:
-        return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
+        return _EPOCH + int(value) * _MILLISECOND
 
     def _fulltext_query(self, terms: list[str]) -> str:
         # RediSearch: plain words OR-ed with '|'; anything else is dropped so a

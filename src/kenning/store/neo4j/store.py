@@ -97,6 +97,7 @@ class Neo4jStore(CypherStore):
 
     def _fulltext_query(self, terms: list[str]) -> str:
         # Lucene: plain words OR-ed; anything else is dropped so a caller's
-        # text can never become query syntax.
-        words = [w for term in terms for w in _WORD.findall(term)]
+        # text can never become query syntax. Lower case, because AND, OR, NOT
+        # and TO are operators (the analyzer lower-cases the index anyway).
+        words = [w.lower() for term in terms for w in _WORD.findall(term)]
         return " OR ".join(words)
