@@ -32,7 +32,7 @@ import pytest
 
 from kenning.domain.ids import content_hash, dedup_key, new_id
 from kenning.domain.models import EpisodeStatus, Fact, Scope
-from kenning.errors import QueryMissing, StoreUnavailable
+from kenning.errors import QueryMissing, StoreError, StoreUnavailable
 from kenning.store.base import REQUIRED_QUERIES, CypherStore
 from kenning.store.cypher import CypherLibrary
 from kenning.store.falkordb.store import FalkorStore
@@ -583,12 +583,6 @@ async def test_write_graph_without_episode_vectors_marks_done(store: Any, scope:
     assert (job.done, job.pending) == (1, 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store bug: set_embeddings looks fact vectors up by row id, so a row that "
-    "merges into an existing fact (e.g. a retry after a crash between write_graph and "
-    "set_embeddings) never gets its vector",
-)
 async def test_merged_fact_row_still_sets_its_vector(store: Any, scope: Scope) -> None:
     first = fact("Ada", "knows", "Byron", "Ada knows Byron")
     await store.write_graph(
@@ -613,14 +607,26 @@ async def test_merged_fact_row_still_sets_its_vector(store: Any, scope: Scope) -
     assert [h.id for h in hits] == [first.id]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IndexError,
-    reason="store bug: add_episodes with no episodes returns no row (collect() after a "
-    "grouping key on zero rows) and base.py indexes rows[0]",
-)
 async def test_add_no_episodes(store: Any, scope: Scope) -> None:
     assert await store.add_episodes(scope, new_id("job"), [], T1) == []
+
+
+async def test_a_key_repeated_in_one_batch_is_one_episode(store: Any, scope: Scope) -> None:
+    job_id = new_id("job")
+    twice = new_episode("said twice")
+    refs = await store.add_episodes(scope, job_id, [twice, replace(twice, id=new_id("ep"))], T0)
+
+    assert [r.created for r in refs] == [True, False]
+    assert refs[0].id == refs[1].id == twice.id
+    job = await store.get_job(scope.tenant, job_id)
+    assert job is not None
+    assert (job.total, job.pending) == (1, 1)
+
+
+async def test_a_fact_naming_a_missing_entity_is_refused(store: Any, scope: Scope) -> None:
+    orphan = fact("Nobody", "knows", "Nothing", "Nobody knows nothing")
+    with pytest.raises(StoreError, match="entity key missing"):
+        await store.write_graph(scope, GraphWrite(facts=[orphan]), [], T1)
 
 
 # -- 4. keyset pagination ---------------------------------------------------------

@@ -3,7 +3,7 @@
 // FalkorDB stores vectors with vecf32().
 UNWIND $facts AS row
 MATCH ()-[f:FACT {id: row.id}]->()
-WHERE f.tenant = $tenant AND f.space = $space
+WHERE f.tenant = $tenant AND f.space = $space AND f.embedding IS NULL
 SET f.embedding = vecf32(row.embedding)
 WITH count(f) AS fact_vectors
 UNWIND $entities AS row

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Literal, LiteralString
 
 from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope
+from kenning.errors import StoreError
 from kenning.store.cypher import CypherLibrary
 from kenning.store.port import (
     ClaimedEpisode,
@@ -62,9 +63,11 @@ class CypherStore(ABC):
     """A GraphStore implemented with the queries of one Cypher dialect."""
 
     dialect: ClassVar[Literal["falkordb", "neo4j"]]
+    #: Queries this adapter needs beyond :data:`REQUIRED_QUERIES`.
+    extra_queries: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
-        self.cypher = CypherLibrary(self.dialect, REQUIRED_QUERIES)
+        self.cypher = CypherLibrary(self.dialect, REQUIRED_QUERIES + self.extra_queries)
 
     # -- what an engine adapter provides -------------------------------------
 
@@ -137,16 +140,26 @@ class CypherStore(ABC):
         self, scope: Scope, job_id: str, episodes: list[NewEpisode], now: datetime
     ) -> list[StoredEpisodeRef]:
         """See :meth:`GraphStore.add_episodes`."""
-        params = {
-            **self._scope(scope),
-            "job_id": job_id,
-            "now": now,
-            "episodes": [{**asdict(e), "position": i} for i, e in enumerate(episodes)],
-        }
-        rows = await self._query("add_episodes", params, write=True)
+        if not episodes:
+            return []
+        # One row per dedup key: a key repeated within the batch is one episode,
+        # created (at most) by its first occurrence.
+        unique: dict[str, NewEpisode] = {}
+        for episode in episodes:
+            unique.setdefault(episode.dedup_key, episode)
+        rows = [{**asdict(e), "position": i} for i, e in enumerate(unique.values())]
+        params = {**self._scope(scope), "job_id": job_id, "now": now, "episodes": rows}
+        result = await self._query("add_episodes", params, write=True)
+        keys = list(unique)
         # collect() after MERGE does not keep input order on every engine.
-        refs = sorted(rows[0]["refs"], key=lambda r: r["position"])
-        return [StoredEpisodeRef(id=r["id"], created=bool(r["created"])) for r in refs]
+        refs = {keys[r["position"]]: r for r in result[0]["refs"]}
+        return [
+            StoredEpisodeRef(
+                id=refs[e.dedup_key]["id"],
+                created=bool(refs[e.dedup_key]["created"]) and unique[e.dedup_key] is e,
+            )
+            for e in episodes
+        ]
 
     async def claim_episodes(
         self, limit: int, now: datetime, stale_before: datetime
@@ -167,8 +180,14 @@ class CypherStore(ABC):
             "mentions": [asdict(m) for m in write.mentions],
         }
         rows = await self._query("write_graph", {**base, **graph}, write=True)
+        stored = {r["row_id"]: r["id"] for r in rows[0]["fact_ids"]}
+        dropped = [f.id for f in write.facts if f.id not in stored]
+        if dropped:
+            raise StoreError(f"fact rows {dropped} name an entity key missing from the write")
         vectors = {
-            "facts": [{"id": k, "embedding": v} for k, v in write.fact_vectors.items()],
+            # Keyed by the stored id: a row that merged into an existing fact
+            # still gives it a vector if it has none (e.g. a retried batch).
+            "facts": [{"id": stored[k], "embedding": v} for k, v in write.fact_vectors.items()],
             "entities": [{"key": k, "embedding": v} for k, v in write.entity_vectors.items()],
             "episodes": [{"id": i, "embedding": write.episode_vectors.get(i)} for i in episode_ids],
         }
@@ -176,7 +195,6 @@ class CypherStore(ABC):
         # the two leaves them claimed; the claim lease retries them and both
         # queries merge, so a retry changes nothing already written.
         await self._query("set_embeddings", {**base, **vectors}, write=True)
-        stored = {r["row_id"]: r["id"] for r in rows[0]["fact_ids"]}
         return [stored[f.id] for f in write.facts]
 
     async def fail_episodes(self, tenant: str, ids: list[str], error: str) -> None:

@@ -34,6 +34,7 @@ _ALREADY = ("already indexed", "already exists", "already created")
 _CONSTRAINTS = (
     ("Entity", ("tenant", "space", "key")),
     ("Episode", ("tenant", "space", "dedup_key")),
+    ("Job", ("tenant", "id")),
 )
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)

@@ -37,6 +37,9 @@ class Neo4jStore(CypherStore):
     """
 
     dialect = "neo4j"
+    extra_queries = ("await_indexes",)
+    #: Seconds to wait for indexes to come online after schema set-up.
+    index_timeout_s = 300
 
     def __init__(self, url: str, user: str, password: str, database: str = "neo4j") -> None:
         super().__init__()
@@ -60,6 +63,7 @@ class Neo4jStore(CypherStore):
             raise StoreError(f"Neo4j refused the connection: {exc}") from exc
         for statement in self.cypher.statements("schema"):
             await self._run(statement, {}, write=True)
+        await self._query("await_indexes", {"timeout_s": self.index_timeout_s})
 
     async def close(self) -> None:
         """Close the driver. Safe to repeat."""
