@@ -130,6 +130,8 @@ def _when(hit: Hit) -> str:
 
 
 def _source(hit: Hit) -> str:
+    if fact := hit.get("fact"):
+        return f"{fact['subject']} –{fact['predicate']}→ {fact['object']}"
     episode = hit.get("episode") or {}
     meta = episode.get("metadata") or {}
     speaker = episode.get("speaker") or ""
