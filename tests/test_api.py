@@ -204,3 +204,25 @@ def test_graph_down_is_503_with_retry_after() -> None:
         assert response.status_code == 503
         assert response.json()["error"]["code"] == "unavailable"
         assert "Traceback" not in response.text
+
+
+def test_reusing_an_idempotency_key_for_other_content_is_409(api: httpx.Client) -> None:
+    space = fresh_space()
+    first = {"content": "I like tea.", "idempotency_key": "turn-1"}
+    assert api.post("/v1/episodes", json={"space": space, "episodes": [first]}).status_code == 202
+    again = api.post("/v1/episodes", json={"space": space, "episodes": [first]})
+    assert again.status_code == 202
+    assert again.json()["duplicates"] == 1
+    other = {"content": "I like coffee.", "idempotency_key": "turn-1"}
+    response = api.post("/v1/episodes", json={"space": space, "episodes": [other]})
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "conflict"
+    assert "episodes.0.idempotency_key" in response.json()["error"]["message"]
+    same_batch = [
+        {"content": "a", "idempotency_key": "k"},
+        {"content": "b", "idempotency_key": "k"},
+    ]
+    response = api.post("/v1/episodes", json={"space": space, "episodes": same_batch})
+    assert response.status_code == 409
+    assert "episodes.1.idempotency_key" in response.json()["error"]["message"]
+    assert stats_of(api, space)["episodes"] == 1

@@ -981,3 +981,14 @@ def test_real_dialects_load_every_required_query(dialect: Any) -> None:
         assert text.strip(), name
         assert not text.lstrip().startswith("//"), name
     assert len(library.statements("schema")) > 1
+
+
+async def test_episode_hashes_by_dedup_key(store: Any, scope: Scope) -> None:
+    stored = new_episode("hash me", key="k-1")
+    await store.add_episodes(scope, new_id("job"), [stored], T0)
+    other_space = Scope(tenant=scope.tenant, space=f"{scope.space}-other")
+
+    assert await store.episode_hashes(scope, [stored.dedup_key, "key:absent"]) == {
+        stored.dedup_key: stored.content_hash
+    }
+    assert await store.episode_hashes(other_space, [stored.dedup_key]) == {}

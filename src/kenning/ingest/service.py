@@ -11,7 +11,7 @@ from datetime import datetime
 from kenning.domain.ids import content_hash, dedup_key, new_id
 from kenning.domain.models import EpisodeCreate, Fact, FactCreate, Scope, utcnow
 from kenning.embed.port import Embedder
-from kenning.errors import InputError
+from kenning.errors import Conflict, InputError
 from kenning.ingest.graph_write import GraphWriteBuilder
 from kenning.store.port import GraphStore, NewEpisode
 
@@ -76,11 +76,31 @@ class IngestService:
                 )
         now = utcnow()
         rows = [self._new_episode(item, now) for item in items]
+        await self._check_keys(scope, rows)
         job_id = new_id("job")
         refs = await self._store.add_episodes(scope, job_id, rows, now)
         self.wake.set()
         created = sum(r.created for r in refs)
         return Accepted(job_id, [r.id for r in refs], created, len(refs) - created)
+
+    async def _check_keys(self, scope: Scope, rows: list[NewEpisode]) -> None:
+        """Refuse an idempotency key reused for different content (a client bug).
+
+        Raises:
+            Conflict: names the first offending item.
+        """
+        keyed = [(i, r) for i, r in enumerate(rows) if r.idempotency_key]
+        if not keyed:
+            return
+        stored = await self._store.episode_hashes(scope, [r.dedup_key for _, r in keyed])
+        seen: dict[str, str] = {}
+        for i, row in keyed:
+            known = stored.get(row.dedup_key) or seen.setdefault(row.dedup_key, row.content_hash)
+            if known != row.content_hash:
+                raise Conflict(
+                    f"episodes.{i}.idempotency_key {row.idempotency_key!r} was already used "
+                    "for different content"
+                )
 
     @staticmethod
     def _new_episode(item: EpisodeCreate, now: datetime) -> NewEpisode:

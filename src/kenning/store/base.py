@@ -34,6 +34,7 @@ REQUIRED_QUERIES = (
     "schema",
     "ping",
     "add_episodes",
+    "find_episodes_by_key",
     "claim_episodes",
     "write_graph",
     "set_embeddings",
@@ -160,6 +161,12 @@ class CypherStore(ABC):
             )
             for e in episodes
         ]
+
+    async def episode_hashes(self, scope: Scope, dedup_keys: list[str]) -> dict[str, str]:
+        """See :meth:`GraphStore.episode_hashes`."""
+        params = {**self._scope(scope), "keys": dedup_keys}
+        rows = await self._query("find_episodes_by_key", params)
+        return {r["dedup_key"]: r["content_hash"] for r in rows}
 
     async def claim_episodes(
         self, limit: int, now: datetime, stale_before: datetime

@@ -153,6 +153,9 @@ class GraphStore(Protocol):
         written again; its existing id comes back with ``created=False``.
         """
 
+    async def episode_hashes(self, scope: Scope, dedup_keys: list[str]) -> dict[str, str]:
+        """Content hash of each stored episode among ``dedup_keys`` (absent keys omitted)."""
+
     async def claim_episodes(
         self, limit: int, now: datetime, stale_before: datetime
     ) -> list[ClaimedEpisode]:
