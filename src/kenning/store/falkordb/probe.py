@@ -1,0 +1,50 @@
+"""What answers on the embedded server's unix socket, asked with a single PING."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+import redis.asyncio as aioredis
+import redis.exceptions
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+#: Seconds between polls while waiting for the server or a process.
+POLL_SECONDS = 0.05
+
+
+class Probe(Enum):
+    """What answers on a unix socket."""
+
+    NOTHING = "nothing"
+    LOADING = "loading"
+    READY = "ready"
+
+
+def one_shot_client(socket: Path) -> aioredis.Redis:
+    """A client for a single command: short timeouts and no retries.
+
+    redis-py retries connection errors with back-off by default (seconds per
+    call), which would make probing an absent socket slow.
+    """
+    return aioredis.Redis(
+        unix_socket_path=str(socket),
+        socket_connect_timeout=1,
+        socket_timeout=5,
+        retry=Retry(NoBackoff(), 0),
+    )
+
+
+async def probe(socket: Path) -> Probe:
+    """PING the socket: READY, LOADING (busy loading the AOF) or NOTHING."""
+    client = one_shot_client(socket)
+    try:
+        await client.ping()
+    except redis.exceptions.BusyLoadingError:
+        return Probe.LOADING
+    except (redis.exceptions.RedisError, OSError):
+        return Probe.NOTHING
+    finally:
+        await client.aclose()
+    return Probe.READY
