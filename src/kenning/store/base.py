@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Literal, LiteralString
 
 from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope
 from kenning.store.cypher import CypherLibrary
+from kenning.store.graph_read import GRAPH_READ_QUERIES, GraphReadMixin
 from kenning.store.port import (
     ClaimedEpisode,
     GraphWrite,
@@ -58,13 +59,13 @@ _TIME_FIELDS = frozenset(
 )
 
 
-class CypherStore(ABC):
+class CypherStore(GraphReadMixin, ABC):
     """A GraphStore implemented with the queries of one Cypher dialect."""
 
     dialect: ClassVar[Literal["falkordb", "neo4j"]]
 
     def __init__(self) -> None:
-        self.cypher = CypherLibrary(self.dialect, REQUIRED_QUERIES)
+        self.cypher = CypherLibrary(self.dialect, REQUIRED_QUERIES + GRAPH_READ_QUERIES)
 
     # -- what an engine adapter provides -------------------------------------
 
