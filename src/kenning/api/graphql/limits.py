@@ -17,6 +17,7 @@ Cost model (worst case, so it can be checked without the variables):
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from graphql import (
@@ -62,12 +63,12 @@ class ComplexityLimiter(AddValidationRules):
 
 
 def limit_extensions() -> list[Any]:
-    """Every limit as a schema extension, in the order they are checked."""
+    """Every limit as a schema-extension factory (a fresh one per request)."""
     return [
-        MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        DepthLimiter(max_depth=MAX_DEPTH),
-        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        ComplexityLimiter(),
+        partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+        partial(DepthLimiter, max_depth=MAX_DEPTH),
+        partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+        ComplexityLimiter,
     ]
 
 
