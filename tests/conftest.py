@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from kenning.api.app import create_app
 from kenning.config import Settings, load_settings
@@ -36,15 +37,21 @@ def free_port() -> int:
 
 @contextmanager
 def serve(
-    settings: Settings, ready_path: str = "/healthz", ready_status: int = 200
+    settings: Settings,
+    ready_path: str = "/healthz",
+    ready_status: int = 200,
+    app: FastAPI | None = None,
 ) -> Iterator[str]:
-    """Run the app with uvicorn in a thread; yields its base URL.
+    """Run the app (``app``, or one built from ``settings``) with uvicorn in a
+    thread; yields its base URL.
 
     Waits (up to 120 s: models load on first use) until ``ready_path`` answers
     ``ready_status``, and shuts the server down cleanly afterwards.
     """
     port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(
+        app or create_app(settings), host="127.0.0.1", port=port, log_level="warning"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

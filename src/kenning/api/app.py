@@ -10,7 +10,8 @@ from fastapi import FastAPI
 
 from kenning import __version__
 from kenning.api.errors import install_error_handlers
-from kenning.api.rest import episodes, facts, health, search
+from kenning.api.graphql.schema import graphql_router
+from kenning.api.rest import episodes, facts, graph, health, search
 from kenning.api.runtime import Runtime
 from kenning.config import Settings, load_settings
 
@@ -22,6 +23,8 @@ full-text hits over facts and episodes with reciprocal rank fusion.
 
 Errors are `{"error": {"code", "message", "field"?}}`: 422 names the field and
 the rule; 503 (with `Retry-After`) means the graph store is down.
+
+GraphQL (with GraphiQL in a browser) is at `/graphql`.
 """
 
 
@@ -45,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Kenning", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     install_error_handlers(app)
-    for module in (health, episodes, facts, search):
+    for module in (health, episodes, facts, search, graph):
         app.include_router(module.router)
+    app.include_router(graphql_router(), tags=["graphql"])
     return app

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Literal, LiteralString
 from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope
 from kenning.errors import StoreError
 from kenning.store.cypher import CypherLibrary
+from kenning.store.graph_read import GRAPH_READ_QUERIES, GraphReadMixin
 from kenning.store.port import (
     ClaimedEpisode,
     GraphWrite,
@@ -60,7 +61,7 @@ _TIME_FIELDS = frozenset(
 )
 
 
-class CypherStore(ABC):
+class CypherStore(GraphReadMixin, ABC):
     """A GraphStore implemented with the queries of one Cypher dialect."""
 
     dialect: ClassVar[Literal["falkordb", "neo4j"]]
@@ -68,7 +69,8 @@ class CypherStore(ABC):
     extra_queries: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
-        self.cypher = CypherLibrary(self.dialect, REQUIRED_QUERIES + self.extra_queries)
+        required = REQUIRED_QUERIES + GRAPH_READ_QUERIES + self.extra_queries
+        self.cypher = CypherLibrary(self.dialect, required)
 
     # -- what an engine adapter provides -------------------------------------
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope
+from kenning.store.graph_port import GraphReadStore
 
 #: Dimension of every vector index. all-MiniLM-L6-v2 gives 384; a model of
 #: another size needs new indexes, so start-up refuses it (see app wiring).
@@ -123,7 +124,7 @@ class SpaceStats:
     facts: int
 
 
-class GraphStore(Protocol):
+class GraphStore(GraphReadStore, Protocol):
     """The storage port. Both adapters pass one contract test suite.
 
     All methods raise :class:`~kenning.errors.StoreUnavailable` when the

@@ -1,0 +1,18 @@
+// One page of facts matching (subject, predicate, object), valid at $as_of and
+// known at $known_at; keyset pagination on id.
+MATCH (s:Entity)-[f:FACT {tenant: $tenant, space: $space}]->(o:Entity)
+WHERE f.id > $after
+  AND ($subject_key IS NULL OR s.key = $subject_key)
+  AND ($predicate IS NULL OR f.predicate = $predicate)
+  AND ($object_key IS NULL OR o.key = $object_key)
+  AND (f.valid_from IS NULL OR f.valid_from <= $as_of) AND (f.valid_to IS NULL OR $as_of < f.valid_to)
+  AND f.recorded_at <= $known_at AND (f.expired_at IS NULL OR $known_at < f.expired_at)
+WITH s, f, o
+ORDER BY f.id
+LIMIT $limit
+RETURN {
+  id: f.id, space: f.space, subject: s.name, predicate: f.predicate, object: o.name,
+  text: f.text, confidence: f.confidence, valid_from: f.valid_from, valid_to: f.valid_to,
+  recorded_at: f.recorded_at, expired_at: f.expired_at, episode_ids: f.episode_ids,
+  superseded_by: f.superseded_by, agent_id: f.agent_id, run_id: f.run_id, app_id: f.app_id
+} AS fact, s.id AS subject_id, o.id AS object_id

@@ -1,0 +1,1 @@
+"""GraphQL over the memory graph (strawberry), served by the same FastAPI app."""

@@ -1,0 +1,85 @@
+"""GraphQL errors with codes and without stack traces.
+
+Every error the client sees carries ``extensions.code``:
+
+* ``BAD_USER_INPUT`` — the caller's request broke a rule: syntax, validation,
+  a limit (depth, complexity, page size), or an argument (``extensions.field``);
+* ``NOT_FOUND`` — a named object does not exist in the caller's space;
+* ``UNAVAILABLE`` — the graph store is down; retry (``extensions.retryable``);
+* ``INTERNAL`` — anything else; the message is generic, details go to the log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from pydantic import ValidationError
+from strawberry.extensions import SchemaExtension
+
+from kenning.errors import InputError, KenningError, NotFound, StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+
+def code_of(error: GraphQLError) -> str:
+    """The ``extensions.code`` for an error."""
+    original = error.original_error
+    if original is None:  # parse and validation errors, limits
+        return "BAD_USER_INPUT"
+    if isinstance(original, InputError | ValidationError):
+        return "BAD_USER_INPUT"
+    if isinstance(original, NotFound):
+        return "NOT_FOUND"
+    if isinstance(original, StoreUnavailable):
+        return "UNAVAILABLE"
+    return "INTERNAL"
+
+
+def coded(error: GraphQLError) -> GraphQLError:
+    """A copy of ``error`` with a code, no traceback, and a safe message."""
+    code = code_of(error)
+    original = error.original_error
+    extensions: dict[str, object] = {**(error.extensions or {}), "code": code}
+    message = error.message
+    if isinstance(original, InputError) and original.field:
+        extensions["field"] = original.field
+    elif isinstance(original, ValidationError):
+        first = original.errors()[0]
+        extensions["field"] = ".".join(str(p) for p in first["loc"]) or None
+        message = f"{first['msg']}"
+    elif code == "UNAVAILABLE":
+        message, extensions["retryable"] = "the graph store is unavailable; retry later", True
+    elif code == "INTERNAL" and not isinstance(original, KenningError):
+        message = "internal error"
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,  # nothing of the exception travels further
+        extensions=extensions,
+    )
+
+
+def log_error(error: GraphQLError) -> None:
+    """Log on the server: client mistakes briefly, failures with their traceback."""
+    original = error.original_error
+    if original is None or isinstance(original, InputError | NotFound | ValidationError):
+        log.info("graphql request refused: %s", error.message)
+    elif isinstance(original, StoreUnavailable):
+        log.warning("graph store unavailable: %s", original)
+    else:
+        log.error("graphql resolver failed: %s", error.message, exc_info=original)
+
+
+class ErrorCodes(SchemaExtension):
+    """Replace every error of a result with its coded, sanitised copy."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            result.errors = [coded(e) for e in result.errors]

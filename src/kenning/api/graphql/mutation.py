@@ -1,0 +1,40 @@
+"""The ``Mutation`` root: ingest episodes and add facts, over the REST services.
+
+Not here yet, by design: ``invalidateFact(space, id, at, reason): Fact!`` comes
+with the temporal model (issue 3).
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from kenning.api.graphql.inputs import EpisodeInput, FactInput, episodes_in, facts_in
+from kenning.api.graphql.types import Ctx, FactType, IngestResult
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Store episodes durably (all or none) and queue them for extraction; "
+        "follow the returned job. Safe to repeat (idempotency key, or content + occurredAt)."
+    )
+    async def ingest_episodes(
+        self, info: Ctx, space: str, episodes: list[EpisodeInput]
+    ) -> IngestResult:
+        scope = info.context.scope(space)
+        accepted = await info.context.runtime.ingest.submit(scope, episodes_in(episodes))
+        return IngestResult(
+            job_id=strawberry.ID(accepted.job_id),
+            episode_ids=[strawberry.ID(i) for i in accepted.episode_ids],
+            created=accepted.created,
+            duplicates=accepted.duplicates,
+        )
+
+    @strawberry.mutation(
+        description="Store triples without extraction; returns them as stored, in input "
+        "order. Re-adding a triple merges into it."
+    )
+    async def add_facts(self, info: Ctx, space: str, facts: list[FactInput]) -> list[FactType]:
+        scope = info.context.scope(space)
+        stored = await info.context.runtime.ingest.add_facts(scope, facts_in(facts))
+        return [FactType.of(f) for f in stored]

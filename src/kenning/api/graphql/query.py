@@ -1,0 +1,171 @@
+"""The ``Query`` root: entities, facts, neighbourhoods, paths, search, spaces.
+
+Every field takes the ``space`` to read; the tenant is the caller's, from the
+bearer key. Time filters: a fact is valid at ``asOf`` when ``validFrom <= asOf <
+validTo`` (open ends unbounded) and known at ``knownAt`` when ``recordedAt <=
+knownAt < expiredAt``; both default to now.
+
+Not here yet, by design: ``timeline(entity | space, from, to, predicates)``
+comes with the temporal model (issue 3) as ``[TimelineEvent!]!``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from functools import partial
+from typing import Annotated
+
+import strawberry
+
+from kenning.api.graphql.connections import EntityConnection, FactConnection
+from kenning.api.graphql.inputs import EntityFilterInput, EntityRef, decode_cursor, ref_args, times
+from kenning.api.graphql.types import (
+    Ctx,
+    EntityType,
+    Graph,
+    Job,
+    Path,
+    SearchHitType,
+    Space,
+)
+from kenning.domain.ids import entity_key, predicate_key
+from kenning.errors import NotFound
+from kenning.graph.service import check_range, normalise_predicates
+from kenning.store.graph_port import EntityFilter, FactFilter
+
+DEFAULT_PAGE = 20
+MAX_TOP_K = 100
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="One entity, by id or by name (exactly one).")
+    async def entity(
+        self, info: Ctx, space: str, id: strawberry.ID | None = None, name: str | None = None
+    ) -> EntityType:
+        scope = info.context.scope(space)
+        found = await info.context.graph.entity(scope, id=str(id) if id else None, name=name)
+        return EntityType.of(found)
+
+    @strawberry.field(description="A page of the space's entities, oldest first.")
+    async def entities(
+        self,
+        info: Ctx,
+        space: str,
+        filter: EntityFilterInput | None = None,
+        first: int = DEFAULT_PAGE,
+        after: str | None = None,
+    ) -> EntityConnection:
+        ctx, scope = info.context, info.context.scope(space)
+        where = filter.to_filter() if filter else EntityFilter()
+        items, more = await ctx.graph.entities(scope, where, first, decode_cursor(after))
+        return EntityConnection.of(
+            items, more, partial(ctx.runtime.store.count_entities, scope, where)
+        )
+
+    @strawberry.field(description="Facts by subject, predicate and object, at asOf / knownAt.")
+    async def facts(
+        self,
+        info: Ctx,
+        space: str,
+        subject: str | None = None,
+        predicate: str | None = None,
+        object: str | None = None,
+        as_of: datetime | None = None,
+        known_at: datetime | None = None,
+        first: int = DEFAULT_PAGE,
+        after: str | None = None,
+    ) -> FactConnection:
+        ctx, scope, at = info.context, info.context.scope(space), times(as_of, known_at)
+        where = FactFilter(
+            subject_key=entity_key(subject) if subject else None,
+            predicate=predicate_key(predicate) if predicate else None,
+            object_key=entity_key(object) if object else None,
+        )
+        items, more = await ctx.graph.facts(scope, where, at, first, decode_cursor(after))
+        count = partial(ctx.runtime.store.count_facts, scope, where, at)
+        return FactConnection.of(items, more, count)
+
+    @strawberry.field(
+        description="Facts within `depth` (1–3) hops of an entity, nearest first, as nodes "
+        "and edges for a graph view; every fact on the way is valid at asOf."
+    )
+    async def neighborhood(
+        self,
+        info: Ctx,
+        space: str,
+        entity: EntityRef,
+        depth: int = 1,
+        predicates: list[str] | None = None,
+        as_of: datetime | None = None,
+        known_at: datetime | None = None,
+        limit: int = 100,
+    ) -> Graph:
+        ctx, scope = info.context, info.context.scope(space)
+        center = await ctx.graph.entity(scope, **ref_args(entity))
+        preds, at = normalise_predicates(predicates), times(as_of, known_at)
+        return Graph.of(await ctx.graph.neighborhood(scope, center, depth, preds, at, limit))
+
+    @strawberry.field(
+        description="Every shortest path (up to `limit`, at most 20) of at most `maxDepth` "
+        "(1–4) facts between two entities, each fact valid at asOf."
+    )
+    async def paths(
+        self,
+        info: Ctx,
+        space: str,
+        source: Annotated[EntityRef, strawberry.argument(name="from")],
+        target: Annotated[EntityRef, strawberry.argument(name="to")],
+        max_depth: int = 3,
+        predicates: list[str] | None = None,
+        as_of: datetime | None = None,
+        known_at: datetime | None = None,
+        limit: int = 5,
+    ) -> list[Path]:
+        ctx, scope = info.context, info.context.scope(space)
+        start, end = await asyncio.gather(
+            ctx.graph.entity(scope, **ref_args(source)), ctx.graph.entity(scope, **ref_args(target))
+        )
+        preds, at = normalise_predicates(predicates), times(as_of, known_at)
+        found = await ctx.graph.paths(scope, start, end, max_depth, preds, at, limit)
+        return [Path.of(p) for p in found]
+
+    @strawberry.field(
+        description="Hybrid search (vector + full text, fused). With asOf, fact hits not "
+        "valid at asOf are left out."
+    )
+    async def search(
+        self, info: Ctx, space: str, query: str, top_k: int = 10, as_of: datetime | None = None
+    ) -> list[SearchHitType]:
+        check_range("topK", top_k, 1, MAX_TOP_K)
+        at = times(as_of, None).as_of if as_of else None
+        # TODO(issue-3): pass as_of=at to SearchService.search once it takes it, and
+        # drop this filter, which can leave fewer than top_k hits.
+        hits = await info.context.runtime.search.search(info.context.scope(space), query, top_k)
+        if at is not None:
+            hits = [h for h in hits if h.fact is None or _valid_at(h.valid_from, h.valid_to, at)]
+        return [SearchHitType.of(h) for h in hits]
+
+    @strawberry.field(description="Counts of one space.")
+    async def space(self, info: Ctx, id: str) -> Space:
+        stats = await info.context.runtime.store.space_stats(info.context.scope(id))
+        return Space.of(stats)
+
+    @strawberry.field(description="The caller's spaces that hold anything, with counts.")
+    async def spaces(self, info: Ctx) -> list[Space]:
+        store, ctx = info.context.runtime.store, info.context
+        names = await store.list_spaces(ctx.tenant)
+        stats = await asyncio.gather(*(store.space_stats(ctx.scope(n)) for n in names))
+        return [Space.of(s) for s in stats]
+
+    @strawberry.field(description="Progress of an ingest job.")
+    async def job(self, info: Ctx, id: strawberry.ID) -> Job:
+        status = await info.context.runtime.store.get_job(info.context.tenant, str(id))
+        if status is None:
+            raise NotFound(f"no job {str(id)!r}")
+        return Job.of(status)
+
+
+def _valid_at(start: datetime | None, end: datetime | None, at: datetime) -> bool:
+    return (start is None or start <= at) and (end is None or at < end)

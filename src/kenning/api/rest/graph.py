@@ -1,0 +1,121 @@
+"""``GET /v1/graph``: a subgraph as nodes/edges JSON, for clients without GraphQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from kenning.api.deps import RuntimeDep, TenantDep
+from kenning.domain.models import Entity, Fact, Instant, Model, Scope, SpaceId
+from kenning.errors import InputError
+from kenning.graph.service import (
+    MAX_GRAPH_EDGES,
+    MAX_NEIGHBORHOOD_DEPTH,
+    GraphService,
+    Subgraph,
+    normalise_predicates,
+    time_filter,
+)
+
+router = APIRouter(prefix="/v1", tags=["graph"])
+
+
+class GraphNodeView(Model):
+    """A node: an entity and its hops from the centre (0 without a centre)."""
+
+    id: str
+    name: str
+    type: str
+    distance: int
+    entity: Entity
+
+
+class GraphEdgeView(Model):
+    """An edge: a fact from its subject (``source``) to its object (``target``)."""
+
+    id: str
+    source: str
+    target: str
+    predicate: str
+    label: str
+    fact: Fact
+
+
+class GraphView(Model):
+    """``GET /v1/graph``: nodes and edges ready for a graph view."""
+
+    nodes: list[GraphNodeView]
+    edges: list[GraphEdgeView]
+    truncated: bool
+
+
+def _view(graph: Subgraph) -> GraphView:
+    nodes = [
+        GraphNodeView(
+            id=n.entity.id,
+            name=n.entity.name,
+            type=n.entity.type,
+            distance=n.distance,
+            entity=n.entity,
+        )
+        for n in graph.nodes
+    ]
+    edges = [
+        GraphEdgeView(
+            id=e.fact.id,
+            source=e.subject_id,
+            target=e.object_id,
+            predicate=e.fact.predicate,
+            label=e.fact.text,
+            fact=e.fact,
+        )
+        for e in graph.edges
+    ]
+    return GraphView(nodes=nodes, edges=edges, truncated=graph.truncated)
+
+
+@router.get("/graph", response_model=GraphView)
+async def graph(
+    space: SpaceId,
+    tenant: TenantDep,
+    rt: RuntimeDep,
+    entity: Annotated[str | None, Query(max_length=256, description="Centre: id or name.")] = None,
+    query: Annotated[
+        str | None, Query(max_length=2000, description="Or: facts found by search.")
+    ] = None,
+    depth: Annotated[int, Query(ge=1, le=MAX_NEIGHBORHOOD_DEPTH)] = 1,
+    limit: Annotated[int, Query(ge=1, le=MAX_GRAPH_EDGES, description="Most edges.")] = 100,
+    predicates: Annotated[list[str] | None, Query(description="Only these predicates.")] = None,
+    as_of: Annotated[Instant | None, Query(description="Facts valid at (ISO 8601).")] = None,
+) -> GraphView:
+    """The facts within ``depth`` hops of ``entity`` (an id, or else a name), or
+    the facts that search finds for ``query`` with their entities."""
+    scope = Scope(tenant=tenant, space=space)
+    service = GraphService(rt.store)
+    if (entity is None) == (query is None):
+        raise InputError("give exactly one of entity and query", field="entity")
+    if entity is not None:
+        center = await _center(service, scope, entity)
+        at = time_filter(as_of, None)
+        preds = normalise_predicates(predicates)
+        return _view(await service.neighborhood(scope, center, depth, preds, at, limit))
+    hits = await rt.search.search(scope, query or "", min(limit, 100))
+    fact_ids = [h.id for h in hits if h.kind == "fact" and _valid(h.fact, as_of)]
+    return _view(await service.subgraph_of_facts(scope, fact_ids))
+
+
+async def _center(service: GraphService, scope: Scope, entity: str) -> Entity:
+    # Ids are prefixed ("en_…"); anything else is a name.
+    if entity.startswith("en_"):
+        return await service.entity(scope, id=entity)
+    return await service.entity(scope, name=entity)
+
+
+def _valid(fact: Fact | None, at: datetime | None) -> bool:
+    # TODO(issue-3): search takes as_of itself; until then, filter fact hits here.
+    if fact is None or at is None:
+        return fact is not None
+    starts_ok = fact.valid_from is None or fact.valid_from <= at
+    return starts_ok and (fact.valid_to is None or at < fact.valid_to)
