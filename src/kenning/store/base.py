@@ -14,7 +14,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any, ClassVar, Literal, LiteralString
 
-from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope
+from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope, utcnow
 from kenning.store.cypher import CypherLibrary
 from kenning.store.port import (
     ClaimedEpisode,
@@ -25,6 +25,7 @@ from kenning.store.port import (
     SpaceStats,
     StoredEpisodeRef,
 )
+from kenning.store.temporal_queries import TEMPORAL_QUERIES, TemporalQueries
 
 Row = dict[str, Any]
 
@@ -50,15 +51,17 @@ REQUIRED_QUERIES = (
     "exact_search_episode",
     "fulltext_search_fact",
     "fulltext_search_episode",
+    *TEMPORAL_QUERIES,
 )
 
 _TIME_FIELDS = frozenset(
     {"occurred_at", "recorded_at", "valid_from", "valid_to", "expired_at"}
     | {"created_at", "updated_at"}
+    | {"observed_at", "stated_valid_from", "stated_valid_to"}
 )
 
 
-class CypherStore(ABC):
+class CypherStore(TemporalQueries, ABC):
     """A GraphStore implemented with the queries of one Cypher dialect."""
 
     dialect: ClassVar[Literal["falkordb", "neo4j"]]
@@ -213,9 +216,19 @@ class CypherStore(ABC):
         rows = await self._query("get_episodes", {**self._scope(scope), "ids": ids})
         return [self._episode(r["episode"]) for r in rows]
 
-    async def list_facts(self, scope: Scope, after: str, limit: int) -> Page[Fact]:
+    async def list_facts(
+        self,
+        scope: Scope,
+        after: str,
+        limit: int,
+        *,
+        as_of: datetime | None = None,
+        known_at: datetime | None = None,
+    ) -> Page[Fact]:
         """See :meth:`GraphStore.list_facts`."""
+        now = utcnow()
         params = {**self._scope(scope), "after": after, "limit": limit}
+        params |= {"as_of": as_of or now, "known_at": known_at or now}
         items = [self._fact(r["fact"]) for r in await self._query("list_facts", params)]
         return Page[Fact](items=items, next_after=items[-1].id if len(items) == limit else None)
 
@@ -227,15 +240,30 @@ class CypherStore(ABC):
         return Page[Entity](items=items, next_after=items[-1].id if len(items) == limit else None)
 
     async def vector_search(
-        self, scope: Scope, kind: SearchKind, vector: list[float], k: int, *, exact: bool
+        self,
+        scope: Scope,
+        kind: SearchKind,
+        vector: list[float],
+        k: int,
+        *,
+        exact: bool,
+        as_of: datetime | None = None,
+        known_at: datetime | None = None,
     ) -> list[ScoredId]:
         """See :meth:`GraphStore.vector_search`."""
         name = f"{'exact' if exact else 'vector'}_search_{kind}"
-        params = {**self._scope(scope), "vector": vector, "k": k}
+        params = {**self._scope(scope), "vector": vector, "k": k, **_when(as_of, known_at)}
         return [ScoredId(r["id"], float(r["score"])) for r in await self._query(name, params)]
 
     async def fulltext_search(
-        self, scope: Scope, kind: SearchKind, terms: list[str], k: int
+        self,
+        scope: Scope,
+        kind: SearchKind,
+        terms: list[str],
+        k: int,
+        *,
+        as_of: datetime | None = None,
+        known_at: datetime | None = None,
     ) -> list[ScoredId]:
         """See :meth:`GraphStore.fulltext_search`."""
         query = self._fulltext_query(terms)
@@ -246,6 +274,7 @@ class CypherStore(ABC):
             "query": query,
             "k": k,
             "candidates": k * 10,
+            **_when(as_of, known_at),
         }
         rows = await self._query(f"fulltext_search_{kind}", params)
         return [ScoredId(r["id"], float(r["score"])) for r in rows]
@@ -259,3 +288,9 @@ class CypherStore(ABC):
         """See :meth:`GraphStore.list_spaces`."""
         rows = await self._query("list_spaces", {"tenant": tenant})
         return sorted(r["space"] for r in rows)
+
+
+def _when(as_of: datetime | None, known_at: datetime | None) -> Row:
+    """``$as_of`` (valid time) and ``$known_at`` (transaction time); None is now."""
+    now = utcnow()
+    return {"as_of": as_of or now, "known_at": known_at or now}
