@@ -1,6 +1,6 @@
 // Exact cosine over one space's episodes (small spaces: no ANN recall loss).
 MATCH (e:Episode {tenant: $tenant, space: $space})
-WHERE e.embedding IS NOT NULL
+WHERE e.embedding IS NOT NULL AND e.recorded_at <= $known_at
 WITH e.id AS id, 1.0 - vec.cosineDistance(e.embedding, vecf32($vector)) AS score
 RETURN id, score
 ORDER BY score DESC

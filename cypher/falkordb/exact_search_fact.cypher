@@ -1,6 +1,9 @@
 // Exact cosine over one space's facts (small spaces: no ANN recall loss).
 MATCH ()-[f:FACT {tenant: $tenant, space: $space}]->()
 WHERE f.embedding IS NOT NULL
+  AND (f.valid_from IS NULL OR f.valid_from <= $as_of)
+  AND (f.valid_to IS NULL OR $as_of < f.valid_to)
+  AND f.recorded_at <= $known_at AND (f.expired_at IS NULL OR $known_at < f.expired_at)
 WITH f.id AS id, 1.0 - vec.cosineDistance(f.embedding, vecf32($vector)) AS score
 RETURN id, score
 ORDER BY score DESC

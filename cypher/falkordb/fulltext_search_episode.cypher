@@ -2,7 +2,7 @@
 CALL db.idx.fulltext.queryNodes('Episode', $query)
 YIELD node, score
 WITH node AS e, score
-WHERE e.tenant = $tenant AND e.space = $space
+WHERE e.tenant = $tenant AND e.space = $space AND e.recorded_at <= $known_at
 RETURN e.id AS id, score
 ORDER BY score DESC
 LIMIT $k

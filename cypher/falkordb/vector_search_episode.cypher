@@ -2,6 +2,6 @@
 CALL db.idx.vector.queryNodes('Episode', 'embedding', $k, vecf32($vector))
 YIELD node, score
 WITH node AS e, score
-WHERE e.tenant = $tenant AND e.space = $space
+WHERE e.tenant = $tenant AND e.space = $space AND e.recorded_at <= $known_at
 RETURN e.id AS id, 1.0 - score AS score
 ORDER BY score DESC

@@ -3,5 +3,8 @@ CALL db.idx.vector.queryRelationships('FACT', 'embedding', $k, vecf32($vector))
 YIELD relationship, score
 WITH relationship AS f, score
 WHERE f.tenant = $tenant AND f.space = $space
+  AND (f.valid_from IS NULL OR f.valid_from <= $as_of)
+  AND (f.valid_to IS NULL OR $as_of < f.valid_to)
+  AND f.recorded_at <= $known_at AND (f.expired_at IS NULL OR $known_at < f.expired_at)
 RETURN f.id AS id, 1.0 - score AS score
 ORDER BY score DESC

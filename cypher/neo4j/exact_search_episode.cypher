@@ -1,6 +1,6 @@
 // Exact cosine over one space's episodes. vector.similarity.cosine is (1 + cos) / 2.
 MATCH (e:Episode {tenant: $tenant, space: $space})
-WHERE e.embedding IS NOT NULL
+WHERE e.embedding IS NOT NULL AND e.recorded_at <= $known_at
 WITH e.id AS id, 2.0 * vector.similarity.cosine(e.embedding, $vector) - 1.0 AS score
 RETURN id, score
 ORDER BY score DESC

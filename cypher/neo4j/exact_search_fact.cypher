@@ -1,6 +1,9 @@
 // Exact cosine over one space's facts. vector.similarity.cosine is (1 + cos) / 2.
 MATCH ()-[f:FACT {tenant: $tenant, space: $space}]->()
 WHERE f.embedding IS NOT NULL
+  AND (f.valid_from IS NULL OR f.valid_from <= $as_of)
+  AND (f.valid_to IS NULL OR $as_of < f.valid_to)
+  AND f.recorded_at <= $known_at AND (f.expired_at IS NULL OR $known_at < f.expired_at)
 WITH f.id AS id, 2.0 * vector.similarity.cosine(f.embedding, $vector) - 1.0 AS score
 RETURN id, score
 ORDER BY score DESC

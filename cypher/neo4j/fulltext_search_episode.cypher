@@ -2,7 +2,7 @@
 CALL db.index.fulltext.queryNodes('episode_content', $query, {limit: $candidates})
 YIELD node, score
 WITH node AS e, score
-WHERE e.tenant = $tenant AND e.space = $space
+WHERE e.tenant = $tenant AND e.space = $space AND e.recorded_at <= $known_at
 RETURN e.id AS id, score
 ORDER BY score DESC
 LIMIT $k

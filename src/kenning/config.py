@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kenning.domain.ids import predicate_key
 from kenning.errors import ConfigError
 
 GRAPH_SCHEMES = ("embedded", "falkordb", "neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s")
@@ -24,6 +25,7 @@ DEFAULT_FUNCTIONAL_PREDICATES = (
     "job_title",
     "relationship_status",
     "married_to",
+    "dating",
     "age",
 )
 
@@ -78,7 +80,11 @@ class Settings(BaseSettings):
         "exactly instead of through the shared ANN index.",
     )
     ann_oversample: int = Field(10, ge=1, le=100)
-    functional_predicates: tuple[str, ...] = DEFAULT_FUNCTIONAL_PREDICATES
+    functional_predicates: tuple[str, ...] = Field(
+        DEFAULT_FUNCTIONAL_PREDICATES,
+        description="JSON list of predicates with at most one valid object per subject "
+        "at any instant; a newer fact supersedes the older one (snake_case).",
+    )
 
     @field_validator("graph_url")
     @classmethod
@@ -89,6 +95,14 @@ class Settings(BaseSettings):
         if scheme != "embedded" and not urlparse(value).hostname:
             raise ValueError("URL needs a host, e.g. falkordb://localhost:6379")
         return value
+
+    @field_validator("functional_predicates")
+    @classmethod
+    def _snake_case(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        keys = tuple(dict.fromkeys(predicate_key(p) for p in value))
+        if not all(keys):
+            raise ValueError("every predicate needs a letter or digit")
+        return keys
 
     @property
     def engine(self) -> Literal["falkordb", "neo4j"]:

@@ -17,6 +17,8 @@ from kenning.ingest.worker import IngestWorker
 from kenning.search.service import SearchService
 from kenning.store.factory import create_store
 from kenning.store.port import VECTOR_DIMENSION, GraphStore
+from kenning.temporal.service import TemporalService
+from kenning.temporal.supersession import Supersession
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +73,17 @@ class Runtime:
     extractor: Extractor
     ingest: IngestService = field(init=False)
     search: SearchService = field(init=False)
+    supersession: Supersession = field(init=False)
+    temporal: TemporalService = field(init=False)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         s = self.settings
-        self.ingest = IngestService(self.store, self.embedder, s.max_batch, s.max_content_chars)
+        self.supersession = Supersession(self.store, s.functional_predicates)
+        self.temporal = TemporalService(self.store, self.supersession, self.embedder)
+        self.ingest = IngestService(
+            self.store, self.embedder, s.max_batch, s.max_content_chars, self.supersession
+        )
         self.search = SearchService(
             self.store, self.embedder, s.exact_search_max_items, s.ann_oversample
         )
@@ -105,7 +113,12 @@ class Runtime:
                 await asyncio.sleep(RECONNECT_S)
         s = self.settings
         worker = IngestWorker(
-            self.store, self.extractor, self.embedder, s.worker_batch, s.claim_lease_s
+            self.store,
+            self.extractor,
+            self.embedder,
+            s.worker_batch,
+            s.claim_lease_s,
+            self.supersession,
         )
         await worker.run_forever(self.ingest.wake, s.worker_poll_ms / 1000)
 

@@ -156,6 +156,13 @@ class Fact(Tags):
     expired_at: datetime | None = None
     episode_ids: list[str] = Field(default_factory=list)
     superseded_by: str | None = None
+    observed_at: datetime | None = Field(
+        None, description="When a source first stated it: its first episode's occurred_at."
+    )
+    version_of: str | None = Field(
+        None, description="Set on archived versions: the id of the fact they are history of."
+    )
+    invalidation_reason: str | None = None
 
 
 class ExtractedEntity(Model):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from datetime import datetime
 
 from kenning.domain.ids import entity_key, new_id
 from kenning.domain.models import Episode, Extraction, Tags, Triple
 from kenning.store.port import EntityRow, FactRow, GraphWrite, MentionRow
+from kenning.temporal.tense import ground_tense
 
 #: Entity type given to an episode's speaker.
 SPEAKER_TYPE = "Person"
@@ -43,8 +45,19 @@ class GraphWriteBuilder:
         """Record that an episode mentions an entity."""
         self._mentions[(episode_id, key)] = MentionRow(episode_id=episode_id, key=key)
 
-    def fact(self, triple: Triple, episode_ids: list[str], tags: Tags) -> str | None:
-        """Register a triple as a fact; returns the fact row id, or None if unkeyable."""
+    def fact(
+        self,
+        triple: Triple,
+        episode_ids: list[str],
+        tags: Tags,
+        observed_at: datetime | None = None,
+    ) -> str | None:
+        """Register a triple as a fact; returns the fact row id, or None if unkeyable.
+
+        ``observed_at`` is when its episode was said (None: when it is written).
+        Merged rows keep the earliest start, latest end and earliest observation,
+        as the store does, so the batch order does not matter.
+        """
         subject = self.entity(triple.subject, triple.subject_type)
         obj = self.entity(triple.object, triple.object_type)
         if subject is None or obj is None or subject == obj:
@@ -53,8 +66,14 @@ class GraphWriteBuilder:
         known = self._facts.get(identity)
         if known is not None:
             merged = known.episode_ids + [i for i in episode_ids if i not in known.episode_ids]
-            confidence = max(known.confidence, triple.confidence)
-            self._facts[identity] = replace(known, episode_ids=merged, confidence=confidence)
+            self._facts[identity] = replace(
+                known,
+                episode_ids=merged,
+                confidence=max(known.confidence, triple.confidence),
+                valid_from=_earliest(known.valid_from, triple.valid_from),
+                valid_to=_latest(known.valid_to, triple.valid_to),
+                observed_at=_earliest(known.observed_at, observed_at),
+            )
             return known.id
         text = (
             triple.text or f"{triple.subject} {triple.predicate.replace('_', ' ')} {triple.object}"
@@ -72,6 +91,7 @@ class GraphWriteBuilder:
             agent_id=tags.agent_id,
             run_id=tags.run_id,
             app_id=tags.app_id,
+            observed_at=observed_at,
         )
         return self._facts[identity].id
 
@@ -98,8 +118,8 @@ def from_extractions(episodes: Sequence[Episode], extractions: Iterable[Extracti
         if episode.speaker:
             keys.append(builder.entity(episode.speaker, SPEAKER_TYPE))
         keys += [builder.entity(e.name, e.type) for e in extraction.entities]
-        for triple in extraction.triples:
-            if builder.fact(triple, [episode.id], episode) is not None:
+        for triple in ground_tense(extraction.triples, episode.occurred_at):
+            if builder.fact(triple, [episode.id], episode, episode.occurred_at) is not None:
                 keys += [
                     builder.entity(triple.subject, triple.subject_type),
                     builder.entity(triple.object, triple.object_type),
@@ -113,3 +133,11 @@ def from_extractions(episodes: Sequence[Episode], extractions: Iterable[Extracti
 def embedding_text(episode: Episode) -> str:
     """The text embedded for an episode: who said it, then what was said."""
     return f"{episode.speaker}: {episode.content}" if episode.speaker else episode.content
+
+
+def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else max(a, b)

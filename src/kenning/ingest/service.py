@@ -14,6 +14,7 @@ from kenning.embed.port import Embedder
 from kenning.errors import Conflict, InputError
 from kenning.ingest.graph_write import GraphWriteBuilder
 from kenning.store.port import GraphStore, NewEpisode
+from kenning.temporal.supersession import Supersession
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,12 +35,20 @@ class IngestService:
         embedder: Used by :meth:`add_facts` to embed fact text.
         max_batch: Most episodes or facts in one call.
         max_content_chars: Longest episode content accepted.
+        supersession: Writes facts and resolves their valid time (shared with
+            the worker); default: one with the default functional predicates.
     """
 
     def __init__(
-        self, store: GraphStore, embedder: Embedder, max_batch: int, max_content_chars: int
+        self,
+        store: GraphStore,
+        embedder: Embedder,
+        max_batch: int,
+        max_content_chars: int,
+        supersession: Supersession | None = None,
     ) -> None:
         self._store = store
+        self._supersession = supersession or Supersession(store)
         self._embedder = embedder
         self._max_batch = max_batch
         self._max_chars = max_content_chars
@@ -129,13 +138,16 @@ class IngestService:
         fact (merged), so the call is safe to repeat.
 
         Raises:
-            InputError: empty or oversized batch, or a subject equal to its object.
+            InputError: empty or oversized batch, a subject equal to its object,
+                or ``valid_to`` not after ``valid_from``.
             StoreUnavailable: the graph is down; nothing was stored.
         """
         self._check_batch("facts", len(items))
         builder = GraphWriteBuilder()
         row_ids: list[str] = []
         for i, item in enumerate(items):
+            if item.valid_from and item.valid_to and item.valid_to <= item.valid_from:
+                raise InputError("valid_to must be after valid_from", field=f"facts.{i}.valid_to")
             row_id = builder.fact(item, [], item)
             if row_id is None:
                 raise InputError(
@@ -148,7 +160,7 @@ class IngestService:
         write.fact_vectors = {f.id: vectors[i] for i, f in enumerate(write.facts)}
         offset = len(write.facts)
         write.entity_vectors = {e.key: vectors[offset + i] for i, e in enumerate(write.entities)}
-        stored_ids = await self._store.write_graph(scope, write, [], utcnow())
+        stored_ids = await self._supersession.write(scope, write, [], utcnow())
         by_row = dict(zip([f.id for f in write.facts], stored_ids, strict=True))
         facts = {f.id: f for f in await self._store.get_facts(scope, list(by_row.values()))}
         return [facts[by_row[row_id]] for row_id in row_ids]

@@ -14,6 +14,7 @@ from kenning.errors import KenningError, StoreUnavailable
 from kenning.extract.port import Extractor
 from kenning.ingest.graph_write import embedding_text, from_extractions
 from kenning.store.port import ClaimedEpisode, GraphStore
+from kenning.temporal.supersession import Supersession
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,8 @@ class IngestWorker:
         batch: Episodes claimed at once.
         lease_s: A claim older than this many seconds is taken again (a worker
             that died mid-batch); longer than any batch takes.
+        supersession: Writes facts and resolves their valid time; default:
+            one over ``store`` with the default functional predicates.
     """
 
     def __init__(
@@ -37,8 +40,10 @@ class IngestWorker:
         embedder: Embedder,
         batch: int = 32,
         lease_s: int = 300,
+        supersession: Supersession | None = None,
     ) -> None:
         self._store = store
+        self._supersession = supersession or Supersession(store)
         self._extractor = extractor
         self._embedder = embedder
         self._batch = batch
@@ -78,7 +83,7 @@ class IngestWorker:
             write.episode_vectors = {
                 e.id: vectors[first_episode + i] for i, e in enumerate(episodes)
             }
-            await self._store.write_graph(scope, write, [e.id for e in episodes], utcnow())
+            await self._supersession.write(scope, write, [e.id for e in episodes], utcnow())
         except StoreUnavailable:
             raise
         except KenningError as exc:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from datetime import datetime
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from kenning.domain.models import ChannelScore, Episode, Fact, Scope, SearchHit
+from kenning.domain.models import ChannelScore, Episode, Fact, Scope, SearchHit, utcnow
 from kenning.embed.port import Embedder
 from kenning.search.fusion import Fused, reciprocal_rank_fusion
 from kenning.store.port import GraphStore, ScoredId, SearchKind
@@ -47,11 +48,22 @@ class SearchService:
         self._exact_max = exact_max_items
         self._oversample = ann_oversample
 
-    async def search(self, scope: Scope, query: str, top_k: int = 10) -> list[SearchHit]:
+    async def search(
+        self,
+        scope: Scope,
+        query: str,
+        top_k: int = 10,
+        *,
+        as_of: datetime | None = None,
+        known_at: datetime | None = None,
+    ) -> list[SearchHit]:
         """The ``top_k`` best facts and episodes for ``query``, best first.
 
         Each hit carries its RRF score, its rank and raw score per channel
-        (``vector``, ``fulltext``) and the episodes it came from.
+        (``vector``, ``fulltext``) and the episodes it came from. Facts are
+        those valid at ``as_of`` (valid time) and known at ``known_at``
+        (transaction time); episodes those recorded by ``known_at``. Both
+        default to now: currently valid and currently known.
 
         Raises:
             StoreUnavailable: the graph is down.
@@ -64,9 +76,15 @@ class SearchService:
             "episode": stats.episodes <= self._exact_max,
         }
         terms = query_terms(query)
+        now = utcnow()
+        when = {"as_of": as_of or now, "known_at": known_at or now}
         kinds: tuple[SearchKind, ...] = ("fact", "episode")
-        vector_hits = [self._vector(scope, kind, vector, depth, exact[kind]) for kind in kinds]
-        text_hits = [self._store.fulltext_search(scope, kind, terms, depth) for kind in kinds]
+        vector_hits = [
+            self._vector(scope, kind, vector, depth, exact[kind], when) for kind in kinds
+        ]
+        text_hits = [
+            self._store.fulltext_search(scope, kind, terms, depth, **when) for kind in kinds
+        ]
         fact_vec, ep_vec, fact_text, ep_text = await asyncio.gather(*vector_hits, *text_hits)
         # Each (channel, kind) pair is its own ranking: scores from different
         # indexes are not comparable, ranks are.
@@ -81,10 +99,16 @@ class SearchService:
         return await self._hydrate(scope, fused)
 
     async def _vector(
-        self, scope: Scope, kind: SearchKind, vector: list[float], depth: int, exact: bool
+        self,
+        scope: Scope,
+        kind: SearchKind,
+        vector: list[float],
+        depth: int,
+        exact: bool,
+        when: dict[str, datetime],
     ) -> list[ScoredId]:
         k = depth if exact else depth * self._oversample
-        hits = await self._store.vector_search(scope, kind, vector, k, exact=exact)
+        hits = await self._store.vector_search(scope, kind, vector, k, exact=exact, **when)
         return hits[:depth]
 
     async def _hydrate(self, scope: Scope, fused: Sequence[Fused]) -> list[SearchHit]:

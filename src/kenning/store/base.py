@@ -14,7 +14,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any, ClassVar, Literal, LiteralString
 
-from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope
+from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope, utcnow
 from kenning.errors import StoreError
 from kenning.store.cypher import CypherLibrary
 from kenning.store.graph_read import GRAPH_READ_QUERIES, GraphReadMixin
@@ -27,6 +27,7 @@ from kenning.store.port import (
     SpaceStats,
     StoredEpisodeRef,
 )
+from kenning.store.temporal_queries import TEMPORAL_QUERIES, TemporalQueries
 
 Row = dict[str, Any]
 
@@ -53,15 +54,17 @@ REQUIRED_QUERIES = (
     "exact_search_episode",
     "fulltext_search_fact",
     "fulltext_search_episode",
+    *TEMPORAL_QUERIES,
 )
 
 _TIME_FIELDS = frozenset(
     {"occurred_at", "recorded_at", "valid_from", "valid_to", "expired_at"}
     | {"created_at", "updated_at"}
+    | {"observed_at", "stated_valid_from", "stated_valid_to"}
 )
 
 
-class CypherStore(GraphReadMixin, ABC):
+class CypherStore(TemporalQueries, GraphReadMixin, ABC):
     """A GraphStore implemented with the queries of one Cypher dialect."""
 
     dialect: ClassVar[Literal["falkordb", "neo4j"]]
@@ -240,9 +243,19 @@ class CypherStore(GraphReadMixin, ABC):
         rows = await self._query("get_episodes", {**self._scope(scope), "ids": ids})
         return [self._episode(r["episode"]) for r in rows]
 
-    async def list_facts(self, scope: Scope, after: str, limit: int) -> Page[Fact]:
+    async def list_facts(
+        self,
+        scope: Scope,
+        after: str,
+        limit: int,
+        *,
+        as_of: datetime | None = None,
+        known_at: datetime | None = None,
+    ) -> Page[Fact]:
         """See :meth:`GraphStore.list_facts`."""
+        now = utcnow()
         params = {**self._scope(scope), "after": after, "limit": limit}
+        params |= {"as_of": as_of or now, "known_at": known_at or now}
         items = [self._fact(r["fact"]) for r in await self._query("list_facts", params)]
         return Page[Fact](items=items, next_after=items[-1].id if len(items) == limit else None)
 
@@ -254,15 +267,30 @@ class CypherStore(GraphReadMixin, ABC):
         return Page[Entity](items=items, next_after=items[-1].id if len(items) == limit else None)
 
     async def vector_search(
-        self, scope: Scope, kind: SearchKind, vector: list[float], k: int, *, exact: bool
+        self,
+        scope: Scope,
+        kind: SearchKind,
+        vector: list[float],
+        k: int,
+        *,
+        exact: bool,
+        as_of: datetime | None = None,
+        known_at: datetime | None = None,
     ) -> list[ScoredId]:
         """See :meth:`GraphStore.vector_search`."""
         name = f"{'exact' if exact else 'vector'}_search_{kind}"
-        params = {**self._scope(scope), "vector": vector, "k": k}
+        params = {**self._scope(scope), "vector": vector, "k": k, **_when(as_of, known_at)}
         return [ScoredId(r["id"], float(r["score"])) for r in await self._query(name, params)]
 
     async def fulltext_search(
-        self, scope: Scope, kind: SearchKind, terms: list[str], k: int
+        self,
+        scope: Scope,
+        kind: SearchKind,
+        terms: list[str],
+        k: int,
+        *,
+        as_of: datetime | None = None,
+        known_at: datetime | None = None,
     ) -> list[ScoredId]:
         """See :meth:`GraphStore.fulltext_search`."""
         query = self._fulltext_query(terms)
@@ -273,6 +301,7 @@ class CypherStore(GraphReadMixin, ABC):
             "query": query,
             "k": k,
             "candidates": k * 10,
+            **_when(as_of, known_at),
         }
         rows = await self._query(f"fulltext_search_{kind}", params)
         return [ScoredId(r["id"], float(r["score"])) for r in rows]
@@ -286,3 +315,9 @@ class CypherStore(GraphReadMixin, ABC):
         """See :meth:`GraphStore.list_spaces`."""
         rows = await self._query("list_spaces", {"tenant": tenant})
         return sorted(r["space"] for r in rows)
+
+
+def _when(as_of: datetime | None, known_at: datetime | None) -> Row:
+    """``$as_of`` (valid time) and ``$known_at`` (transaction time); None is now."""
+    now = utcnow()
+    return {"as_of": as_of or now, "known_at": known_at or now}

@@ -12,6 +12,7 @@ from typing import Literal, Protocol
 
 from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope
 from kenning.store.graph_port import GraphReadStore
+from kenning.store.temporal_port import TemporalStore
 
 #: Dimension of every vector index. all-MiniLM-L6-v2 gives 384; a model of
 #: another size needs new indexes, so start-up refuses it (see app wiring).
@@ -81,6 +82,8 @@ class FactRow:
     agent_id: str | None = None
     run_id: str | None = None
     app_id: str | None = None
+    #: Earliest ``occurred_at`` of the episodes stating it; None: when written.
+    observed_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +127,7 @@ class SpaceStats:
     facts: int
 
 
-class GraphStore(GraphReadStore, Protocol):
+class GraphStore(TemporalStore, GraphReadStore, Protocol):
     """The storage port. Both adapters pass one contract test suite.
 
     All methods raise :class:`~kenning.errors.StoreUnavailable` when the
@@ -185,16 +188,36 @@ class GraphStore(GraphReadStore, Protocol):
     async def get_episodes(self, scope: Scope, ids: list[str]) -> list[Episode]:
         """Episodes by id (unknown ids are skipped); order not guaranteed."""
 
-    async def list_facts(self, scope: Scope, after: str, limit: int) -> Page[Fact]:
-        """Facts with id > ``after`` in id (creation) order."""
+    async def list_facts(
+        self,
+        scope: Scope,
+        after: str,
+        limit: int,
+        *,
+        as_of: datetime | None = None,
+        known_at: datetime | None = None,
+    ) -> Page[Fact]:
+        """Facts with id > ``after`` in id (creation) order, valid at ``as_of``
+        and known at ``known_at`` (None: now)."""
 
     async def list_entities(self, scope: Scope, after: str, limit: int) -> Page[Entity]:
         """Entities with id > ``after`` in id (creation) order."""
 
     async def vector_search(
-        self, scope: Scope, kind: SearchKind, vector: list[float], k: int, *, exact: bool
+        self,
+        scope: Scope,
+        kind: SearchKind,
+        vector: list[float],
+        k: int,
+        *,
+        exact: bool,
+        as_of: datetime | None = None,
+        known_at: datetime | None = None,
     ) -> list[ScoredId]:
         """Nearest ``kind`` items by cosine similarity in [-1, 1], best first.
+
+        Facts must be valid at ``as_of`` and known at ``known_at``; episodes
+        recorded by ``known_at`` (None: now).
 
         ``exact`` scans the space; otherwise the shared ANN index is asked for
         ``k`` candidates across all scopes, then filtered to this scope (the
@@ -202,9 +225,17 @@ class GraphStore(GraphReadStore, Protocol):
         """
 
     async def fulltext_search(
-        self, scope: Scope, kind: SearchKind, terms: list[str], k: int
+        self,
+        scope: Scope,
+        kind: SearchKind,
+        terms: list[str],
+        k: int,
+        *,
+        as_of: datetime | None = None,
+        known_at: datetime | None = None,
     ) -> list[ScoredId]:
-        """Items matching any of ``terms`` (plain words), best first."""
+        """Items matching any of ``terms`` (plain words), best first; time as
+        in :meth:`vector_search`."""
 
     async def space_stats(self, scope: Scope) -> SpaceStats:
         """Counts of episodes, entities and facts in the space."""

@@ -8,12 +8,14 @@ from fastapi import APIRouter, Query, status
 
 from kenning.api.deps import RuntimeDep, TenantDep
 from kenning.api.rest.schemas import FactBatch, FactsStored
-from kenning.domain.models import Entity, Fact, Page, Scope, SpaceId
+from kenning.domain.models import Entity, Fact, Instant, Page, Scope, SpaceId
 
 router = APIRouter(prefix="/v1", tags=["facts"])
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size.")]
 After = Annotated[str, Query(max_length=64, description="`next_after` of the previous page.")]
+AsOf = Annotated[Instant | None, Query(description="Valid time (ISO 8601); default now.")]
+KnownAt = Annotated[Instant | None, Query(description="Transaction time (ISO 8601); default now.")]
 
 
 @router.post("/facts", status_code=status.HTTP_201_CREATED, response_model=FactsStored)
@@ -25,10 +27,18 @@ async def add_facts(body: FactBatch, tenant: TenantDep, rt: RuntimeDep) -> Facts
 
 @router.get("/facts", response_model=Page[Fact])
 async def list_facts(
-    space: SpaceId, tenant: TenantDep, rt: RuntimeDep, limit: Limit = 50, after: After = ""
+    space: SpaceId,
+    tenant: TenantDep,
+    rt: RuntimeDep,
+    limit: Limit = 50,
+    after: After = "",
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
 ) -> Page[Fact]:
-    """A page of the space's facts, oldest first."""
-    return await rt.store.list_facts(Scope(tenant=tenant, space=space), after, limit)
+    """A page of the space's facts valid at ``as_of`` and known at ``known_at``
+    (default: now), oldest first."""
+    scope = Scope(tenant=tenant, space=space)
+    return await rt.store.list_facts(scope, after, limit, as_of=as_of, known_at=known_at)
 
 
 @router.get("/entities", response_model=Page[Entity])

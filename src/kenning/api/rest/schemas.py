@@ -10,6 +10,7 @@ from kenning.domain.models import (
     EpisodeCreate,
     Fact,
     FactCreate,
+    Instant,
     JobStatus,
     Model,
     SearchHit,
@@ -67,6 +68,10 @@ class SearchRequest(Model):
     space: SpaceId
     query: Annotated[str, Field(min_length=1, max_length=2000)]
     top_k: int = Field(10, ge=1, le=100)
+    as_of: Instant | None = Field(None, description="Valid time: facts true then. Default now.")
+    known_at: Instant | None = Field(
+        None, description="Transaction time: what memory knew then. Default now."
+    )
 
 
 class SearchResponse(Model):

@@ -21,9 +21,13 @@ router = APIRouter(prefix="/v1", tags=["search"])
 @router.post("/search", response_model=SearchResponse)
 async def search(body: SearchRequest, tenant: TenantDep, rt: RuntimeDep) -> SearchResponse:
     """Facts and episodes ranked by reciprocal rank fusion of vector and
-    full-text hits, each with its per-channel ranks and source episodes."""
+    full-text hits, each with its per-channel ranks and source episodes.
+    Facts valid at ``as_of`` and known at ``known_at`` (default: now)."""
     scope = Scope(tenant=tenant, space=body.space)
-    return SearchResponse(results=await rt.search.search(scope, body.query, body.top_k))
+    hits = await rt.search.search(
+        scope, body.query, body.top_k, as_of=body.as_of, known_at=body.known_at
+    )
+    return SearchResponse(results=hits)
 
 
 @router.get("/stats", response_model=StatsResponse)

@@ -1,0 +1,13 @@
+// Live facts of the given (subject key, predicate) chains, for supersession.
+UNWIND $chains AS chain
+MATCH (s:Entity {tenant: $tenant, space: $space, key: chain.subject_key})
+  -[f:FACT {predicate: chain.predicate, latest: true}]->(o:Entity)
+WHERE f.tenant = $tenant AND f.space = $space
+RETURN {
+  id: f.id, subject_key: s.key, predicate: f.predicate, object_key: o.key,
+  stated_valid_from: f.stated_valid_from, stated_valid_to: f.stated_valid_to,
+  observed_at: coalesce(f.observed_at, f.recorded_at), valid_from: f.valid_from,
+  valid_to: f.valid_to, superseded_by: f.superseded_by, text: f.text,
+  confidence: f.confidence, invalidation_reason: f.invalidation_reason,
+  recorded_at: f.recorded_at
+} AS fact

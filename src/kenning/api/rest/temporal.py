@@ -1,0 +1,114 @@
+"""Timelines, corrections and hard deletes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from pydantic import Field
+
+from kenning.api.deps import RuntimeDep, TenantDep
+from kenning.domain.models import Fact, Instant, Model, Scope, SpaceId
+from kenning.domain.temporal import Deletion, FactUpdate, Reason, TimelineEvent
+
+router = APIRouter(prefix="/v1", tags=["time"])
+
+ItemId = Annotated[str, Path(min_length=1, max_length=64)]
+When = Annotated[Instant | None, Query(description="ISO 8601 with a zone.")]
+
+
+class InvalidateRequest(Model):
+    """``POST /v1/facts/{id}/invalidate``: the fact stopped being true."""
+
+    space: SpaceId
+    valid_to: Instant | None = Field(None, description="When it stopped being true; default now.")
+    reason: Reason | None = None
+
+
+class FactPatch(FactUpdate):
+    """``PATCH /v1/facts/{id}``: correct stated valid time, confidence or text."""
+
+    space: SpaceId
+
+
+class TimelineResponse(Model):
+    """Events in time order; at one instant, endings come before starts."""
+
+    events: list[TimelineEvent]
+
+
+@router.get("/timeline", response_model=TimelineResponse)
+async def timeline(
+    space: SpaceId,
+    tenant: TenantDep,
+    rt: RuntimeDep,
+    entity: Annotated[str | None, Query(max_length=64, description="An entity id.")] = None,
+    start: When = None,
+    end: When = None,
+    predicate: Annotated[list[str] | None, Query(description="Repeat to allow several.")] = None,
+    known_at: When = None,
+    limit: Annotated[int, Query(ge=1, le=5000, description="Most facts.")] = 500,
+) -> TimelineResponse:
+    """Facts of a space (or of one entity) starting, being first stated, ending
+    and being superseded, in time order, each with its source episodes.
+    ``start``/``end`` bound the window (valid time); ``known_at`` shows what
+    memory believed then (transaction time; default now)."""
+    events = await rt.temporal.timeline(
+        Scope(tenant=tenant, space=space),
+        entity_id=entity,
+        start=start,
+        end=end,
+        predicates=predicate,
+        known_at=known_at,
+        limit=limit,
+    )
+    return TimelineResponse(events=events)
+
+
+@router.post("/facts/{fact_id}/invalidate", response_model=Fact)
+async def invalidate(
+    fact_id: ItemId, body: InvalidateRequest, tenant: TenantDep, rt: RuntimeDep
+) -> Fact:
+    """End a fact's valid time at ``valid_to`` (default now), with a reason.
+    The state memory held before is kept as an archived version."""
+    scope = Scope(tenant=tenant, space=body.space)
+    return await rt.temporal.invalidate(scope, fact_id, valid_to=body.valid_to, reason=body.reason)
+
+
+@router.patch("/facts/{fact_id}", response_model=Fact)
+async def update(fact_id: ItemId, body: FactPatch, tenant: TenantDep, rt: RuntimeDep) -> Fact:
+    """Correct a fact; only the fields sent change (``null`` clears a stated
+    bound). The state memory held before is kept as an archived version."""
+    changes = FactUpdate(**body.model_dump(exclude={"space"}, exclude_unset=True))
+    return await rt.temporal.update(Scope(tenant=tenant, space=body.space), fact_id, changes)
+
+
+@router.delete("/facts/{fact_id}", response_model=Deletion)
+async def delete_fact(
+    fact_id: ItemId, space: SpaceId, tenant: TenantDep, rt: RuntimeDep
+) -> Deletion:
+    """Hard-delete a fact and every version of it (no history is kept)."""
+    return await rt.temporal.delete_fact(Scope(tenant=tenant, space=space), fact_id)
+
+
+@router.delete("/episodes/{episode_id}", response_model=Deletion)
+async def delete_episode(
+    episode_id: ItemId, space: SpaceId, tenant: TenantDep, rt: RuntimeDep
+) -> Deletion:
+    """Hard-delete an episode, the facts only it supports, and entities left
+    with nothing; other facts forget it as a source."""
+    return await rt.temporal.delete_episode(Scope(tenant=tenant, space=space), episode_id)
+
+
+@router.delete("/entities/{entity_id}", response_model=Deletion)
+async def delete_entity(
+    entity_id: ItemId, space: SpaceId, tenant: TenantDep, rt: RuntimeDep
+) -> Deletion:
+    """Hard-delete an entity with its facts and mentions."""
+    return await rt.temporal.delete_entity(Scope(tenant=tenant, space=space), entity_id)
+
+
+@router.delete("/spaces/{space}", response_model=Deletion)
+async def delete_space(space: SpaceId, tenant: TenantDep, rt: RuntimeDep) -> Deletion:
+    """Hard-delete everything in a space; other spaces are untouched."""
+    return await rt.temporal.delete_space(Scope(tenant=tenant, space=space))

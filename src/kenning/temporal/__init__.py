@@ -1,0 +1,1 @@
+"""Valid time and transaction time: supersession, corrections, deletion, timelines."""
