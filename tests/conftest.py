@@ -14,8 +14,10 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from typer.testing import CliRunner
 
 from kenning.api.app import create_app
+from kenning.cli import app as cli
 from kenning.config import Settings, load_settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -103,3 +105,18 @@ def api(app_url: str) -> Iterator[httpx.Client]:
     """An HTTP client for the session's app."""
     with httpx.Client(base_url=app_url, timeout=60) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def conv26_import(app_url: str) -> str:
+    """LoCoMo conv-26 imported once per session with `kenning import locomo`
+    into the session's app (space ``conv-26``); returns the CLI's output."""
+    if not LOCOMO.exists():
+        pytest.skip(f"LoCoMo data not found at {LOCOMO}")
+    result = CliRunner().invoke(
+        cli,
+        ["import", "locomo", str(LOCOMO), "--conversation", "conv-26"],
+        env={"KENNING_URL": app_url},
+    )
+    assert result.exit_code == 0, result.output
+    return result.output

@@ -18,15 +18,9 @@ QUESTION = "When did Caroline go to the LGBTQ support group?"
 
 
 @pytest.fixture(scope="module")
-def imported(app_url: str) -> str:
-    """Import conv-26 with `kenning import locomo`; returns the CLI's output."""
-    runner = CliRunner()
-    env = {"KENNING_URL": app_url}
-    result = runner.invoke(
-        cli, ["import", "locomo", str(LOCOMO), "--conversation", "conv-26"], env=env
-    )
-    assert result.exit_code == 0, result.output
-    return result.output
+def imported(conv26_import: str) -> str:
+    """The session's `kenning import locomo` of conv-26; the CLI's output."""
+    return conv26_import
 
 
 def test_import_reports_every_turn_stored_and_none_failed(imported: str) -> None:

@@ -172,6 +172,47 @@ def test_facts_filter_by_subject_and_time(gql: Any) -> None:
     assert all(f["valid"]["from"] is None for f in before["nodes"])
 
 
+def test_timeline_of_caroline_is_in_time_order_with_sources(gql: Any) -> None:
+    query = """
+    query ($space: String!, $from: DateTime) {
+      timeline(space: $space, entity: {name: "Caroline"}, from: $from, limit: 200) {
+        at kind fact { subject { name } object { name } } sources { occurredAt }
+      }
+    }"""
+    events = data(gql(query, space=SPACE))["timeline"]
+    assert len(events) > 10
+    instants = [e["at"] for e in events]
+    assert instants == sorted(instants)
+    assert all(
+        "Caroline" in (e["fact"]["subject"]["name"], e["fact"]["object"]["name"]) for e in events
+    )
+    assert all(e["sources"] for e in events)
+    # Conversation sessions run May 2023 – Oct 2023; every source is one of them.
+    assert all(s["occurredAt"].startswith("2023-") for e in events for s in e["sources"])
+    later = data(gql(query, space=SPACE, **{"from": "2023-08-01T00:00:00Z"}))["timeline"]
+    assert 0 < len(later) < len(events)
+    assert all(e["at"] >= "2023-08-01" for e in later)
+
+
+def test_invalidate_fact_closes_its_valid_time(gql: Any) -> None:
+    space = f"g-{uuid.uuid4().hex[:8]}"
+    add = """
+    mutation ($space: String!) {
+      addFacts(space: $space, facts: [{subject: "Ann", predicate: "likes", object: "tea"}]) { id }
+    }"""
+    fact_id = data(gql(add, space=space))["addFacts"][0]["id"]
+    invalidate = """
+    mutation ($space: String!, $id: ID!) {
+      invalidateFact(space: $space, id: $id, at: "2024-01-01T00:00:00Z", reason: "stopped") {
+        id valid { to }
+      }
+    }"""
+    closed = data(gql(invalidate, space=space, id=fact_id))["invalidateFact"]
+    assert closed == {"id": fact_id, "valid": {"to": "2024-01-01T00:00:00+00:00"}}
+    missing = gql(invalidate, space=space, id="fa_missing")
+    assert error_code(missing) == "NOT_FOUND"
+
+
 def test_search_returns_fused_hits_with_sources(gql: Any) -> None:
     query = """
     query ($space: String!) {

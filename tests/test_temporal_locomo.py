@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from kenning.importers.locomo import read_locomo
-from tests.conftest import LOCOMO, wait_for_job
+from tests.conftest import LOCOMO
 
 pytestmark = [
     pytest.mark.slow,
@@ -25,20 +25,10 @@ def when(value: str) -> datetime:
 
 
 @pytest.fixture(scope="module")
-def conv26(app_url: str) -> set[datetime]:
-    """conv-26 ingested (idempotent: shared with the CLI import); its session dates."""
+def conv26(conv26_import: str) -> set[datetime]:
+    """conv-26 imported by the session's CLI import; its session dates."""
+    assert " 0 failed" in conv26_import
     [conversation] = read_locomo(LOCOMO, SPACE)
-    with httpx.Client(base_url=app_url, timeout=120) as api:
-        body = {
-            "space": SPACE,
-            "episodes": [
-                e.model_dump(mode="json", exclude_none=True) for e in conversation.episodes
-            ],
-        }
-        accepted = api.post("/v1/episodes", json=body)
-        assert accepted.status_code == 202, accepted.text
-        job = wait_for_job(api, accepted.json()["job_id"], timeout_s=600)
-        assert job["failed"] == 0
     return {e.occurred_at for e in conversation.episodes if e.occurred_at is not None}
 
 

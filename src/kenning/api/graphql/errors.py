@@ -5,6 +5,7 @@ Every error the client sees carries ``extensions.code``:
 * ``BAD_USER_INPUT`` — the caller's request broke a rule: syntax, validation,
   a limit (depth, complexity, page size), or an argument (``extensions.field``);
 * ``NOT_FOUND`` — a named object does not exist in the caller's space;
+* ``CONFLICT`` — the request contradicts what is stored;
 * ``UNAVAILABLE`` — the graph store is down; retry (``extensions.retryable``);
 * ``INTERNAL`` — anything else; the message is generic, details go to the log.
 """
@@ -18,7 +19,7 @@ from graphql import GraphQLError
 from pydantic import ValidationError
 from strawberry.extensions import SchemaExtension
 
-from kenning.errors import InputError, KenningError, NotFound, StoreUnavailable
+from kenning.errors import Conflict, InputError, KenningError, NotFound, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,8 @@ def code_of(error: GraphQLError) -> str:
         return "BAD_USER_INPUT"
     if isinstance(original, NotFound):
         return "NOT_FOUND"
+    if isinstance(original, Conflict):
+        return "CONFLICT"
     if isinstance(original, StoreUnavailable):
         return "UNAVAILABLE"
     return "INTERNAL"

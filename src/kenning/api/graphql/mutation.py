@@ -1,14 +1,12 @@
-"""The ``Mutation`` root: ingest episodes and add facts, over the REST services.
-
-Not here yet, by design: ``invalidateFact(space, id, at, reason): Fact!`` comes
-with the temporal model (issue 3).
-"""
+"""The ``Mutation`` root: ingest episodes, add and invalidate facts, over the REST services."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
-from kenning.api.graphql.inputs import EpisodeInput, FactInput, episodes_in, facts_in
+from kenning.api.graphql.inputs import EpisodeInput, FactInput, aware, episodes_in, facts_in
 from kenning.api.graphql.types import Ctx, FactType, IngestResult
 
 
@@ -38,3 +36,21 @@ class Mutation:
         scope = info.context.scope(space)
         stored = await info.context.runtime.ingest.add_facts(scope, facts_in(facts))
         return [FactType.of(f) for f in stored]
+
+    @strawberry.mutation(
+        description="End a fact's valid time: it was true until `at` (default now). The "
+        "previous state stays as an archived version; safe to repeat."
+    )
+    async def invalidate_fact(
+        self,
+        info: Ctx,
+        space: str,
+        id: strawberry.ID,
+        at: datetime | None = None,
+        reason: str | None = None,
+    ) -> FactType:
+        scope = info.context.scope(space)
+        fact = await info.context.runtime.temporal.invalidate(
+            scope, str(id), valid_to=aware(at, "at"), reason=reason
+        )
+        return FactType.of(fact)

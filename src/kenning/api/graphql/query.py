@@ -4,9 +4,6 @@ Every field takes the ``space`` to read; the tenant is the caller's, from the
 bearer key. Time filters: a fact is valid at ``asOf`` when ``validFrom <= asOf <
 validTo`` (open ends unbounded) and known at ``knownAt`` when ``recordedAt <=
 knownAt < expiredAt``; both default to now.
-
-Not here yet, by design: ``timeline(entity | space, from, to, predicates)``
-comes with the temporal model (issue 3) as ``[TimelineEvent!]!``.
 """
 
 from __future__ import annotations
@@ -19,7 +16,15 @@ from typing import Annotated
 import strawberry
 
 from kenning.api.graphql.connections import EntityConnection, FactConnection
-from kenning.api.graphql.inputs import EntityFilterInput, EntityRef, decode_cursor, ref_args, times
+from kenning.api.graphql.inputs import (
+    EntityFilterInput,
+    EntityRef,
+    aware,
+    decode_cursor,
+    ref_args,
+    times,
+)
+from kenning.api.graphql.timeline import TimelineEventType
 from kenning.api.graphql.types import (
     Ctx,
     EntityType,
@@ -36,6 +41,8 @@ from kenning.store.graph_port import EntityFilter, FactFilter
 
 DEFAULT_PAGE = 20
 MAX_TOP_K = 100
+#: Facts per timeline; each gives up to two events.
+MAX_TIMELINE = 500
 
 
 @strawberry.type
@@ -139,13 +146,39 @@ class Query:
         self, info: Ctx, space: str, query: str, top_k: int = 10, as_of: datetime | None = None
     ) -> list[SearchHitType]:
         check_range("topK", top_k, 1, MAX_TOP_K)
-        at = times(as_of, None).as_of if as_of else None
-        # TODO(issue-3): pass as_of=at to SearchService.search once it takes it, and
-        # drop this filter, which can leave fewer than top_k hits.
-        hits = await info.context.runtime.search.search(info.context.scope(space), query, top_k)
-        if at is not None:
-            hits = [h for h in hits if h.fact is None or _valid_at(h.valid_from, h.valid_to, at)]
+        at = aware(as_of, "asOf")
+        scope = info.context.scope(space)
+        hits = await info.context.runtime.search.search(scope, query, top_k, as_of=at)
         return [SearchHitType.of(h) for h in hits]
+
+    @strawberry.field(
+        description="Facts of the space (or of one entity) starting, being first stated, "
+        "ending and being superseded, in time order, each with its source episodes."
+    )
+    async def timeline(
+        self,
+        info: Ctx,
+        space: str,
+        entity: EntityRef | None = None,
+        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+        to: datetime | None = None,
+        predicates: list[str] | None = None,
+        known_at: datetime | None = None,
+        limit: int = MAX_TIMELINE,
+    ) -> list[TimelineEventType]:
+        check_range("limit", limit, 1, MAX_TIMELINE)
+        ctx, scope = info.context, info.context.scope(space)
+        entity_id = (await ctx.graph.entity(scope, **ref_args(entity))).id if entity else None
+        events = await ctx.runtime.temporal.timeline(
+            scope,
+            entity_id=entity_id,
+            start=aware(from_, "from"),
+            end=aware(to, "to"),
+            predicates=predicates,
+            known_at=aware(known_at, "knownAt"),
+            limit=limit,
+        )
+        return [TimelineEventType.of(e) for e in events]
 
     @strawberry.field(description="Counts of one space.")
     async def space(self, info: Ctx, id: str) -> Space:
@@ -165,7 +198,3 @@ class Query:
         if status is None:
             raise NotFound(f"no job {str(id)!r}")
         return Job.of(status)
-
-
-def _valid_at(start: datetime | None, end: datetime | None, at: datetime) -> bool:
-    return (start is None or start <= at) and (end is None or at < end)

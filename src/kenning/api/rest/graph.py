@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -101,8 +100,8 @@ async def graph(
         at = time_filter(as_of, None)
         preds = normalise_predicates(predicates)
         return _view(await service.neighborhood(scope, center, depth, preds, at, limit))
-    hits = await rt.search.search(scope, query or "", min(limit, 100))
-    fact_ids = [h.id for h in hits if h.kind == "fact" and _valid(h.fact, as_of)]
+    hits = await rt.search.search(scope, query or "", min(limit, 100), as_of=as_of)
+    fact_ids = [h.id for h in hits if h.kind == "fact"]
     return _view(await service.subgraph_of_facts(scope, fact_ids))
 
 
@@ -111,11 +110,3 @@ async def _center(service: GraphService, scope: Scope, entity: str) -> Entity:
     if entity.startswith("en_"):
         return await service.entity(scope, id=entity)
     return await service.entity(scope, name=entity)
-
-
-def _valid(fact: Fact | None, at: datetime | None) -> bool:
-    # TODO(issue-3): search takes as_of itself; until then, filter fact hits here.
-    if fact is None or at is None:
-        return fact is not None
-    starts_ok = fact.valid_from is None or fact.valid_from <= at
-    return starts_ok and (fact.valid_to is None or at < fact.valid_to)
