@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from kenning import __version__
 from kenning.api.errors import install_error_handlers
-from kenning.api.rest import episodes, facts, health, search
+from kenning.api.rest import context, episodes, facts, health, search
 from kenning.api.runtime import Runtime
 from kenning.config import Settings, load_settings
 
@@ -45,6 +45,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Kenning", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     install_error_handlers(app)
-    for module in (health, episodes, facts, search):
+    for module in (health, episodes, facts, search, context):
         app.include_router(module.router)
     return app

@@ -11,19 +11,24 @@ import json
 from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal, LiteralString
 
 from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope
 from kenning.store.cypher import CypherLibrary
 from kenning.store.port import (
     ClaimedEpisode,
+    EntityFact,
     GraphWrite,
+    Mention,
+    NamedEntity,
+    Neighbourhood,
     NewEpisode,
     ScoredId,
     SearchKind,
     SpaceStats,
     StoredEpisodeRef,
+    VectorKind,
 )
 
 Row = dict[str, Any]
@@ -50,6 +55,13 @@ REQUIRED_QUERIES = (
     "exact_search_episode",
     "fulltext_search_fact",
     "fulltext_search_episode",
+    # retrieval channels (search/channels.py)
+    "vector_search_entity",
+    "exact_search_entity",
+    "entities_by_name",
+    "entity_facts",
+    "entity_episodes",
+    "episode_neighbours",
 )
 
 _TIME_FIELDS = frozenset(
@@ -97,9 +109,16 @@ class CypherStore(ABC):
     async def _query(self, name: str, params: Row, *, write: bool = False) -> list[Row]:
         return await self._run(self.cypher.query(name), self._params(params), write=write)
 
+    def _duration_to_db(self, value: timedelta) -> Any:
+        """A duration as the engine adds it to a stored instant: whole ms here
+        (instants are epoch ms); Neo4j overrides it with a Duration."""
+        return value // timedelta(milliseconds=1)
+
     def _params(self, value: Any) -> Any:
         if isinstance(value, datetime):
             return self._instant_to_db(value)
+        if isinstance(value, timedelta):
+            return self._duration_to_db(value)
         if isinstance(value, dict):
             return {k: self._params(v) for k, v in value.items()}
         if isinstance(value, list | tuple):
@@ -227,7 +246,7 @@ class CypherStore(ABC):
         return Page[Entity](items=items, next_after=items[-1].id if len(items) == limit else None)
 
     async def vector_search(
-        self, scope: Scope, kind: SearchKind, vector: list[float], k: int, *, exact: bool
+        self, scope: Scope, kind: VectorKind, vector: list[float], k: int, *, exact: bool
     ) -> list[ScoredId]:
         """See :meth:`GraphStore.vector_search`."""
         name = f"{'exact' if exact else 'vector'}_search_{kind}"
@@ -259,3 +278,73 @@ class CypherStore(ABC):
         """See :meth:`GraphStore.list_spaces`."""
         rows = await self._query("list_spaces", {"tenant": tenant})
         return sorted(r["space"] for r in rows)
+
+    async def entities_by_name(self, scope: Scope, keys: list[str]) -> list[NamedEntity]:
+        """See :meth:`GraphStore.entities_by_name`."""
+        if not keys:
+            return []
+        rows = await self._query("entities_by_name", {**self._scope(scope), "keys": keys})
+        return [NamedEntity(r["id"], r["key"]) for r in rows]
+
+    async def entity_facts(
+        self,
+        scope: Scope,
+        seeds: list[str],
+        as_of: datetime,
+        known_at: datetime,
+        max_degree: int,
+    ) -> list[EntityFact]:
+        """See :meth:`GraphStore.entity_facts`."""
+        if not seeds:
+            return []
+        params = {
+            **self._scope(scope),
+            "seeds": seeds,
+            "as_of": as_of,
+            "known_at": known_at,
+            "max_degree": max_degree,
+        }
+        rows = await self._query("entity_facts", params)
+        return [EntityFact(r["seed"], r["id"], list(r["second"] or [])) for r in rows]
+
+    async def entity_episodes(
+        self,
+        scope: Scope,
+        seeds: list[str],
+        known_at: datetime,
+        max_mentions: int,
+        candidates: list[str],
+    ) -> list[Mention]:
+        """See :meth:`GraphStore.entity_episodes`."""
+        if not seeds:
+            return []
+        params = {
+            **self._scope(scope),
+            "seeds": seeds,
+            "known_at": known_at,
+            "max_mentions": max_mentions,
+            "candidates": candidates,
+        }
+        rows = await self._query("entity_episodes", params)
+        return [Mention(r["seed"], r["id"], int(r["mentions"])) for r in rows]
+
+    async def episode_neighbours(
+        self,
+        scope: Scope,
+        seeds: list[str],
+        radius: int,
+        window: timedelta,
+        known_at: datetime,
+    ) -> list[Neighbourhood]:
+        """See :meth:`GraphStore.episode_neighbours`."""
+        if not seeds or radius < 1:
+            return []
+        params = {
+            **self._scope(scope),
+            "seeds": seeds,
+            "radius": radius,
+            "window": window,
+            "known_at": known_at,
+        }
+        rows = await self._query("episode_neighbours", params)
+        return [Neighbourhood(r["seed"], list(r["ids"] or [])) for r in rows]

@@ -7,7 +7,7 @@ tenant and space; the tenant always comes from the caller's credentials.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope
@@ -17,6 +17,8 @@ from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope
 VECTOR_DIMENSION = 384
 
 SearchKind = Literal["fact", "episode"]
+#: What the vector channel searches: facts, episodes and entities.
+VectorKind = Literal["fact", "episode", "entity"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,42 @@ class ScoredId:
 
 
 @dataclass(frozen=True, slots=True)
+class NamedEntity:
+    """An entity named in a query."""
+
+    id: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class EntityFact:
+    """A fact of a seed entity (hop 1) and the facts one hop further (hop 2)."""
+
+    seed: str
+    id: str
+    second: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """An episode mentioning a seed entity; ``mentions`` counts the seed's
+    episodes in the space (a speaker is mentioned by most)."""
+
+    seed: str
+    id: str
+    mentions: int
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbourhood:
+    """Episode ids around a seed episode in the order they were said (the seed
+    included)."""
+
+    seed: str
+    ids: list[str]
+
+
+@dataclass(frozen=True, slots=True)
 class SpaceStats:
     """Counts in one space."""
 
@@ -188,7 +226,7 @@ class GraphStore(Protocol):
         """Entities with id > ``after`` in id (creation) order."""
 
     async def vector_search(
-        self, scope: Scope, kind: SearchKind, vector: list[float], k: int, *, exact: bool
+        self, scope: Scope, kind: VectorKind, vector: list[float], k: int, *, exact: bool
     ) -> list[ScoredId]:
         """Nearest ``kind`` items by cosine similarity in [-1, 1], best first.
 
@@ -204,6 +242,44 @@ class GraphStore(Protocol):
 
     async def space_stats(self, scope: Scope) -> SpaceStats:
         """Counts of episodes, entities and facts in the space."""
+
+    async def entities_by_name(self, scope: Scope, keys: list[str]) -> list[NamedEntity]:
+        """Entities whose key, or an alias, is one of ``keys`` (normalised names)."""
+
+    async def entity_facts(
+        self,
+        scope: Scope,
+        seeds: list[str],
+        as_of: datetime,
+        known_at: datetime,
+        max_degree: int,
+    ) -> list[EntityFact]:
+        """Facts of the ``seeds`` entities valid at ``as_of`` and known at
+        ``known_at``, each with the facts of its other end (hop 2) when that
+        end has at most ``max_degree`` facts."""
+
+    async def entity_episodes(
+        self,
+        scope: Scope,
+        seeds: list[str],
+        known_at: datetime,
+        max_mentions: int,
+        candidates: list[str],
+    ) -> list[Mention]:
+        """Episodes known at ``known_at`` that mention the ``seeds`` entities;
+        for a seed mentioned by more than ``max_mentions`` episodes, only those
+        among ``candidates`` (episode ids)."""
+
+    async def episode_neighbours(
+        self,
+        scope: Scope,
+        seeds: list[str],
+        radius: int,
+        window: timedelta,
+        known_at: datetime,
+    ) -> list[Neighbourhood]:
+        """For each seed episode, up to ``radius`` episodes on each side in
+        (occurred_at, id) order, said within ``window`` of it."""
 
     async def list_spaces(self, tenant: str) -> list[str]:
         """Spaces of the tenant that hold at least one episode or entity."""
