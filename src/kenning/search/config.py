@@ -19,8 +19,8 @@ def _default_weights() -> dict[str, float]:
     return {
         "vector": 1.0,
         "fulltext": 1.0,
-        "graph": 0.5,
-        "neighbourhood": 0.5,
+        "graph": 0.25,
+        "neighbourhood": 0.7,
         "time": 0.5,
     }
 
@@ -34,6 +34,9 @@ class SearchConfig:
         rrf_k: The RRF constant. Cormack et al. (2009) used 60; with few
             channels a smaller k lets a channel's first hits count for more.
         candidates: Hits each channel contributes before fusion.
+        max_df_ratio: A query word in more than this share of a space's items
+            is not listed by the full-text channel (its idf is near zero, and
+            listing a speaker's name would return most of a conversation).
         entity_seeds: Most entities found by the vector channel that seed
             the graph channel.
         entity_min_similarity: Cosine an entity needs to be a seed.
@@ -54,8 +57,9 @@ class SearchConfig:
     """
 
     weights: dict[str, float] = field(default_factory=_default_weights)
-    rrf_k: int = 10
+    rrf_k: int = 5
     candidates: int = 50
+    max_df_ratio: float = 0.25
     entity_seeds: int = 5
     entity_min_similarity: float = 0.5
     hop2_factor: float = 0.5
@@ -66,7 +70,7 @@ class SearchConfig:
     neighbour_window: timedelta = timedelta(hours=2)
     recency_weight: float = 0.0
     mmr_lambda: float = 0.7
-    pool: int = 3
+    pool: int = 2
 
 
 def merged_weights(overrides: dict[str, float]) -> dict[str, float]:

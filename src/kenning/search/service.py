@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from kenning.domain.models import ChannelScore, Episode, Fact, Scope, SearchHit, utcnow
 from kenning.embed.port import Embedder
 from kenning.search import channels as ch
+from kenning.search.bm25 import bm25
 from kenning.search.config import SearchConfig
 from kenning.search.fusion import Fused, reciprocal_rank_fusion
 from kenning.search.mmr import jaccard, mmr, word_set
 from kenning.search.query import QueryAnalysis, analyse, query_terms
-from kenning.store.port import GraphStore, ScoredId, VectorKind
+from kenning.store.port import GraphStore, ScoredId, SearchKind, VectorKind
 
 __all__ = ["SearchService", "query_terms"]
 
@@ -77,9 +79,18 @@ class SearchService:
         now = utcnow()
         state = _Request(scope, analyse(query), as_of or now, known_at or now, top_k)
         await self._first_pass(state, query)
-        fused = await self._expand(state)
-        pool = fused[: max(top_k * self.config.pool, top_k)]
-        hits = await self._hydrate(scope, pool, state)
+        size = max(top_k * self.config.pool, top_k)
+        # Fetch the likely results while the graph and neighbourhood are asked;
+        # only what those channels add is fetched afterwards.
+        first = [f.key for f in self._fuse(state)[:size]]
+        prefetch = asyncio.create_task(self._objects(scope, first))
+        try:
+            fused = await self._expand(state)
+        finally:
+            objects = await prefetch
+        pool = fused[:size]
+        objects.update(await self._objects(scope, [f.key for f in pool if f.key not in objects]))
+        hits = [_hit(f, objects[f.key], state) for f in pool if f.key in objects]
         hits = self._time_and_recency(hits, state)
         # Sources and words are computed once per hit, not once per comparison.
         items = [(frozenset(h.episode_ids), word_set(h.text)) for h in hits]
@@ -87,27 +98,29 @@ class SearchService:
         return [hits[i] for i in order]
 
     async def _first_pass(self, state: _Request, query: str) -> None:
-        """Embed the query and ask the vector and full-text indexes."""
+        """Ask the full-text indexes while the query is embedded, then the vector indexes."""
         scope, depth = state.scope, max(self.config.candidates, state.top_k)
-        embedded, stats, named = await asyncio.gather(
-            asyncio.to_thread(self._embedder.embed, [query]),
-            self._store.space_stats(scope),
-            self._store.entities_by_name(scope, state.analysis.names),
-        )
-        vector = embedded[0].tolist()
-        sizes = {"fact": stats.facts, "episode": stats.episodes, "entity": stats.entities}
+        embedding = asyncio.create_task(asyncio.to_thread(self._embedder.embed, [query]))
+        try:
+            stats, named = await asyncio.gather(
+                self._store.space_stats(scope),
+                self._store.entities_by_name(scope, state.analysis.names),
+            )
+            sizes = {"fact": stats.facts, "episode": stats.episodes, "entity": stats.entities}
+            fact_text, episode_text = await asyncio.gather(
+                self._fulltext(state, "fact", sizes["fact"], depth),
+                self._fulltext(state, "episode", sizes["episode"], depth),
+            )
+        finally:
+            vector = (await embedding)[0].tolist()
         kinds: tuple[VectorKind, ...] = ("fact", "episode", "entity")
-        terms = state.analysis.terms
-        results = await asyncio.gather(
-            *(self._vector(scope, kind, vector, depth, sizes[kind]) for kind in kinds),
-            self._store.fulltext_search(scope, "fact", terms, depth),
-            self._store.fulltext_search(scope, "episode", terms, depth),
+        fact_vec, episode_vec, entity_vec = await asyncio.gather(
+            *(self._vector(scope, kind, vector, depth, sizes[kind]) for kind in kinds)
         )
-        fact_vec, episode_vec, entity_vec, fact_text, episode_text = results
         state.add("vector/fact", fact_vec, ch.fact_key, "cosine {:.2f}")
         state.add("vector/episode", episode_vec, ch.episode_key, "cosine {:.2f}")
-        state.add("fulltext/fact", fact_text, ch.fact_key, "words matched, score {:.2f}")
-        state.add("fulltext/episode", episode_text, ch.episode_key, "words matched, score {:.2f}")
+        state.add("fulltext/fact", fact_text, ch.fact_key, "BM25 {:.2f}")
+        state.add("fulltext/episode", episode_text, ch.episode_key, "BM25 {:.2f}")
         state.seeds = ch.seeds_from(
             named, entity_vec, self.config.entity_min_similarity, self.config.entity_seeds
         )
@@ -117,17 +130,25 @@ class SearchService:
         return reciprocal_rank_fusion(rankings, self._weights(state.rankings), self.config.rrf_k)
 
     async def _expand(self, state: _Request) -> list[Fused]:
-        """Graph channel from the seed entities, then the episode neighbourhood
-        of the fused hits; returns the final fusion, best first."""
+        """Graph channel from the seed entities and, at the same time, the
+        turns around the best episodes so far; returns the final fusion with
+        the neighbourhood bonus, best first."""
         cfg, scope = self.config, state.scope
         first = self._fuse(state)
         tiebreak = {f.key: f.score for f in first}
         candidates = [f.key.split(":", 1)[1] for f in first if f.key.startswith("episode:")]
         seed_ids = list(state.seeds)
-        facts, mentioned = await asyncio.gather(
+        facts, mentioned, near = await asyncio.gather(
             self._store.entity_facts(scope, seed_ids, state.as_of, state.known_at, cfg.max_degree),
             self._store.entity_episodes(
                 scope, seed_ids, state.known_at, cfg.max_mentions, candidates
+            ),
+            self._store.episode_neighbours(
+                scope,
+                candidates[: cfg.neighbour_seeds],
+                cfg.neighbour_radius,
+                cfg.neighbour_window,
+                state.known_at,
             ),
         )
         seeds = ch.weigh_seeds(state.seeds, mentioned, cfg.max_mentions)
@@ -136,18 +157,28 @@ class SearchService:
         state.rankings["graph/fact"] = ch.graph_facts(seeds, facts, hop2, tiebreak, depth)
         state.rankings["graph/episode"] = ch.graph_episodes(seeds, mentioned, tiebreak, depth)
         fused = self._fuse(state)
-        best = [f for f in fused if f.key.startswith("episode:")][: cfg.neighbour_seeds]
-        seed_scores = {f.key.split(":", 1)[1]: f.score for f in best}
-        near = await self._store.episode_neighbours(
-            scope, list(seed_scores), cfg.neighbour_radius, cfg.neighbour_window, state.known_at
-        )
+        # The bonus uses each seed's final score, graph channel included.
+        final = {f.key.split(":", 1)[1]: f.score for f in fused if f.key.startswith("episode:")}
+        seed_scores = {n.seed: final.get(n.seed, 0.0) for n in near}
         weight = cfg.weights.get("neighbourhood", 1.0)
         bonus = ch.neighbour_bonus(seed_scores, near, weight)
         state.rankings[NEIGHBOURHOOD] = bonus
         return _add_bonus(fused, bonus)
 
     def _weights(self, rankings: dict[str, ch.Ranking]) -> dict[str, float]:
-        return {name: self.config.weights.get(name.split("/")[0], 1.0) for name in rankings}
+        # "vector/fact" may be weighed on its own; otherwise its channel's weight.
+        weights = self.config.weights
+        return {n: weights.get(n, weights.get(n.split("/")[0], 1.0)) for n in rankings}
+
+    async def _fulltext(
+        self, state: _Request, kind: SearchKind, size: int, depth: int
+    ) -> list[ScoredId]:
+        """BM25 over per-word matches of the engine's full-text index."""
+        max_df = max(1, int(size * self.config.max_df_ratio))
+        matches = await self._store.fulltext_terms(
+            state.scope, kind, state.analysis.terms, max_df, state.as_of, state.known_at
+        )
+        return bm25(matches, size, depth)
 
     async def _vector(
         self, scope: Scope, kind: VectorKind, vector: list[float], depth: int, size: int
@@ -157,17 +188,17 @@ class SearchService:
         hits = await self._store.vector_search(scope, kind, vector, k, exact=exact)
         return hits[:depth]
 
-    async def _hydrate(
-        self, scope: Scope, fused: Sequence[Fused], state: _Request
-    ) -> list[SearchHit]:
-        fact_ids = [f.key.split(":", 1)[1] for f in fused if f.key.startswith("fact:")]
-        episode_ids = [f.key.split(":", 1)[1] for f in fused if f.key.startswith("episode:")]
+    async def _objects(self, scope: Scope, keys: Sequence[str]) -> dict[str, Fact | Episode]:
+        """Facts and episodes by fusion key (unknown ones left out)."""
+        fact_ids = [k.split(":", 1)[1] for k in keys if k.startswith("fact:")]
+        episode_ids = [k.split(":", 1)[1] for k in keys if k.startswith("episode:")]
         facts, episodes = await asyncio.gather(
-            self._store.get_facts(scope, fact_ids), self._store.get_episodes(scope, episode_ids)
+            self._store.get_facts(scope, fact_ids) if fact_ids else _nothing(),
+            self._store.get_episodes(scope, episode_ids) if episode_ids else _nothing(),
         )
         by_key: dict[str, Fact | Episode] = {ch.fact_key(f.id): f for f in facts}
         by_key.update({ch.episode_key(e.id): e for e in episodes})
-        return [_hit(item, by_key[item.key], state) for item in fused if item.key in by_key]
+        return by_key
 
     def _time_and_recency(self, hits: list[SearchHit], state: _Request) -> list[SearchHit]:
         """Add the time channel (temporal queries) and the recency prior, re-sort."""
@@ -207,6 +238,10 @@ class _Request:
         """Record an index's ranking under ``name``; ``why`` formats each score."""
         keyed = [ScoredId(key(h.id), h.score) for h in hits]
         self.rankings[name] = ch.Ranking(keyed, {h.id: why.format(h.score) for h in keyed})
+
+
+async def _nothing() -> list[Any]:
+    return []
 
 
 def _add_bonus(fused: list[Fused], bonus: ch.Ranking) -> list[Fused]:

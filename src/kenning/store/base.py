@@ -8,6 +8,7 @@ how rows become domain models) is written once here.
 from __future__ import annotations
 
 import json
+import re
 from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import asdict
@@ -28,10 +29,16 @@ from kenning.store.port import (
     SearchKind,
     SpaceStats,
     StoredEpisodeRef,
+    TermMatches,
     VectorKind,
 )
 
 Row = dict[str, Any]
+
+_WORD = re.compile(r"[^\W_]+")
+#: Most hits one full-text word may yield on an engine that needs a limit
+#: (Neo4j), across all spaces; beyond it a word is too common to rank by.
+FULLTEXT_CANDIDATES = 10000
 
 #: Every query a store runs; the loader fails at start if one is missing.
 REQUIRED_QUERIES = (
@@ -62,6 +69,8 @@ REQUIRED_QUERIES = (
     "entity_facts",
     "entity_episodes",
     "episode_neighbours",
+    "fulltext_terms_fact",
+    "fulltext_terms_episode",
 )
 
 _TIME_FIELDS = frozenset(
@@ -348,3 +357,31 @@ class CypherStore(ABC):
         }
         rows = await self._query("episode_neighbours", params)
         return [Neighbourhood(r["seed"], list(r["ids"] or [])) for r in rows]
+
+    async def fulltext_terms(
+        self,
+        scope: Scope,
+        kind: SearchKind,
+        terms: list[str],
+        max_df: int,
+        as_of: datetime,
+        known_at: datetime,
+    ) -> list[TermMatches]:
+        """See :meth:`GraphStore.fulltext_terms`."""
+        # One plain word per index call; anything else could become query syntax.
+        words = list(dict.fromkeys(w for t in terms for w in _WORD.findall(t.lower())))
+        if not words:
+            return []
+        params = {
+            **self._scope(scope),
+            "terms": words,
+            "max_df": max_df,
+            "candidates": FULLTEXT_CANDIDATES,
+            "as_of": as_of,
+            "known_at": known_at,
+        }
+        rows = await self._query(f"fulltext_terms_{kind}", params)
+        return [
+            TermMatches(r["term"], int(r["df"]), list(r["ids"]), [int(x) for x in r["lengths"]])
+            for r in rows
+        ]

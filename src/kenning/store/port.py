@@ -152,6 +152,18 @@ class Neighbourhood:
 
 
 @dataclass(frozen=True, slots=True)
+class TermMatches:
+    """One query word in a full-text index: how many items of the space match
+    it (``df``) and, unless there are too many, which ones and their lengths
+    in characters."""
+
+    term: str
+    df: int
+    ids: list[str]
+    lengths: list[int]
+
+
+@dataclass(frozen=True, slots=True)
 class SpaceStats:
     """Counts in one space."""
 
@@ -242,6 +254,19 @@ class GraphStore(Protocol):
 
     async def space_stats(self, scope: Scope) -> SpaceStats:
         """Counts of episodes, entities and facts in the space."""
+
+    async def fulltext_terms(
+        self,
+        scope: Scope,
+        kind: SearchKind,
+        terms: list[str],
+        max_df: int,
+        as_of: datetime,
+        known_at: datetime,
+    ) -> list[TermMatches]:
+        """Per plain word, the ``kind`` items of the space that match it
+        (facts valid at ``as_of``; both known at ``known_at``); ids only for
+        words matching at most ``max_df`` items. Words with no match are left out."""
 
     async def entities_by_name(self, scope: Scope, keys: list[str]) -> list[NamedEntity]:
         """Entities whose key, or an alias, is one of ``keys`` (normalised names)."""
