@@ -152,3 +152,20 @@ def test_context_fits_the_budget_and_skips_what_does_not(counter: WordPieceCount
     assert [h.text for h in block.hits] == [first.text, short.text]
     assert render_context([first], budget=17, counter=counter).tokens == 0
     assert render_context([first], budget=18, counter=counter).tokens == 18
+
+
+def test_bm25_by_hand() -> None:
+    from kenning.search.bm25 import bm25, idf
+    from kenning.store.port import TermMatches
+
+    # idf(1 of 10) = ln(1 + 9.5 / 1.5) = ln(7.333…); idf(4 of 10) = ln(1 + 6.5 / 4.5).
+    assert idf(1, 10) == pytest.approx(1.99243, abs=1e-5)
+    # Equal lengths: the length norm is 1, so each word adds exactly its idf.
+    rare = TermMatches("pixel", 1, ["x"], [20])
+    common = TermMatches("dog", 4, ["x", "y"], [20, 20])
+    ranked = bm25([rare, common], n=10, k=5)
+    assert [h.id for h in ranked] == ["x", "y"]
+    assert ranked[0].score == pytest.approx(idf(1, 10) + idf(4, 10))
+    assert ranked[1].score == pytest.approx(idf(4, 10))
+    # A word too common to list adds nothing; no listed word, no hits.
+    assert bm25([TermMatches("alice", 9, [], [])], n=10, k=5) == []
