@@ -58,7 +58,7 @@ def test_ingest_runs_to_done_and_search_finds_the_turn(api: httpx.Client) -> Non
     pixel = [r for r in results if "Pixel" in r["text"]]
     assert pixel, results
     assert pixel[0]["episode_ids"][0] == accepted["episode_ids"][2]
-    assert set(pixel[0]["channels"]) <= {"vector", "fulltext"}
+    assert set(pixel[0]["channels"]) <= {"vector", "fulltext", "graph", "neighbourhood", "time"}
     assert all(c["rank"] >= 1 for c in pixel[0]["channels"].values())
     episode_hits = [r for r in results if r["kind"] == "episode"]
     assert episode_hits[0]["occurred_at"].startswith("2024-03-02")

@@ -1,7 +1,8 @@
-// Facts by id within one scope.
-UNWIND $ids AS id
-MATCH (s:Entity)-[f:FACT {id: id}]->(o:Entity)
-WHERE f.tenant = $tenant AND f.space = $space
+// Facts by id within one scope. `f.id IN $ids` on unlabelled ends lets
+// FalkorDB answer from the relationship index alone; with `(s:Entity)` it
+// scanned every entity per id (~200 ms per fact at 6k entities).
+MATCH (s)-[f:FACT]->(o)
+WHERE f.id IN $ids AND f.tenant = $tenant AND f.space = $space
 RETURN {
   id: f.id, space: f.space, subject: s.name, predicate: f.predicate, object: o.name,
   text: f.text, confidence: f.confidence, valid_from: f.valid_from, valid_to: f.valid_to,

@@ -2,6 +2,8 @@
 // Uniqueness constraints are created by the adapter with GRAPH.CONSTRAINT, which
 // needs these range indexes to exist first.
 CREATE INDEX FOR (e:Episode) ON (e.id, e.tenant, e.space, e.dedup_key, e.status);
+// Range scans for the episode neighbourhood of search.
+CREATE INDEX FOR (e:Episode) ON (e.occurred_at);
 CREATE INDEX FOR (n:Entity) ON (n.id, n.tenant, n.space, n.key);
 CREATE INDEX FOR (j:Job) ON (j.id, j.tenant);
 CREATE INDEX FOR ()-[f:FACT]-() ON (f.id, f.tenant, f.space);

@@ -8,6 +8,7 @@ CREATE CONSTRAINT episode_id IF NOT EXISTS FOR (e:Episode) REQUIRE e.id IS UNIQU
 CREATE CONSTRAINT job_id IF NOT EXISTS FOR (j:Job) REQUIRE j.id IS UNIQUE;
 CREATE INDEX episode_status IF NOT EXISTS FOR (e:Episode) ON (e.status);
 CREATE INDEX episode_scope IF NOT EXISTS FOR (e:Episode) ON (e.tenant, e.space);
+CREATE INDEX episode_occurred IF NOT EXISTS FOR (e:Episode) ON (e.occurred_at);
 CREATE INDEX entity_scope IF NOT EXISTS FOR (n:Entity) ON (n.tenant, n.space);
 CREATE INDEX fact_id IF NOT EXISTS FOR ()-[f:FACT]-() ON (f.id);
 CREATE INDEX fact_scope IF NOT EXISTS FOR ()-[f:FACT]-() ON (f.tenant, f.space);

@@ -85,6 +85,25 @@ class Settings(BaseSettings):
         description="JSON list of predicates with at most one valid object per subject "
         "at any instant; a newer fact supersedes the older one (snake_case).",
     )
+    # Retrieval (search/config.py documents each; defaults tuned on LoCoMo dev).
+    search_weights: dict[str, float] = Field(
+        default_factory=dict,
+        description='Channel weights in RRF, merged over the defaults, e.g. {"graph": 0.3}.',
+    )
+    search_rrf_k: int = Field(5, ge=1, le=1000)
+    search_candidates: int = Field(50, ge=1, le=1000, description="Hits per channel.")
+    search_entity_seeds: int = Field(5, ge=0, le=100)
+    search_entity_min_similarity: float = Field(0.5, ge=-1.0, le=1.0)
+    search_max_degree: int = Field(25, ge=0)
+    search_max_mentions: int = Field(50, ge=0)
+    search_neighbour_seeds: int = Field(30, ge=0, le=1000)
+    search_neighbour_radius: int = Field(1, ge=0, le=20)
+    search_neighbour_window_s: int = Field(7200, ge=0)
+    search_recency_weight: float = Field(0.0, ge=0.0, le=10.0)
+    search_mmr_lambda: float = Field(0.7, ge=0.0, le=1.0)
+    context_tokenizer: str = Field(
+        "all-MiniLM-L6-v2", description="Tokenizer that counts POST /v1/context budgets."
+    )
 
     @field_validator("graph_url")
     @classmethod

@@ -7,13 +7,16 @@ import contextlib
 import functools
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from kenning.config import Settings
 from kenning.embed.port import Embedder
+from kenning.embed.tokens import TokenCounter
 from kenning.errors import ConfigError, StoreUnavailable
 from kenning.extract.port import Extractor
 from kenning.ingest.service import IngestService
 from kenning.ingest.worker import IngestWorker
+from kenning.search.config import SearchConfig, merged_weights
 from kenning.search.service import SearchService
 from kenning.store.factory import create_store
 from kenning.store.port import VECTOR_DIMENSION, GraphStore
@@ -58,9 +61,34 @@ def load_embedder(settings: Settings) -> Embedder:
     return embedder
 
 
+@functools.cache
+def _token_counter(model: str) -> TokenCounter:
+    from kenning.embed.tokens import WordPieceCounter
+
+    return WordPieceCounter(model)
+
+
 def load_extractor(settings: Settings) -> Extractor:
     """The configured extractor (``spacy`` is the offline default)."""
     return _extractor(settings.spacy_model)
+
+
+def search_config(s: Settings) -> SearchConfig:
+    """Retrieval settings from ``KENNING_SEARCH_*``."""
+    return SearchConfig(
+        weights=merged_weights(s.search_weights),
+        rrf_k=s.search_rrf_k,
+        candidates=s.search_candidates,
+        entity_seeds=s.search_entity_seeds,
+        entity_min_similarity=s.search_entity_min_similarity,
+        max_degree=s.search_max_degree,
+        max_mentions=s.search_max_mentions,
+        neighbour_seeds=s.search_neighbour_seeds,
+        neighbour_radius=s.search_neighbour_radius,
+        neighbour_window=timedelta(seconds=s.search_neighbour_window_s),
+        recency_weight=s.search_recency_weight,
+        mmr_lambda=s.search_mmr_lambda,
+    )
 
 
 @dataclass
@@ -85,8 +113,12 @@ class Runtime:
             self.store, self.embedder, s.max_batch, s.max_content_chars, self.supersession
         )
         self.search = SearchService(
-            self.store, self.embedder, s.exact_search_max_items, s.ann_oversample
+            self.store, self.embedder, s.exact_search_max_items, s.ann_oversample, search_config(s)
         )
+
+    def token_counter(self) -> TokenCounter:
+        """The tokenizer that counts context budgets (loaded on first use)."""
+        return _token_counter(self.settings.context_tokenizer)
 
     @classmethod
     async def start(cls, settings: Settings) -> Runtime:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
 import time
 import unicodedata
 from datetime import datetime
@@ -14,13 +15,39 @@ _NON_WORD = re.compile(r"[^\w\s'-]+")
 _SPACES = re.compile(r"\s+")
 
 
+class _IdClock:
+    """Monotonic (ms, counter) pairs: ids made in the same millisecond keep the
+    order they were made in, so a batch of episodes sorts in the order it was
+    said (the episode neighbourhood of search relies on it)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ms = 0
+        self._counter = 0
+
+    def next(self) -> tuple[int, int]:
+        with self._lock:
+            ms = time.time_ns() // 1_000_000
+            if ms > self._ms:
+                # Random start with the top bit clear leaves 2**63 increments of room.
+                self._ms, self._counter = ms, secrets.randbits(63)
+            else:
+                self._counter += 1
+            return self._ms, self._counter
+
+
+_CLOCK = _IdClock()
+
+
 def new_id(prefix: str) -> str:
     """Return a time-ordered id such as ``fa_0190f3c2a1b4c9d8e7f6a5b4c3d2``.
 
-    12 hex digits of Unix ms then 16 random hex digits, so ids sort by creation
-    time; keyset pagination relies on that.
+    12 hex digits of Unix ms then 16 hex digits that start random and count up
+    within a millisecond, so ids sort by creation order within a process;
+    keyset pagination and the episode neighbourhood rely on that.
     """
-    return f"{prefix}_{int(time.time() * 1000):012x}{secrets.token_hex(8)}"
+    ms, counter = _CLOCK.next()
+    return f"{prefix}_{ms:012x}{counter:016x}"
 
 
 def entity_key(name: str) -> str:

@@ -195,10 +195,11 @@ class JobStatus(Model):
 
 
 class ChannelScore(Model):
-    """How one retrieval channel ranked a hit (rank is 1-based)."""
+    """How one retrieval channel ranked a hit (rank is 1-based) and why."""
 
     rank: int
     score: float
+    reason: str | None = None
 
 
 class SearchHit(Model):

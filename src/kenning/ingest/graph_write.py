@@ -130,9 +130,25 @@ def from_extractions(episodes: Sequence[Episode], extractions: Iterable[Extracti
     return builder.build()
 
 
+#: Episode metadata keys whose text describes an attachment (an image's
+#: caption); it is part of what was said, so it is embedded with the content.
+ATTACHMENT_TEXT_KEYS = ("image_caption",)
+
+
+def searchable_text(episode: Episode) -> str:
+    """What was said plus the text of its attachments: ``content [image: caption]``."""
+    extras = [
+        f"[image: {value}]"
+        for key in ATTACHMENT_TEXT_KEYS
+        if isinstance(value := (episode.metadata or {}).get(key), str) and value
+    ]
+    return " ".join([episode.content, *extras])
+
+
 def embedding_text(episode: Episode) -> str:
-    """The text embedded for an episode: who said it, then what was said."""
-    return f"{episode.speaker}: {episode.content}" if episode.speaker else episode.content
+    """The text embedded for an episode: who said it, then what was said and shown."""
+    text = searchable_text(episode)
+    return f"{episode.speaker}: {text}" if episode.speaker else text
 
 
 def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:

@@ -1,31 +1,30 @@
-"""Hybrid search over facts and episodes."""
+"""Hybrid search over facts and episodes: channels → fusion → time → MMR."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-
-from spacy.lang.en.stop_words import STOP_WORDS
+from typing import Any
 
 from kenning.domain.models import ChannelScore, Episode, Fact, Scope, SearchHit, utcnow
 from kenning.embed.port import Embedder
+from kenning.search import channels as ch
+from kenning.search.bm25 import bm25
+from kenning.search.config import SearchConfig
 from kenning.search.fusion import Fused, reciprocal_rank_fusion
-from kenning.store.port import GraphStore, ScoredId, SearchKind
+from kenning.search.mmr import jaccard, mmr, word_set
+from kenning.search.query import QueryAnalysis, analyse, query_terms
+from kenning.store.port import GraphStore, ScoredId, SearchKind, VectorKind
 
+__all__ = ["SearchService", "query_terms"]
 
-def query_terms(query: str) -> list[str]:
-    """Lower-cased words of ``query`` without English stop words, in order."""
-    words = "".join(c if c.isalnum() else " " for c in query.lower()).split()
-    seen: dict[str, None] = {}
-    for word in words:
-        if word not in STOP_WORDS and len(word) > 1:
-            seen.setdefault(word, None)
-    return list(seen)
+#: The ranking that adds to fused scores instead of taking part in RRF.
+NEIGHBOURHOOD = "neighbourhood/episode"
 
 
 class SearchService:
-    """Vector and full-text channels over facts and episodes, fused with RRF.
+    """Vector, full-text, graph, neighbourhood and time channels, fused with RRF.
 
     Args:
         store: The graph store.
@@ -34,6 +33,7 @@ class SearchService:
             searched exactly; larger ones through the shared ANN index.
         ann_oversample: ANN candidates fetched per wanted hit, because the
             index spans all tenants and spaces and is filtered afterwards.
+        config: Weights and depths (defaults: :class:`SearchConfig`).
     """
 
     def __init__(
@@ -42,11 +42,13 @@ class SearchService:
         embedder: Embedder,
         exact_max_items: int = 20000,
         ann_oversample: int = 10,
+        config: SearchConfig | None = None,
     ) -> None:
         self._store = store
         self._embedder = embedder
         self._exact_max = exact_max_items
         self._oversample = ann_oversample
+        self.config = config or SearchConfig()
 
     async def search(
         self,
@@ -59,78 +61,227 @@ class SearchService:
     ) -> list[SearchHit]:
         """The ``top_k`` best facts and episodes for ``query``, best first.
 
-        Each hit carries its RRF score, its rank and raw score per channel
-        (``vector``, ``fulltext``) and the episodes it came from. Facts are
-        those valid at ``as_of`` (valid time) and known at ``known_at``
-        (transaction time); episodes those recorded by ``known_at``. Both
-        default to now: currently valid and currently known.
+        Args:
+            scope: Tenant and space searched.
+            query: Free text.
+            top_k: How many hits to return.
+            as_of: Facts valid at this instant (UTC); default now.
+            known_at: Facts and episodes recorded by this instant; default now.
+
+        Returns:
+            Hits with their fused score, per-channel rank, score and reason
+            (``vector``, ``fulltext``, ``graph``, ``neighbourhood``, ``time``)
+            and their source episodes.
 
         Raises:
             StoreUnavailable: the graph is down.
         """
-        depth = max(top_k * 3, 30)  # candidates per channel before fusion
-        vector = (await asyncio.to_thread(self._embedder.embed, [query]))[0].tolist()
-        stats = await self._store.space_stats(scope)
-        exact = {
-            "fact": stats.facts <= self._exact_max,
-            "episode": stats.episodes <= self._exact_max,
-        }
-        terms = query_terms(query)
         now = utcnow()
-        when = {"as_of": as_of or now, "known_at": known_at or now}
-        kinds: tuple[SearchKind, ...] = ("fact", "episode")
-        vector_hits = [
-            self._vector(scope, kind, vector, depth, exact[kind], when) for kind in kinds
-        ]
-        text_hits = [
-            self._store.fulltext_search(scope, kind, terms, depth, **when) for kind in kinds
-        ]
-        fact_vec, ep_vec, fact_text, ep_text = await asyncio.gather(*vector_hits, *text_hits)
-        # Each (channel, kind) pair is its own ranking: scores from different
-        # indexes are not comparable, ranks are.
-        fused = reciprocal_rank_fusion(
-            {
-                "vector/fact": _tagged("fact", fact_vec),
-                "vector/episode": _tagged("episode", ep_vec),
-                "fulltext/fact": _tagged("fact", fact_text),
-                "fulltext/episode": _tagged("episode", ep_text),
-            }
-        )[:top_k]
-        return await self._hydrate(scope, fused)
+        state = _Request(scope, analyse(query), as_of or now, known_at or now, top_k)
+        await self._first_pass(state, query)
+        size = max(top_k * self.config.pool, top_k)
+        # Fetch the likely results while the graph and neighbourhood are asked;
+        # only what those channels add is fetched afterwards.
+        first = [f.key for f in self._fuse(state)[:size]]
+        prefetch = asyncio.create_task(self._objects(scope, first))
+        try:
+            fused = await self._expand(state)
+        finally:
+            objects = await prefetch
+        pool = fused[:size]
+        objects.update(await self._objects(scope, [f.key for f in pool if f.key not in objects]))
+        hits = [_hit(f, objects[f.key], state) for f in pool if f.key in objects]
+        hits = self._time_and_recency(hits, state)
+        # Sources and words are computed once per hit, not once per comparison.
+        items = [(frozenset(h.episode_ids), word_set(h.text)) for h in hits]
+        order = mmr(items, [h.score for h in hits], _similarity, top_k, self.config.mmr_lambda)
+        return [hits[i] for i in order]
+
+    async def _first_pass(self, state: _Request, query: str) -> None:
+        """Ask the full-text indexes while the query is embedded, then the vector indexes."""
+        scope, depth = state.scope, max(self.config.candidates, state.top_k)
+        embedding = asyncio.create_task(asyncio.to_thread(self._embedder.embed, [query]))
+        try:
+            stats, named = await asyncio.gather(
+                self._store.space_stats(scope),
+                self._store.entities_by_name(scope, state.analysis.names),
+            )
+            sizes = {"fact": stats.facts, "episode": stats.episodes, "entity": stats.entities}
+            fact_text, episode_text = await asyncio.gather(
+                self._fulltext(state, "fact", sizes["fact"], depth),
+                self._fulltext(state, "episode", sizes["episode"], depth),
+            )
+        finally:
+            vector = (await embedding)[0].tolist()
+        kinds: tuple[VectorKind, ...] = ("fact", "episode", "entity")
+        fact_vec, episode_vec, entity_vec = await asyncio.gather(
+            *(self._vector(state, kind, vector, depth, sizes[kind]) for kind in kinds)
+        )
+        state.add("vector/fact", fact_vec, ch.fact_key, "cosine {:.2f}")
+        state.add("vector/episode", episode_vec, ch.episode_key, "cosine {:.2f}")
+        state.add("fulltext/fact", fact_text, ch.fact_key, "BM25 {:.2f}")
+        state.add("fulltext/episode", episode_text, ch.episode_key, "BM25 {:.2f}")
+        state.seeds = ch.seeds_from(
+            named, entity_vec, self.config.entity_min_similarity, self.config.entity_seeds
+        )
+
+    def _fuse(self, state: _Request) -> list[Fused]:
+        rankings = {n: r.hits for n, r in state.rankings.items() if n != NEIGHBOURHOOD}
+        return reciprocal_rank_fusion(rankings, self._weights(state.rankings), self.config.rrf_k)
+
+    async def _expand(self, state: _Request) -> list[Fused]:
+        """Graph channel from the seed entities and, at the same time, the
+        turns around the best episodes so far; returns the final fusion with
+        the neighbourhood bonus, best first."""
+        cfg, scope = self.config, state.scope
+        first = self._fuse(state)
+        tiebreak = {f.key: f.score for f in first}
+        candidates = [f.key.split(":", 1)[1] for f in first if f.key.startswith("episode:")]
+        seed_ids = list(state.seeds)
+        facts, mentioned, near = await asyncio.gather(
+            self._store.entity_facts(scope, seed_ids, state.as_of, state.known_at, cfg.max_degree),
+            self._store.entity_episodes(
+                scope, seed_ids, state.known_at, cfg.max_mentions, candidates
+            ),
+            self._store.episode_neighbours(
+                scope,
+                candidates[: cfg.neighbour_seeds],
+                cfg.neighbour_radius,
+                cfg.neighbour_window,
+                state.known_at,
+            ),
+        )
+        seeds = ch.weigh_seeds(state.seeds, mentioned, cfg.max_mentions)
+        depth = max(cfg.candidates, state.top_k)
+        hop2 = cfg.hop2_factor
+        state.rankings["graph/fact"] = ch.graph_facts(seeds, facts, hop2, tiebreak, depth)
+        state.rankings["graph/episode"] = ch.graph_episodes(seeds, mentioned, tiebreak, depth)
+        fused = self._fuse(state)
+        # The bonus uses each seed's final score, graph channel included.
+        final = {f.key.split(":", 1)[1]: f.score for f in fused if f.key.startswith("episode:")}
+        seed_scores = {n.seed: final.get(n.seed, 0.0) for n in near}
+        weight = cfg.weights.get("neighbourhood", 1.0)
+        bonus = ch.neighbour_bonus(seed_scores, near, weight)
+        state.rankings[NEIGHBOURHOOD] = bonus
+        return _add_bonus(fused, bonus)
+
+    def _weights(self, rankings: dict[str, ch.Ranking]) -> dict[str, float]:
+        # "vector/fact" may be weighed on its own; otherwise its channel's weight.
+        weights = self.config.weights
+        return {n: weights.get(n, weights.get(n.split("/")[0], 1.0)) for n in rankings}
+
+    async def _fulltext(
+        self, state: _Request, kind: SearchKind, size: int, depth: int
+    ) -> list[ScoredId]:
+        """BM25 over per-word matches of the engine's full-text index."""
+        max_df = max(1, int(size * self.config.max_df_ratio))
+        matches = await self._store.fulltext_terms(
+            state.scope, kind, state.analysis.terms, max_df, state.as_of, state.known_at
+        )
+        return bm25(matches, size, depth)
 
     async def _vector(
-        self,
-        scope: Scope,
-        kind: SearchKind,
-        vector: list[float],
-        depth: int,
-        exact: bool,
-        when: dict[str, datetime],
+        self, state: _Request, kind: VectorKind, vector: list[float], depth: int, size: int
     ) -> list[ScoredId]:
+        exact = size <= self._exact_max
         k = depth if exact else depth * self._oversample
-        hits = await self._store.vector_search(scope, kind, vector, k, exact=exact, **when)
+        hits = await self._store.vector_search(
+            state.scope, kind, vector, k, exact=exact, as_of=state.as_of, known_at=state.known_at
+        )
         return hits[:depth]
 
-    async def _hydrate(self, scope: Scope, fused: Sequence[Fused]) -> list[SearchHit]:
-        fact_ids = [f.key.split(":", 1)[1] for f in fused if f.key.startswith("fact:")]
-        episode_ids = [f.key.split(":", 1)[1] for f in fused if f.key.startswith("episode:")]
+    async def _objects(self, scope: Scope, keys: Sequence[str]) -> dict[str, Fact | Episode]:
+        """Facts and episodes by fusion key (unknown ones left out)."""
+        fact_ids = [k.split(":", 1)[1] for k in keys if k.startswith("fact:")]
+        episode_ids = [k.split(":", 1)[1] for k in keys if k.startswith("episode:")]
         facts, episodes = await asyncio.gather(
-            self._store.get_facts(scope, fact_ids), self._store.get_episodes(scope, episode_ids)
+            self._store.get_facts(scope, fact_ids) if fact_ids else _nothing(),
+            self._store.get_episodes(scope, episode_ids) if episode_ids else _nothing(),
         )
-        by_key: dict[str, Fact | Episode] = {f"fact:{f.id}": f for f in facts}
-        by_key.update({f"episode:{e.id}": e for e in episodes})
-        return [_hit(item, by_key[item.key]) for item in fused if item.key in by_key]
+        by_key: dict[str, Fact | Episode] = {ch.fact_key(f.id): f for f in facts}
+        by_key.update({ch.episode_key(e.id): e for e in episodes})
+        return by_key
+
+    def _time_and_recency(self, hits: list[SearchHit], state: _Request) -> list[SearchHit]:
+        """Add the time channel (temporal queries) and the recency prior, re-sort."""
+        cfg = self.config
+        if state.analysis.temporal:
+            ranking = ch.time_ranking(hits)
+            weight = cfg.weights.get("time", 1.0)
+            for rank, item in enumerate(ranking.hits, start=1):
+                hit = next(h for h in hits if _key(h) == item.id)
+                hit.score += weight / (cfg.rrf_k + rank)
+                hit.channels["time"] = ChannelScore(
+                    rank=rank, score=1.0, reason=ranking.reasons[item.id]
+                )
+        if cfg.recency_weight and hits:
+            stamps = [_when(h).timestamp() for h in hits]
+            low, span = min(stamps), (max(stamps) - min(stamps)) or 1.0
+            for hit, stamp in zip(hits, stamps, strict=True):
+                hit.score *= 1 + cfg.recency_weight * (stamp - low) / span
+        return sorted(hits, key=lambda h: -h.score)
 
 
-def _tagged(kind: str, hits: list[ScoredId]) -> list[ScoredId]:
-    return [ScoredId(f"{kind}:{h.id}", h.score) for h in hits]
+class _Request:
+    """What one search has gathered so far."""
+
+    def __init__(
+        self, scope: Scope, analysis: QueryAnalysis, as_of: datetime, known_at: datetime, k: int
+    ) -> None:
+        self.scope = scope
+        self.analysis = analysis
+        self.as_of = as_of
+        self.known_at = known_at
+        self.top_k = k
+        self.rankings: dict[str, ch.Ranking] = {}
+        self.seeds: dict[str, ch.Seed] = {}
+
+    def add(self, name: str, hits: list[ScoredId], key: Callable[[str], str], why: str) -> None:
+        """Record an index's ranking under ``name``; ``why`` formats each score."""
+        keyed = [ScoredId(key(h.id), h.score) for h in hits]
+        self.rankings[name] = ch.Ranking(keyed, {h.id: why.format(h.score) for h in keyed})
 
 
-def _hit(item: Fused, obj: Fact | Episode) -> SearchHit:
-    channels = {
-        name.split("/", 1)[0]: ChannelScore(rank=r, score=s)
-        for name, (r, s) in item.channels.items()
-    }
+async def _nothing() -> list[Any]:
+    return []
+
+
+def _add_bonus(fused: list[Fused], bonus: ch.Ranking) -> list[Fused]:
+    """Fused items with the neighbourhood bonus added (new items for turns
+    that only the neighbourhood found), best first."""
+    by_key = {f.key: f for f in fused}
+    for rank, hit in enumerate(bonus.hits, start=1):
+        item = by_key.setdefault(hit.id, Fused(hit.id))
+        item.score += hit.score
+        item.channels[NEIGHBOURHOOD] = (rank, hit.score)
+    return sorted(by_key.values(), key=lambda f: (-f.score, f.key))
+
+
+def _key(hit: SearchHit) -> str:
+    return ch.fact_key(hit.id) if hit.kind == "fact" else ch.episode_key(hit.id)
+
+
+def _when(hit: SearchHit) -> datetime:
+    if hit.kind == "episode" and hit.occurred_at:
+        return hit.occurred_at
+    if hit.fact is not None:
+        return hit.valid_from or hit.fact.recorded_at
+    return utcnow()
+
+
+def _similarity(
+    a: tuple[frozenset[str], frozenset[str]], b: tuple[frozenset[str], frozenset[str]]
+) -> float:
+    """For MMR: the larger Jaccard of (source episodes, words) of two hits, so a
+    fact and the turn it came from, or two near-identical turns, are redundant."""
+    return max(jaccard(a[0], b[0]), jaccard(a[1], b[1]))
+
+
+def _hit(item: Fused, obj: Fact | Episode, state: _Request) -> SearchHit:
+    channels = {}
+    for name, (rank, score) in item.channels.items():
+        reason = state.rankings[name].reasons.get(item.key)
+        channels[name.split("/", 1)[0]] = ChannelScore(rank=rank, score=score, reason=reason)
     if isinstance(obj, Fact):
         return SearchHit(
             kind="fact",

@@ -8,10 +8,11 @@ how rows become domain models) is written once here.
 from __future__ import annotations
 
 import json
+import re
 from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal, LiteralString
 
 from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope, utcnow
@@ -20,16 +21,27 @@ from kenning.store.cypher import CypherLibrary
 from kenning.store.graph_read import GRAPH_READ_QUERIES, GraphReadMixin
 from kenning.store.port import (
     ClaimedEpisode,
+    EntityFact,
     GraphWrite,
+    Mention,
+    NamedEntity,
+    Neighbourhood,
     NewEpisode,
     ScoredId,
     SearchKind,
     SpaceStats,
     StoredEpisodeRef,
+    TermMatches,
+    VectorKind,
 )
 from kenning.store.temporal_queries import TEMPORAL_QUERIES, TemporalQueries
 
 Row = dict[str, Any]
+
+_WORD = re.compile(r"[^\W_]+")
+#: Most hits one full-text word may yield on an engine that needs a limit
+#: (Neo4j), across all spaces; beyond it a word is too common to rank by.
+FULLTEXT_CANDIDATES = 10000
 
 #: Every query a store runs; the loader fails at start if one is missing.
 REQUIRED_QUERIES = (
@@ -55,6 +67,15 @@ REQUIRED_QUERIES = (
     "fulltext_search_fact",
     "fulltext_search_episode",
     *TEMPORAL_QUERIES,
+    # retrieval channels (search/channels.py)
+    "vector_search_entity",
+    "exact_search_entity",
+    "entities_by_name",
+    "entity_facts",
+    "entity_episodes",
+    "episode_neighbours",
+    "fulltext_terms_fact",
+    "fulltext_terms_episode",
 )
 
 _TIME_FIELDS = frozenset(
@@ -106,9 +127,16 @@ class CypherStore(TemporalQueries, GraphReadMixin, ABC):
     async def _query(self, name: str, params: Row, *, write: bool = False) -> list[Row]:
         return await self._run(self.cypher.query(name), self._params(params), write=write)
 
+    def _duration_to_db(self, value: timedelta) -> Any:
+        """A duration as the engine adds it to a stored instant: whole ms here
+        (instants are epoch ms); Neo4j overrides it with a Duration."""
+        return value // timedelta(milliseconds=1)
+
     def _params(self, value: Any) -> Any:
         if isinstance(value, datetime):
             return self._instant_to_db(value)
+        if isinstance(value, timedelta):
+            return self._duration_to_db(value)
         if isinstance(value, dict):
             return {k: self._params(v) for k, v in value.items()}
         if isinstance(value, list | tuple):
@@ -269,7 +297,7 @@ class CypherStore(TemporalQueries, GraphReadMixin, ABC):
     async def vector_search(
         self,
         scope: Scope,
-        kind: SearchKind,
+        kind: VectorKind,
         vector: list[float],
         k: int,
         *,
@@ -315,6 +343,104 @@ class CypherStore(TemporalQueries, GraphReadMixin, ABC):
         """See :meth:`GraphStore.list_spaces`."""
         rows = await self._query("list_spaces", {"tenant": tenant})
         return sorted(r["space"] for r in rows)
+
+    async def entities_by_name(self, scope: Scope, keys: list[str]) -> list[NamedEntity]:
+        """See :meth:`GraphStore.entities_by_name`."""
+        if not keys:
+            return []
+        rows = await self._query("entities_by_name", {**self._scope(scope), "keys": keys})
+        return [NamedEntity(r["id"], r["key"]) for r in rows]
+
+    async def entity_facts(
+        self,
+        scope: Scope,
+        seeds: list[str],
+        as_of: datetime,
+        known_at: datetime,
+        max_degree: int,
+    ) -> list[EntityFact]:
+        """See :meth:`GraphStore.entity_facts`."""
+        if not seeds:
+            return []
+        params = {
+            **self._scope(scope),
+            "seeds": seeds,
+            "as_of": as_of,
+            "known_at": known_at,
+            "max_degree": max_degree,
+        }
+        rows = await self._query("entity_facts", params)
+        return [EntityFact(r["seed"], r["id"], list(r["second"] or [])) for r in rows]
+
+    async def entity_episodes(
+        self,
+        scope: Scope,
+        seeds: list[str],
+        known_at: datetime,
+        max_mentions: int,
+        candidates: list[str],
+    ) -> list[Mention]:
+        """See :meth:`GraphStore.entity_episodes`."""
+        if not seeds:
+            return []
+        params = {
+            **self._scope(scope),
+            "seeds": seeds,
+            "known_at": known_at,
+            "max_mentions": max_mentions,
+            "candidates": candidates,
+        }
+        rows = await self._query("entity_episodes", params)
+        return [Mention(r["seed"], r["id"], int(r["mentions"])) for r in rows]
+
+    async def episode_neighbours(
+        self,
+        scope: Scope,
+        seeds: list[str],
+        radius: int,
+        window: timedelta,
+        known_at: datetime,
+    ) -> list[Neighbourhood]:
+        """See :meth:`GraphStore.episode_neighbours`."""
+        if not seeds or radius < 1:
+            return []
+        params = {
+            **self._scope(scope),
+            "seeds": seeds,
+            "radius": radius,
+            "window": window,
+            "known_at": known_at,
+        }
+        rows = await self._query("episode_neighbours", params)
+        return [Neighbourhood(r["seed"], list(r["ids"] or [])) for r in rows]
+
+    async def fulltext_terms(
+        self,
+        scope: Scope,
+        kind: SearchKind,
+        terms: list[str],
+        max_df: int,
+        as_of: datetime,
+        known_at: datetime,
+    ) -> list[TermMatches]:
+        """See :meth:`GraphStore.fulltext_terms`."""
+        # One plain word per index call; anything else could become query syntax.
+        words = list(dict.fromkeys(w for t in terms for w in _WORD.findall(t.lower())))
+        if not words:
+            return []
+        params = {
+            **self._scope(scope),
+            "terms": words,
+            "max_df": max_df,
+            "candidates": FULLTEXT_CANDIDATES,
+            "as_of": as_of,
+            "known_at": known_at,
+        }
+        rows = await self._query(f"fulltext_terms_{kind}", params)
+        return [
+            TermMatches(r["term"], int(r["df"]), list(r["ids"]), [int(x) for x in r["lengths"]])
+            for r in rows
+        ]
 
 
 def _when(as_of: datetime | None, known_at: datetime | None) -> Row:

@@ -7,7 +7,7 @@ tenant and space; the tenant always comes from the caller's credentials.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope
@@ -19,6 +19,8 @@ from kenning.store.temporal_port import TemporalStore
 VECTOR_DIMENSION = 384
 
 SearchKind = Literal["fact", "episode"]
+#: What the vector channel searches: facts, episodes and entities.
+VectorKind = Literal["fact", "episode", "entity"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +120,54 @@ class ScoredId:
 
 
 @dataclass(frozen=True, slots=True)
+class NamedEntity:
+    """An entity named in a query."""
+
+    id: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class EntityFact:
+    """A fact of a seed entity (hop 1) and the facts one hop further (hop 2)."""
+
+    seed: str
+    id: str
+    second: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """An episode mentioning a seed entity; ``mentions`` counts the seed's
+    episodes in the space (a speaker is mentioned by most)."""
+
+    seed: str
+    id: str
+    mentions: int
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbourhood:
+    """Episode ids around a seed episode in the order they were said (the seed
+    included)."""
+
+    seed: str
+    ids: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class TermMatches:
+    """One query word in a full-text index: how many items of the space match
+    it (``df``) and, unless there are too many, which ones and their lengths
+    in characters."""
+
+    term: str
+    df: int
+    ids: list[str]
+    lengths: list[int]
+
+
+@dataclass(frozen=True, slots=True)
 class SpaceStats:
     """Counts in one space."""
 
@@ -206,7 +256,7 @@ class GraphStore(TemporalStore, GraphReadStore, Protocol):
     async def vector_search(
         self,
         scope: Scope,
-        kind: SearchKind,
+        kind: VectorKind,
         vector: list[float],
         k: int,
         *,
@@ -239,6 +289,57 @@ class GraphStore(TemporalStore, GraphReadStore, Protocol):
 
     async def space_stats(self, scope: Scope) -> SpaceStats:
         """Counts of episodes, entities and facts in the space."""
+
+    async def fulltext_terms(
+        self,
+        scope: Scope,
+        kind: SearchKind,
+        terms: list[str],
+        max_df: int,
+        as_of: datetime,
+        known_at: datetime,
+    ) -> list[TermMatches]:
+        """Per plain word, the ``kind`` items of the space that match it
+        (facts valid at ``as_of``; both known at ``known_at``); ids only for
+        words matching at most ``max_df`` items. Words with no match are left out."""
+
+    async def entities_by_name(self, scope: Scope, keys: list[str]) -> list[NamedEntity]:
+        """Entities whose key, or an alias, is one of ``keys`` (normalised names)."""
+
+    async def entity_facts(
+        self,
+        scope: Scope,
+        seeds: list[str],
+        as_of: datetime,
+        known_at: datetime,
+        max_degree: int,
+    ) -> list[EntityFact]:
+        """Facts of the ``seeds`` entities valid at ``as_of`` and known at
+        ``known_at``, each with the facts of its other end (hop 2) when that
+        end has at most ``max_degree`` facts."""
+
+    async def entity_episodes(
+        self,
+        scope: Scope,
+        seeds: list[str],
+        known_at: datetime,
+        max_mentions: int,
+        candidates: list[str],
+    ) -> list[Mention]:
+        """Episodes known at ``known_at`` that mention the ``seeds`` entities;
+        for a seed mentioned by more than ``max_mentions`` episodes, only those
+        among ``candidates`` (episode ids)."""
+
+    async def episode_neighbours(
+        self,
+        scope: Scope,
+        seeds: list[str],
+        radius: int,
+        window: timedelta,
+        known_at: datetime,
+    ) -> list[Neighbourhood]:
+        """For each seed episode, up to ``radius`` episodes on each side in
+        (occurred_at, id) order, said within ``window`` of it."""
 
     async def list_spaces(self, tenant: str) -> list[str]:
         """Spaces of the tenant that hold at least one episode or entity."""

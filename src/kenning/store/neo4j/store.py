@@ -7,7 +7,7 @@ values both ways).
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, LiteralString
 
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
@@ -91,6 +91,10 @@ class Neo4jStore(CypherStore):
 
     def _instant_to_db(self, value: datetime) -> datetime:
         return value.astimezone(UTC)
+
+    def _duration_to_db(self, value: timedelta) -> timedelta:
+        # The driver sends a timedelta as a Duration, which DateTime arithmetic takes.
+        return value
 
     def _instant_from_db(self, value: Any) -> datetime:
         if isinstance(value, Neo4jDateTime):

@@ -1,0 +1,150 @@
+"""Recall of the shared ANN fact index against exact search; prints JSON.
+
+    python benchmarks/ann_recall.py [--facts 10000 100000] [--per-space 1000]
+
+Writes ``N`` facts with 384-d vectors through the store port into a fresh
+embedded FalkorDB, spread over spaces of ``--per-space`` facts each, then asks
+LoCoMo questions (embedded with all-MiniLM-L6-v2) two ways:
+
+* ``global``: the ANN index against exact cosine over all facts (the index's
+  own quality at that size);
+* ``scoped``: what search does in a space that is too big for exact search,
+  ANN over the shared index oversampled ``KENNING_ANN_OVERSAMPLE`` times and
+  filtered to the space, against exact search in the space.
+
+Fact vectors are LoCoMo turn embeddings with Gaussian noise (standard deviation 0.05 per
+dimension, renormalised), so they cluster like real text rather than
+spreading like uniform random vectors. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from kenning.api.runtime import load_embedder
+from kenning.config import load_settings
+from kenning.domain.ids import new_id
+from kenning.domain.models import Scope, utcnow
+from kenning.importers.locomo import read_locomo
+from kenning.store.factory import create_store
+from kenning.store.port import EntityRow, FactRow, GraphStore, GraphWrite
+
+DEFAULT_DATA = (
+    Path(__file__).resolve().parents[2] / "shared" / "data" / "locomo" / "locomo_dev.json"
+)
+RESULTS = Path(__file__).resolve().parent / "results"
+BATCH = 500
+K = 10
+
+
+def fact_vectors(base: npt.NDArray[np.float32], n: int, seed: int) -> npt.NDArray[np.float32]:
+    """``(n, 384)`` unit vectors: rows of ``base`` plus Gaussian noise (sd 0.05)."""
+    rng = np.random.default_rng(seed)
+    rows = base[rng.integers(0, len(base), n)] + rng.normal(0, 0.05, (n, base.shape[1]))
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+async def fill(store: GraphStore, vectors: npt.NDArray[np.float32], per_space: int) -> int:
+    """Write the facts, ``per_space`` to a space; returns the number of spaces."""
+    spaces = 0
+    for start in range(0, len(vectors), BATCH):
+        space = f"ann-{start // per_space}"
+        spaces = max(spaces, start // per_space + 1)
+        write = GraphWrite()
+        for i in range(start, min(start + BATCH, len(vectors))):
+            a, b = f"a{i}", f"b{i}"
+            write.entities += [EntityRow(new_id("en"), a, a, "Concept")]
+            write.entities += [EntityRow(new_id("en"), b, b, "Concept")]
+            row = FactRow(new_id("fa"), a, "rel", b, f"fact {i}", 1.0, None, None, [])
+            write.facts.append(row)
+            write.fact_vectors[row.id] = vectors[i].tolist()
+        await store.write_graph(Scope(tenant="ann", space=space), write, [], utcnow())
+    return spaces
+
+
+async def recall(
+    store: GraphStore, queries: npt.NDArray[np.float32], space: str, oversample: int
+) -> dict[str, Any]:
+    """Recall@10 of ANN against exact search, scoped to ``space`` and globally."""
+    scope = Scope(tenant="ann", space=space)
+    scoped, latency = [], []
+    for q in queries.tolist():
+        exact = {h.id for h in await store.vector_search(scope, "fact", q, K, exact=True)}
+        t0 = time.perf_counter()
+        ann = await store.vector_search(scope, "fact", q, K * oversample, exact=False)
+        latency.append((time.perf_counter() - t0) * 1000)
+        scoped.append(len(exact & {h.id for h in ann[:K]}) / K)
+    return {
+        "scoped_recall_at_10": round(statistics.fmean(scoped), 4),
+        "ann_ms_p50": round(statistics.median(latency), 1),
+    }
+
+
+async def run_size(n: int, per_space: int, base: Any, queries: Any, oversample: int) -> Any:
+    """One index size in a fresh data dir."""
+    with tempfile.TemporaryDirectory() as tmp:
+        store = create_store(load_settings(data_dir=Path(tmp)))
+        await store.open()
+        try:
+            t0 = time.perf_counter()
+            spaces = await fill(store, fact_vectors(base, n, seed=n), per_space)
+            write_s = time.perf_counter() - t0
+            result = await recall(store, queries, "ann-0", oversample)
+            # Global: one space holding everything is what the index sees unscoped.
+            if spaces == 1:
+                result["global_recall_at_10"] = result["scoped_recall_at_10"]
+        finally:
+            await store.close()
+    return {"facts": n, "spaces": spaces, "write_s": round(write_s, 1), **result}
+
+
+def main() -> None:
+    """Parse arguments, run each size, print JSON and save it."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--facts", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--per-space", type=int, nargs="+", default=None)
+    parser.add_argument("--queries", type=int, default=200)
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if not args.data.exists():
+        sys.exit(f"LoCoMo data not found at {args.data}")
+    settings = load_settings()
+    embedder = load_embedder(settings)
+    conversations = read_locomo(args.data)
+    turns = [e.content for c in conversations for e in c.episodes]
+    base = embedder.embed(turns)
+    questions = [q["question"] for i in json.loads(args.data.read_text()) for q in i["qa"]]
+    queries = embedder.embed(questions[: args.queries])
+    runs = []
+    for n in args.facts:
+        for per_space in args.per_space or [n]:
+            runs.append(asyncio.run(run_size(n, per_space, base, queries, settings.ann_oversample)))
+            print(json.dumps(runs[-1]), file=sys.stderr)
+    result = {
+        "benchmark": "ann_recall",
+        "cores": os.cpu_count(),
+        "k": K,
+        "oversample": settings.ann_oversample,
+        "runs": runs,
+    }
+    text = json.dumps(result, indent=2)
+    print(text)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "ann_recall.json").write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""Prompt-ready context: ``POST /v1/context``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from kenning.api.deps import RuntimeDep, TenantDep
+from kenning.domain.models import Instant, Model, Scope, SearchHit, SpaceId
+from kenning.search.context import render_context
+
+router = APIRouter(prefix="/v1", tags=["search"])
+
+
+class ContextRequest(Model):
+    """``POST /v1/context``: what to look for and how many tokens may come back."""
+
+    space: SpaceId
+    query: Annotated[str, Field(min_length=1, max_length=2000)]
+    token_budget: int = Field(
+        1000, ge=16, le=100_000, description="Most tokens the block may hold."
+    )
+    max_items: int = Field(30, ge=1, le=100, description="Search results considered.")
+    as_of: Instant | None = Field(None, description="Facts valid at this instant; default now.")
+    known_at: Instant | None = Field(
+        None, description="Only what memory knew at this instant; default now."
+    )
+
+
+class ContextResponse(Model):
+    """A block of facts and conversation excerpts with dates, within the budget."""
+
+    context: str
+    tokens: int = Field(description="Tokens in `context`, counted by `tokenizer`.")
+    token_budget: int
+    tokenizer: str
+    hits: list[SearchHit] = Field(description="The results in the block, best first.")
+
+
+@router.post("/context", response_model=ContextResponse)
+async def context(body: ContextRequest, tenant: TenantDep, rt: RuntimeDep) -> ContextResponse:
+    """The best facts and episodes for ``query`` as a prompt block: facts with
+    their valid time, then conversation excerpts with their dates and
+    speakers, as many as fit in ``token_budget`` tokens."""
+    scope = Scope(tenant=tenant, space=body.space)
+    hits = await rt.search.search(
+        scope, body.query, body.max_items, as_of=body.as_of, known_at=body.known_at
+    )
+    block = render_context(hits, body.token_budget, rt.token_counter())
+    return ContextResponse(
+        context=block.text,
+        tokens=block.tokens,
+        token_budget=block.budget,
+        tokenizer=block.tokenizer,
+        hits=block.hits,
+    )

@@ -1,0 +1,78 @@
+"""Retrieval settings: channel weights and depths.
+
+Defaults were chosen by ``benchmarks/locomo_retrieval.py`` on the LoCoMo
+development split (6 conversations, 1,157 questions), tuning turn-level
+Recall@10; see the README's Search section. Each field is also a
+``KENNING_SEARCH_*`` setting (config.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+#: Channel names as they appear in a hit's ``channels``.
+CHANNELS = ("vector", "fulltext", "graph", "neighbourhood", "time")
+
+
+def _default_weights() -> dict[str, float]:
+    return {
+        "vector": 1.0,
+        "fulltext": 1.0,
+        "graph": 0.25,
+        "neighbourhood": 0.7,
+        "time": 0.5,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchConfig:
+    """How the search service ranks.
+
+    Attributes:
+        weights: Channel → weight in reciprocal rank fusion (missing: 1.0).
+        rrf_k: The RRF constant. Cormack et al. (2009) used 60; with few
+            channels a smaller k lets a channel's first hits count for more.
+        candidates: Hits each channel contributes before fusion.
+        max_df_ratio: A query word in more than this share of a space's items
+            is not listed by the full-text channel (its idf is near zero, and
+            listing a speaker's name would return most of a conversation).
+        entity_seeds: Most entities found by the vector channel that seed
+            the graph channel.
+        entity_min_similarity: Cosine an entity needs to be a seed.
+        hop2_factor: Weight of a fact two hops from a seed against one hop.
+        max_degree: Only entities with at most this many facts are expanded
+            (hop 1 from a seed, hop 2 through a neighbour).
+        max_mentions: A seed mentioned by more episodes (a speaker) only
+            reranks the other channels' episodes instead of adding its own.
+        neighbour_seeds: Best fused episodes whose neighbours get a bonus of
+            ``weights["neighbourhood"] × seed score / distance``.
+        neighbour_radius: Turns taken on each side of a seed episode.
+        neighbour_window: Only episodes said this close to the seed are its
+            neighbours (one conversation session).
+        recency_weight: Fused score × (1 + w · r), r in [0, 1] from the oldest
+            to the newest candidate; a weak prior.
+        mmr_lambda: Relevance against novelty in MMR (1.0: no diversity).
+        pool: Fused candidates (× top_k) that MMR chooses from.
+    """
+
+    weights: dict[str, float] = field(default_factory=_default_weights)
+    rrf_k: int = 5
+    candidates: int = 50
+    max_df_ratio: float = 0.25
+    entity_seeds: int = 5
+    entity_min_similarity: float = 0.5
+    hop2_factor: float = 0.5
+    max_degree: int = 25
+    max_mentions: int = 50
+    neighbour_seeds: int = 30
+    neighbour_radius: int = 1
+    neighbour_window: timedelta = timedelta(hours=2)
+    recency_weight: float = 0.0
+    mmr_lambda: float = 0.7
+    pool: int = 2
+
+
+def merged_weights(overrides: dict[str, float]) -> dict[str, float]:
+    """The default channel weights with ``overrides`` on top."""
+    return {**_default_weights(), **overrides}
