@@ -25,19 +25,11 @@ from kenning.api.runtime import Runtime
 from kenning.config import load_settings
 from kenning.domain.models import EpisodeCreate, Scope
 from kenning.importers.locomo import read_locomo
+from stats import percentile
 
 DEFAULT_DATA = (
     Path(__file__).resolve().parents[2] / "shared" / "data" / "locomo" / "locomo_dev.json"
 )
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (0–100) by linear interpolation."""
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q / 100
-    low = int(pos)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
 def load(data: Path, conversation: str) -> tuple[list[EpisodeCreate], list[str]]:

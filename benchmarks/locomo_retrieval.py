@@ -39,6 +39,7 @@ from kenning.api.runtime import Runtime
 from kenning.config import load_settings
 from kenning.domain.models import Scope, SearchHit
 from kenning.importers.locomo import Conversation, read_locomo
+from stats import percentile
 
 DEFAULT_DATA = (
     Path(__file__).resolve().parents[2] / "shared" / "data" / "locomo" / "locomo_dev.json"
@@ -66,15 +67,6 @@ class Space:
     conversation: Conversation
     questions: list[Question]
     turn_of_episode: dict[str, str]
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (0–100) by linear interpolation."""
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q / 100
-    low = int(pos)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
 def load(data: Path, only: list[str] | None) -> list[Space]:
