@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import partial
 
 from kenning.domain.ids import entity_key, predicate_key
-from kenning.domain.models import Entity, Scope, utcnow
+from kenning.domain.models import Entity, Scope
 from kenning.errors import InputError, NotFound
 from kenning.graph.paths import IdPath, shortest_paths
 from kenning.store.graph_port import (
@@ -81,8 +81,7 @@ def check_range(name: str, value: int, low: int, high: int) -> int:
 
 def time_filter(as_of: datetime | None, known_at: datetime | None) -> TimeFilter:
     """Valid and transaction time to filter by; "now" for each one left out."""
-    now = utcnow()
-    return TimeFilter(as_of=as_of or now, known_at=known_at or now)
+    return TimeFilter.resolve(as_of, known_at)
 
 
 def normalise_predicates(predicates: Iterable[str] | None) -> list[str] | None:

@@ -15,9 +15,10 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal, LiteralString
 
-from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope, utcnow
+from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope
 from kenning.errors import StoreError
 from kenning.store.cypher import CypherLibrary
+from kenning.store.graph_port import TimeFilter
 from kenning.store.graph_read import GRAPH_READ_QUERIES, GraphReadMixin
 from kenning.store.port import (
     ClaimedEpisode,
@@ -281,9 +282,7 @@ class CypherStore(TemporalQueries, GraphReadMixin, ABC):
         known_at: datetime | None = None,
     ) -> Page[Fact]:
         """See :meth:`GraphStore.list_facts`."""
-        now = utcnow()
-        params = {**self._scope(scope), "after": after, "limit": limit}
-        params |= {"as_of": as_of or now, "known_at": known_at or now}
+        params = {**self._scope(scope), "after": after, "limit": limit, **_when(as_of, known_at)}
         items = [self._fact(r["fact"]) for r in await self._query("list_facts", params)]
         return Page[Fact](items=items, next_after=items[-1].id if len(items) == limit else None)
 
@@ -445,5 +444,4 @@ class CypherStore(TemporalQueries, GraphReadMixin, ABC):
 
 def _when(as_of: datetime | None, known_at: datetime | None) -> Row:
     """``$as_of`` (valid time) and ``$known_at`` (transaction time); None is now."""
-    now = utcnow()
-    return {"as_of": as_of or now, "known_at": known_at or now}
+    return asdict(TimeFilter.resolve(as_of, known_at))

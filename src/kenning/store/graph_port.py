@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from kenning.domain.models import Entity, Fact, Scope
+from kenning.domain.models import Entity, Fact, Scope, utcnow
 
 #: Neighbourhood depths that have a query; a variable-length bound cannot be
 #: a Cypher parameter, so each depth is its own reviewed query file.
@@ -27,6 +27,13 @@ class TimeFilter:
 
     as_of: datetime
     known_at: datetime
+
+    @classmethod
+    def resolve(cls, as_of: datetime | None, known_at: datetime | None) -> TimeFilter:
+        """The filter for ``as_of``/``known_at``; now for each one left out, so
+        the default is "currently valid and currently known"."""
+        now = utcnow()
+        return cls(as_of=as_of or now, known_at=known_at or now)
 
 
 @dataclass(frozen=True, slots=True)
