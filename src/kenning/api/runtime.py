@@ -132,7 +132,9 @@ class Runtime:
             asyncio.to_thread(load_extractor, settings),
         )
         runtime = cls(settings, create_store(settings), embedder, extractor)
-        runtime._tasks.append(asyncio.create_task(runtime._open_then_work()))
+        task = asyncio.create_task(runtime._open_then_work())
+        task.add_done_callback(_log_worker_exit)
+        runtime._tasks.append(task)
         return runtime
 
     async def _open_then_work(self) -> None:
@@ -168,7 +170,14 @@ class Runtime:
         """Stop the worker, then close the store. Safe to repeat."""
         for task in self._tasks:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            # A worker that already died was logged by _log_worker_exit.
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
         await self.store.close()
+
+
+def _log_worker_exit(task: asyncio.Task[None]) -> None:
+    # Without this a crashed worker is silent until shutdown while jobs stall.
+    if not task.cancelled() and (exc := task.exception()) is not None:
+        log.error("ingest worker stopped: %s", exc, exc_info=exc)
