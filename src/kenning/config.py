@@ -56,6 +56,9 @@ class Settings(BaseSettings):
         "is used for all-MiniLM-L6-v2 when installed.",
     )
     embedding_batch_size: int = Field(64, ge=1, le=4096)
+    embedding_query_threads: int = Field(
+        1, ge=1, le=64, description="torch intra-op threads for embedding a search query."
+    )
     extractor: Literal["spacy"] = "spacy"
     spacy_model: str = "en_core_web_sm"
     host: str = "127.0.0.1"

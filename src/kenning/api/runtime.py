@@ -32,10 +32,10 @@ RECONNECT_S = 5.0
 # Models are read-only once loaded, so one process shares them between apps
 # (tests start several) instead of loading them again.
 @functools.cache
-def _embedder(model: str, batch_size: int) -> Embedder:
+def _embedder(model: str, batch_size: int, query_threads: int) -> Embedder:
     from kenning.embed.sentence_transformers import SentenceTransformerEmbedder
 
-    return SentenceTransformerEmbedder(model, batch_size)
+    return SentenceTransformerEmbedder(model, batch_size, query_threads)
 
 
 @functools.cache
@@ -52,7 +52,9 @@ def load_embedder(settings: Settings) -> Embedder:
         ConfigError: the model's dimension is not :data:`VECTOR_DIMENSION`.
         ModelError: the model cannot be loaded.
     """
-    embedder = _embedder(settings.embedding_model, settings.embedding_batch_size)
+    embedder = _embedder(
+        settings.embedding_model, settings.embedding_batch_size, settings.embedding_query_threads
+    )
     if embedder.dimension != VECTOR_DIMENSION:
         raise ConfigError(
             f"KENNING_EMBEDDING_MODEL: {settings.embedding_model} gives "

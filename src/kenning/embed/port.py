@@ -25,3 +25,15 @@ class Embedder(Protocol):
             ModelError: the model could not run.
         """
         ...
+
+    async def embed_query(self, text: str) -> npt.NDArray[np.float32]:
+        """Embed one search query without blocking the event loop.
+
+        Returns:
+            ``(dimension,)`` float32, L2-normalised, comparable with
+            :meth:`embed`'s rows.
+
+        Raises:
+            ModelError: the model could not run.
+        """
+        ...

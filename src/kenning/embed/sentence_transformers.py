@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -39,12 +41,19 @@ class SentenceTransformerEmbedder:
     Args:
         model: A hub name or a local directory. Default all-MiniLM-L6-v2 (384-d).
         batch_size: Texts per forward pass; 64 keeps MiniLM near its CPU peak.
+        query_threads: Intra-op threads for :meth:`embed_query`. Default 1:
+            a query is a dozen tokens, too little work to split across
+            cores, and the graph queries of the same search need a core
+            (benchmarks/ingest_search.py on 2 cores: search p95 about 10 ms
+            lower than with 2). Batches (:meth:`embed`) keep torch's default.
 
     Raises:
         ModelError: the model cannot be found or loaded.
     """
 
-    def __init__(self, model: str = "all-MiniLM-L6-v2", batch_size: int = 64) -> None:
+    def __init__(
+        self, model: str = "all-MiniLM-L6-v2", batch_size: int = 64, query_threads: int = 1
+    ) -> None:
         from sentence_transformers import SentenceTransformer
 
         path = resolve_model_path(model)
@@ -62,6 +71,7 @@ class SentenceTransformerEmbedder:
         if dim is None:
             raise ModelError(f"embedding model {model!r} does not report its dimension")
         self.dimension: int = int(dim)
+        self._queries = _query_executor(query_threads)
         log.info("embedding model %s loaded from %s (%d-d)", model, path, self.dimension)
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
@@ -76,3 +86,36 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+    async def embed_query(self, text: str) -> npt.NDArray[np.float32]:
+        """Embed one search query on the query thread; ``(dimension,)`` float32, unit length.
+
+        Raises:
+            ModelError: the model could not run.
+        """
+        loop = asyncio.get_running_loop()
+        vectors = await loop.run_in_executor(self._queries, self.embed, [text])
+        return vectors[0]
+
+
+def _query_executor(threads: int) -> ThreadPoolExecutor:
+    """One thread for query embeddings, with its own intra-op thread count.
+
+    torch keeps the intra-op thread count per thread (OpenMP and MKL settings
+    are thread-local) but seeds new threads from a process-wide value, so the
+    query thread is started and set here, then the process-wide value is put
+    back for the threads that embed batches. tests/test_units.py checks that
+    this holds for the installed torch.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+
+    def pin() -> None:
+        torch.get_num_threads()  # seed this thread first, or torch re-seeds it later
+        torch.set_num_threads(threads)
+
+    executor = ThreadPoolExecutor(1, thread_name_prefix="kenning-query-embed")
+    executor.submit(pin).result()
+    torch.set_num_threads(before)
+    return executor

@@ -100,7 +100,7 @@ class SearchService:
     async def _first_pass(self, state: _Request, query: str) -> None:
         """Ask the full-text indexes while the query is embedded, then the vector indexes."""
         scope, depth = state.scope, max(self.config.candidates, state.top_k)
-        embedding = asyncio.create_task(asyncio.to_thread(self._embedder.embed, [query]))
+        embedding = asyncio.create_task(self._embedder.embed_query(query))
         try:
             stats, named = await asyncio.gather(
                 self._store.space_stats(scope),
@@ -112,7 +112,7 @@ class SearchService:
                 self._fulltext(state, "episode", sizes["episode"], depth),
             )
         finally:
-            vector = (await embedding)[0].tolist()
+            vector = (await embedding).tolist()
         kinds: tuple[VectorKind, ...] = ("fact", "episode", "entity")
         fact_vec, episode_vec, entity_vec = await asyncio.gather(
             *(self._vector(state, kind, vector, depth, sizes[kind]) for kind in kinds)
