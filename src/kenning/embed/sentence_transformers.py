@@ -95,7 +95,8 @@ class SentenceTransformerEmbedder:
         """
         loop = asyncio.get_running_loop()
         vectors = await loop.run_in_executor(self._queries, self.embed, [text])
-        return vectors[0]
+        row: npt.NDArray[np.float32] = vectors[0]
+        return row
 
 
 def _query_executor(threads: int) -> ThreadPoolExecutor:
