@@ -6,6 +6,7 @@ the environment at import time.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
@@ -28,6 +29,11 @@ DEFAULT_FUNCTIONAL_PREDICATES = (
     "dating",
     "age",
 )
+
+
+def _user_cache() -> Path:
+    """``$XDG_CACHE_HOME`` or ``~/.cache`` (the XDG base directory default)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
 
 
 class Settings(BaseSettings):
@@ -57,7 +63,16 @@ class Settings(BaseSettings):
     )
     embedding_batch_size: int = Field(64, ge=1, le=4096)
     embedding_query_threads: int = Field(
-        1, ge=1, le=64, description="torch intra-op threads for embedding a search query."
+        1, ge=1, le=64, description="Threads that embed one search query."
+    )
+    embedding_query_runtime: Literal["onnx", "torch"] = Field(
+        "onnx",
+        description="onnx: queries run through an ONNX Runtime export of the model "
+        "(made once, cached in model_cache_dir); torch: through PyTorch like batches.",
+    )
+    model_cache_dir: Path = Field(
+        default_factory=lambda: _user_cache() / "kenning",
+        description="Derived model files, such as the ONNX query encoder.",
     )
     extractor: Literal["spacy"] = "spacy"
     spacy_model: str = "en_core_web_sm"

@@ -8,6 +8,7 @@ import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from kenning.config import Settings
 from kenning.embed.port import Embedder
@@ -32,10 +33,12 @@ RECONNECT_S = 5.0
 # Models are read-only once loaded, so one process shares them between apps
 # (tests start several) instead of loading them again.
 @functools.cache
-def _embedder(model: str, batch_size: int, query_threads: int) -> Embedder:
+def _embedder(
+    model: str, batch_size: int, query_threads: int, onnx_cache_dir: Path | None
+) -> Embedder:
     from kenning.embed.sentence_transformers import SentenceTransformerEmbedder
 
-    return SentenceTransformerEmbedder(model, batch_size, query_threads)
+    return SentenceTransformerEmbedder(model, batch_size, query_threads, onnx_cache_dir)
 
 
 @functools.cache
@@ -52,8 +55,12 @@ def load_embedder(settings: Settings) -> Embedder:
         ConfigError: the model's dimension is not :data:`VECTOR_DIMENSION`.
         ModelError: the model cannot be loaded.
     """
+    onnx = settings.embedding_query_runtime == "onnx"
     embedder = _embedder(
-        settings.embedding_model, settings.embedding_batch_size, settings.embedding_query_threads
+        settings.embedding_model,
+        settings.embedding_batch_size,
+        settings.embedding_query_threads,
+        settings.model_cache_dir / "onnx" if onnx else None,
     )
     if embedder.dimension != VECTOR_DIMENSION:
         raise ConfigError(

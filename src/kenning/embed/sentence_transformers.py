@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from kenning.embed.onnx_query import OnnxQueryEncoder
 from kenning.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -46,13 +47,19 @@ class SentenceTransformerEmbedder:
             cores, and the graph queries of the same search need a core
             (benchmarks/ingest_search.py on 2 cores: search p95 about 10 ms
             lower than with 2). Batches (:meth:`embed`) keep torch's default.
+        onnx_cache_dir: Where the ONNX export of the query encoder is kept
+            (:mod:`kenning.embed.onnx_query`); None embeds queries with PyTorch.
 
     Raises:
         ModelError: the model cannot be found or loaded.
     """
 
     def __init__(
-        self, model: str = "all-MiniLM-L6-v2", batch_size: int = 64, query_threads: int = 1
+        self,
+        model: str = "all-MiniLM-L6-v2",
+        batch_size: int = 64,
+        query_threads: int = 1,
+        onnx_cache_dir: Path | None = None,
     ) -> None:
         from sentence_transformers import SentenceTransformer
 
@@ -72,6 +79,11 @@ class SentenceTransformerEmbedder:
             raise ModelError(f"embedding model {model!r} does not report its dimension")
         self.dimension: int = int(dim)
         self._queries = _query_executor(query_threads)
+        self._onnx = (
+            OnnxQueryEncoder.load(self._model, path, onnx_cache_dir, query_threads)
+            if onnx_cache_dir is not None
+            else None
+        )
         log.info("embedding model %s loaded from %s (%d-d)", model, path, self.dimension)
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
@@ -94,6 +106,8 @@ class SentenceTransformerEmbedder:
             ModelError: the model could not run.
         """
         loop = asyncio.get_running_loop()
+        if self._onnx is not None:
+            return await loop.run_in_executor(self._queries, self._onnx.encode, text)
         vectors = await loop.run_in_executor(self._queries, self.embed, [text])
         row: npt.NDArray[np.float32] = vectors[0]
         return row
