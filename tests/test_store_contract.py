@@ -726,6 +726,31 @@ async def test_fulltext_search_finds_facts_and_episodes(store: Any, scope: Scope
     assert hits[0].score > 0
 
 
+async def test_fulltext_terms_match_content_and_speaker(store: Any, scope: Scope) -> None:
+    said = [
+        new_episode("We hiked the Dolomites", speaker="Zelda"),
+        new_episode("Zelda hiked there too", speaker="bob"),
+        new_episode("Nothing to see", speaker="bob"),
+    ]
+    ids = [r.id for r in await store.add_episodes(scope, new_id("job"), said, T0)]
+
+    async def terms(*words: str, max_df: int = 10, at: datetime = T1) -> dict[str, Any]:
+        found = await store.fulltext_terms(scope, "episode", list(words), max_df, at, at)
+        return {m.term: m for m in found}
+
+    found = await terms("zelda", "hiked", "absent")
+    # The speaker is searchable: the first turn never says "Zelda".
+    assert found["zelda"].df == 2
+    assert sorted(zip(found["zelda"].ids, found["zelda"].lengths, strict=True)) == sorted(
+        [(ids[0], len(said[0].content)), (ids[1], len(said[1].content))]
+    )
+    assert found["hiked"].df == 2
+    assert "absent" not in found
+    capped = await terms("zelda", max_df=1)
+    assert (capped["zelda"].df, capped["zelda"].ids, capped["zelda"].lengths) == (2, [], [])
+    assert await terms("zelda", at=T0 - timedelta(seconds=1)) == {}  # not yet recorded
+
+
 @pytest.mark.parametrize(
     "terms",
     [

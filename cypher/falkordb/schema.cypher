@@ -14,3 +14,6 @@ CREATE VECTOR INDEX FOR (e:Episode) ON (e.embedding) OPTIONS {dimension: 384, si
 CREATE VECTOR INDEX FOR (n:Entity) ON (n.embedding) OPTIONS {dimension: 384, similarityFunction: 'cosine', M: 32, efConstruction: 200, efRuntime: 200};
 CREATE FULLTEXT INDEX FOR ()-[f:FACT]-() ON (f.text);
 CREATE FULLTEXT INDEX FOR (e:Episode) ON (e.content);
+// Who said a turn is searchable too, as in the embedded text. A separate
+// statement adds the field to an index made before it was listed.
+CREATE FULLTEXT INDEX FOR (e:Episode) ON (e.speaker);

@@ -301,7 +301,8 @@ class GraphStore(TemporalStore, GraphReadStore, Protocol):
     ) -> list[TermMatches]:
         """Per plain word, the ``kind`` items of the space that match it
         (facts valid at ``as_of``; both known at ``known_at``); ids only for
-        words matching at most ``max_df`` items. Words with no match are left out."""
+        words matching at most ``max_df`` items. Words with no match are left out.
+        A fact matches on its text; an episode on its content or its speaker."""
 
     async def entities_by_name(self, scope: Scope, keys: list[str]) -> list[NamedEntity]:
         """Entities whose key, or an alias, is one of ``keys`` (normalised names)."""
