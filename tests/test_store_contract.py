@@ -840,7 +840,8 @@ async def test_tenants_and_spaces_are_isolated(store: Any, tenant: str) -> None:
             ):
                 assert await store.vector_search(scope, kind, vector, ANN_K, exact=exact) == []
         for kind in ("fact", "episode"):
-            assert await store.fulltext_search(scope, kind, ["greyhound", "Alice"], 10) == []
+            # (Not "Alice": she is the speaker of the other space's episode.)
+            assert await store.fulltext_search(scope, kind, ["greyhound", "Dolomites"], 10) == []
     assert await store.space_stats(other_tenant) == SpaceStats("s1", 0, 0, 0)
     assert await store.space_stats(other_space) == SpaceStats("s2", 1, 0, 0)
     assert await store.get_job(other_tenant.tenant, seeded.job_id) is None

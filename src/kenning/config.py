@@ -108,7 +108,7 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='Channel weights in RRF, merged over the defaults, e.g. {"graph": 0.3}.',
     )
-    search_rrf_k: int = Field(5, ge=1, le=1000)
+    search_rrf_k: int = Field(7, ge=1, le=1000)
     search_candidates: int = Field(50, ge=1, le=1000, description="Hits per channel.")
     search_entity_seeds: int = Field(5, ge=0, le=100)
     search_entity_min_similarity: float = Field(0.5, ge=-1.0, le=1.0)
