@@ -113,7 +113,9 @@ class OnnxQueryEncoder:
             ValueError: it does not (the file is removed).
         """
         encoder = cls(session, model.tokenizer, int(model.max_seq_length))
-        expected = model.encode([_PROBE], normalize_embeddings=True, convert_to_numpy=True)[0]
+        expected = model.encode(
+            [_PROBE], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )[0]
         gap = float(np.abs(encoder.encode(_PROBE) - expected).max())
         if gap > TOLERANCE:
             path.unlink(missing_ok=True)
