@@ -2,7 +2,7 @@
 // matches it, for BM25 scoring by the caller: the document frequency always;
 // ids and content lengths only for words in at most $max_df episodes.
 UNWIND $terms AS term
-CALL db.index.fulltext.queryNodes('episode_content', term, {limit: $candidates})
+CALL db.index.fulltext.queryNodes('episode_text', term, {limit: $candidates})
 YIELD node
 WITH term, node AS e
 WHERE e.tenant = $tenant AND e.space = $space AND e.recorded_at <= $known_at

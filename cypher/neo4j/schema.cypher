@@ -22,6 +22,7 @@ CREATE VECTOR INDEX entity_embedding IF NOT EXISTS
 FOR (n:Entity) ON (n.embedding)
 OPTIONS {indexConfig: {`vector.dimensions`: 384, `vector.similarity_function`: 'cosine'}};
 CREATE FULLTEXT INDEX fact_text IF NOT EXISTS FOR ()-[f:FACT]-() ON EACH [f.text];
-// Who said a turn is searchable too, as in the embedded text. (A database
-// whose episode_content index predates the speaker keeps content only.)
-CREATE FULLTEXT INDEX episode_content IF NOT EXISTS FOR (e:Episode) ON EACH [e.content, e.speaker];
+// Who said a turn is searchable too, as in the embedded text. An index cannot
+// gain a property, so the content-only index of earlier versions is replaced.
+DROP INDEX episode_content IF EXISTS;
+CREATE FULLTEXT INDEX episode_text IF NOT EXISTS FOR (e:Episode) ON EACH [e.content, e.speaker];
