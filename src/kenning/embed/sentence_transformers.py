@@ -119,7 +119,7 @@ def _query_executor(threads: int) -> ThreadPoolExecutor:
     torch keeps the intra-op thread count per thread (OpenMP and MKL settings
     are thread-local) but seeds new threads from a process-wide value, so the
     query thread is started and set here, then the process-wide value is put
-    back for the threads that embed batches. tests/test_units.py checks that
+    back for the threads that embed batches. tests/test_embed.py checks that
     this holds for the installed torch.
     """
     import torch
