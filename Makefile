@@ -8,11 +8,17 @@ BIN    := $(VENV)/bin
 TORCH  := torch==2.13.0
 STAMP  := $(VENV)/.installed
 NPM_STAMP := tests/cypher_lint/node_modules/.installed
+# The local Neo4j (deploy/neo4j): jars from Maven Central, data under NEO4J_HOME.
+NEO4J_JAR := deploy/neo4j/target/kenning-neo4j-launcher-1.0.jar
+NEO4J_HOME ?= .neo4j
+NEO4J_BOLT_PORT ?= 7687
+NEO4J_HTTP_PORT ?= 7474
+NEO4J_PASSWORD ?= kenning-dev
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install serve test lint typecheck unit bench-locomo clean
+.PHONY: install serve test lint typecheck unit bench-locomo clean neo4j neo4j-stop serve-neo4j
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,14 +33,31 @@ $(NPM_STAMP): tests/cypher_lint/package.json
 	cd tests/cypher_lint && npm ci --no-audit --no-fund --loglevel=error
 	touch $(NPM_STAMP)
 
-install: $(STAMP) $(NPM_STAMP)
+$(NEO4J_JAR): deploy/neo4j/pom.xml $(wildcard deploy/neo4j/src/main/java/dev/kenning/neo4j/*.java)
+	$(PYTHON) deploy/neo4j/local.py build
+
+install: $(STAMP) $(NPM_STAMP) $(NEO4J_JAR)
 
 serve: $(STAMP)
 	$(BIN)/kenning serve
 
+# Start the local Neo4j in the background and wait until Bolt answers.
+neo4j: $(NEO4J_JAR)
+	NEO4J_PASSWORD=$(NEO4J_PASSWORD) $(PYTHON) deploy/neo4j/local.py start \
+		--home $(NEO4J_HOME) --bolt $(NEO4J_BOLT_PORT) --http $(NEO4J_HTTP_PORT)
+
+neo4j-stop:
+	$(PYTHON) deploy/neo4j/local.py stop --home $(NEO4J_HOME)
+
+serve-neo4j: $(STAMP)
+	@$(PYTHON) -c "import socket; socket.create_connection(('127.0.0.1', $(NEO4J_BOLT_PORT)), 1)" \
+		2>/dev/null || $(MAKE) --no-print-directory neo4j
+	KENNING_GRAPH_URL=bolt://127.0.0.1:$(NEO4J_BOLT_PORT) KENNING_NEO4J_PASSWORD=$(NEO4J_PASSWORD) \
+		$(BIN)/kenning serve
+
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks deploy
+	$(BIN)/ruff format --check src tests benchmarks deploy
 
 typecheck: $(STAMP)
 	$(BIN)/mypy src
@@ -48,4 +71,4 @@ bench-locomo: $(STAMP)
 	$(BIN)/python benchmarks/locomo_retrieval.py
 
 clean:
-	rm -rf $(VENV) tests/cypher_lint/node_modules .kenning-test
+	rm -rf $(VENV) tests/cypher_lint/node_modules .kenning-test deploy/neo4j/target

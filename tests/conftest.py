@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
+from deploy.neo4j import local as local_neo4j
 from fastapi import FastAPI
 from typer.testing import CliRunner
 
@@ -85,6 +88,65 @@ def wait_for_job(client: httpx.Client, job_id: str, timeout_s: float = 300) -> d
             return job
         time.sleep(0.2)
     raise AssertionError(f"job {job_id} did not finish in {timeout_s} s")
+
+
+@dataclass(frozen=True)
+class Neo4jServer:
+    """Where the session's Neo4j answers, and how it was provided."""
+
+    url: str
+    user: str
+    password: str
+    #: ``env`` (KENNING_TEST_NEO4J_URL), ``testcontainers`` or ``local``.
+    source: str
+    browser_url: str | None = None
+
+
+NEO4J_IMAGE = "neo4j:5.26"
+NEO4J_SKIP = "no Java, no Docker engine and KENNING_TEST_NEO4J_URL unset"
+
+
+def _docker_available() -> bool:
+    try:
+        import docker  # type: ignore[import-untyped]
+
+        docker.from_env().ping()
+    except Exception:  # no SDK, no socket, no permission: all mean "no Docker"
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neo4jServer]:
+    """A Neo4j 5.26 server for the session, or skip with the reason.
+
+    In order: the server at ``KENNING_TEST_NEO4J_URL`` (user and password from
+    ``KENNING_TEST_NEO4J_USER`` / ``_PASSWORD``); a ``neo4j:5.26``
+    testcontainer when a Docker engine answers; else, with Java present, the
+    local Community server of ``deploy/neo4j`` on free ports with a throwaway
+    home, stopped at the end of the session.
+    """
+    url = os.environ.get("KENNING_TEST_NEO4J_URL")
+    if url:
+        user = os.environ.get("KENNING_TEST_NEO4J_USER", "neo4j")
+        password = os.environ.get("KENNING_TEST_NEO4J_PASSWORD", "neo4j")
+        yield Neo4jServer(url, user, password, "env")
+        return
+    if _docker_available():
+        from testcontainers.community.neo4j import Neo4jContainer
+
+        password = "kenning-contract"
+        with Neo4jContainer(NEO4J_IMAGE, password=password) as container:
+            yield Neo4jServer(container.get_connection_url(), "neo4j", password, "testcontainers")
+        return
+    if shutil.which("java") is None:
+        pytest.skip(NEO4J_SKIP)
+    home = tmp_path_factory.mktemp("neo4j")
+    server = local_neo4j.start(home, free_port(), free_port(), password="kenning-test")
+    try:
+        yield Neo4jServer(server.bolt_url, "neo4j", server.password, "local", server.browser_url)
+    finally:
+        local_neo4j.stop(home)
 
 
 @pytest.fixture(scope="session")

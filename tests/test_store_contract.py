@@ -4,8 +4,8 @@ Each test gets the ``store`` fixture once per engine:
 
 * ``falkordb`` -- one embedded FalkorDB (started by ``FalkorStore.open()``) for the
   whole session, in a temporary data dir;
-* ``neo4j`` -- the server at ``KENNING_TEST_NEO4J_URL`` when set, else a
-  ``neo4j:5.26`` testcontainer when a Docker engine answers; otherwise skipped.
+* ``neo4j`` -- the session's Neo4j server (``neo4j_server`` in conftest.py:
+  ``KENNING_TEST_NEO4J_URL``, a testcontainer, or the local launcher).
 
 The database is shared by the session, so every test works in its own tenant
 (see the ``scope`` fixture): the port filters every read by tenant, which is
@@ -17,11 +17,10 @@ session, the session's tenants are deleted at the end.
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 import zlib
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -46,9 +45,7 @@ from kenning.store.port import (
     NewEpisode,
     SpaceStats,
 )
-
-NEO4J_IMAGE = "neo4j:5.26"
-NEO4J_SKIP = "no Docker engine and KENNING_TEST_NEO4J_URL unset"
+from tests.conftest import Neo4jServer
 
 T0 = datetime(2024, 5, 6, 7, 8, 9, 123000, tzinfo=UTC)
 T1 = T0 + timedelta(minutes=1)
@@ -75,34 +72,6 @@ class Backend:
     make: Callable[[Path], CypherStore]
 
 
-def _docker_available() -> bool:
-    try:
-        import docker  # type: ignore[import-untyped]
-
-        docker.from_env().ping()
-    except Exception:  # no SDK, no socket, no permission: all mean "no Docker"
-        return False
-    return True
-
-
-@pytest.fixture(scope="session")
-def neo4j_server() -> Iterator[tuple[str, str, str]]:
-    """``(url, user, password)`` of a Neo4j server, or skip."""
-    url = os.environ.get("KENNING_TEST_NEO4J_URL")
-    if url:
-        user = os.environ.get("KENNING_TEST_NEO4J_USER", "neo4j")
-        password = os.environ.get("KENNING_TEST_NEO4J_PASSWORD", "neo4j")
-        yield url, user, password
-        return
-    if not _docker_available():
-        pytest.skip(NEO4J_SKIP)
-    from testcontainers.community.neo4j import Neo4jContainer
-
-    password = "kenning-contract"
-    with Neo4jContainer(NEO4J_IMAGE, password=password) as container:
-        yield container.get_connection_url(), "neo4j", password
-
-
 @pytest.fixture(scope="session")
 async def falkordb_backend(
     tmp_path_factory: pytest.TempPathFactory,
@@ -125,10 +94,8 @@ def tenant_prefix() -> str:
 
 
 @pytest.fixture(scope="session")
-async def neo4j_backend(
-    neo4j_server: tuple[str, str, str], tenant_prefix: str
-) -> AsyncIterator[Backend]:
-    url, user, password = neo4j_server
+async def neo4j_backend(neo4j_server: Neo4jServer, tenant_prefix: str) -> AsyncIterator[Backend]:
+    url, user, password = neo4j_server.url, neo4j_server.user, neo4j_server.password
 
     def make(data_dir: Path) -> CypherStore:
         return Neo4jStore(url, user, password)

@@ -14,13 +14,16 @@ CREATE INDEX fact_id IF NOT EXISTS FOR ()-[f:FACT]-() ON (f.id);
 CREATE INDEX fact_scope IF NOT EXISTS FOR ()-[f:FACT]-() ON (f.tenant, f.space);
 CREATE VECTOR INDEX fact_embedding IF NOT EXISTS
 FOR ()-[f:FACT]-() ON (f.embedding)
-OPTIONS {indexConfig: {`vector.dimensions`: 384, `vector.similarity_function`: 'cosine'}};
+OPTIONS {indexConfig: {`vector.dimensions`: 384, `vector.similarity_function`: 'cosine', `vector.quantization.enabled`: false,
+                       `vector.hnsw.m`: 32, `vector.hnsw.ef_construction`: 200}};
 CREATE VECTOR INDEX episode_embedding IF NOT EXISTS
 FOR (e:Episode) ON (e.embedding)
-OPTIONS {indexConfig: {`vector.dimensions`: 384, `vector.similarity_function`: 'cosine'}};
+OPTIONS {indexConfig: {`vector.dimensions`: 384, `vector.similarity_function`: 'cosine', `vector.quantization.enabled`: false,
+                       `vector.hnsw.m`: 32, `vector.hnsw.ef_construction`: 200}};
 CREATE VECTOR INDEX entity_embedding IF NOT EXISTS
 FOR (n:Entity) ON (n.embedding)
-OPTIONS {indexConfig: {`vector.dimensions`: 384, `vector.similarity_function`: 'cosine'}};
+OPTIONS {indexConfig: {`vector.dimensions`: 384, `vector.similarity_function`: 'cosine', `vector.quantization.enabled`: false,
+                       `vector.hnsw.m`: 32, `vector.hnsw.ef_construction`: 200}};
 CREATE FULLTEXT INDEX fact_text IF NOT EXISTS FOR ()-[f:FACT]-() ON EACH [f.text];
 // Who said a turn is searchable too, as in the embedded text. An index cannot
 // gain a property, so the content-only index of earlier versions is replaced.

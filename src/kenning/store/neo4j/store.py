@@ -52,7 +52,11 @@ class Neo4jStore(CypherStore):
         """Connect, check the server answers, and create the schema. Safe to repeat."""
         if self._driver is not None:
             return
-        self._driver = AsyncGraphDatabase.driver(self._url, auth=self._auth)
+        # Notifications (e.g. "property key does not exist" on an empty graph)
+        # are advice for people typing queries, not for an application log.
+        self._driver = AsyncGraphDatabase.driver(
+            self._url, auth=self._auth, notifications_min_severity="OFF"
+        )
         try:
             await self._driver.verify_connectivity()
         except _UNAVAILABLE as exc:
