@@ -218,6 +218,10 @@ def test_bad_or_truncated_file_names_the_line_and_leaves_nothing(
             f"line {first_fact + 1}: properties.valid_from",
         ),
         "truncated": (lines[:-1], "end"),
+        "entity twice": (
+            [*lines[: first_fact - 1], lines[first_fact - 1], *lines[first_fact - 1 :]],
+            f"line {first_fact + 1}",
+        ),
         "not json": ([*lines[:2], "{oops", *lines[2:]], "line 3"),
     }
     with httpx.Client(base_url=app_url, timeout=60) as api:

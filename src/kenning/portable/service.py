@@ -180,12 +180,20 @@ class _Import:
         if index > self.kind_index or len(self.pending) >= self.batch_size:
             await self._flush()
         self.kind_index = index
-        key = f"{item.kind} {item.id}"
-        if key in self.seen:
-            message = f"line {number}: {item.kind} {item.id} appears twice"
-            raise InputError(message, f"line {number}")
-        self.seen.add(key)
+        self._once(number, f"{item.kind} {item.id}", f"{item.kind} {item.id}")
+        # What the engines hold unique per space: a repeat would fail in the store.
+        if item.kind == "entity":
+            key = item.props["key"]
+            self._once(number, f"key {key}", f"entity key {key!r}")
+        elif item.kind == "episode":
+            dedup = item.props["dedup_key"]
+            self._once(number, f"dedup {dedup}", f"episode dedup_key {dedup!r}")
         self.pending.append(self.remap.item(item) if self.remap else item)
+
+    def _once(self, number: int, key: str, what: str) -> None:
+        if key in self.seen:
+            raise InputError(f"line {number}: {what} appears twice", f"line {number}")
+        self.seen.add(key)
 
     async def _flush(self) -> None:
         if not self.pending:
