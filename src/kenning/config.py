@@ -122,6 +122,12 @@ class Settings(BaseSettings):
     context_tokenizer: str = Field(
         "all-MiniLM-L6-v2", description="Tokenizer that counts POST /v1/context budgets."
     )
+    # Observability (README "Metrics").
+    metrics_key: str = Field(
+        "",
+        description="Bearer key GET /metrics requires; empty: /metrics is open "
+        "(scrapers usually hold no app keys; metrics carry no tenant data).",
+    )
 
     @field_validator("graph_url")
     @classmethod

@@ -1,6 +1,7 @@
 """Map Kenning errors to JSON answers: no stack trace ever reaches a client.
 
-Every error body is ``{"error": {"code", "message", "field"?, "fields"?}}``.
+Every error body is ``{"error": {"code", "message", "field"?, "fields"?,
+"request_id"}}``; ``request_id`` is the request's ``X-Request-ID``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from kenning.errors import (
     NotFound,
     StoreUnavailable,
 )
+from kenning.observability import current_request_id
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +30,12 @@ RETRY_AFTER_S = 5
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
-    """The JSON body of an error answer."""
-    return {"error": {"code": code, "message": message, **extra}}
+    """The JSON body of an error answer, with the current request id (when
+    called while a request is handled)."""
+    body: dict[str, Any] = {"code": code, "message": message, **extra}
+    if (request_id := current_request_id()) is not None:
+        body["request_id"] = request_id
+    return {"error": body}
 
 
 def _location(loc: tuple[int | str, ...]) -> str:

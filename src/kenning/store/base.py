@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from abc import ABC, abstractmethod
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal, LiteralString
@@ -35,9 +37,15 @@ from kenning.store.port import (
     TermMatches,
     VectorKind,
 )
+from kenning.store.portable import PORTABLE_QUERIES, PortableQueries
 from kenning.store.temporal_queries import TEMPORAL_QUERIES, TemporalQueries
 
 Row = dict[str, Any]
+#: Called after every store query with its name (a file in ``cypher/``), its
+#: duration in seconds, the number of rows (None when it raised) and the
+#: error it raised (None on success). Must be quick and must not raise; the
+#: API feeds Prometheus with it, so ``store/`` does not depend on the API.
+QueryObserver = Callable[[str, float, int | None, BaseException | None], None]
 
 _WORD = re.compile(r"[^\W_]+")
 #: Most hits one full-text word may yield on an engine that needs a limit
@@ -77,6 +85,9 @@ REQUIRED_QUERIES = (
     "episode_neighbours",
     "fulltext_terms_fact",
     "fulltext_terms_episode",
+    # operations and portability (observability, export/import)
+    "ingest_queue",
+    *PORTABLE_QUERIES,
 )
 
 _TIME_FIELDS = frozenset(
@@ -86,7 +97,7 @@ _TIME_FIELDS = frozenset(
 )
 
 
-class CypherStore(TemporalQueries, GraphReadMixin, ABC):
+class CypherStore(PortableQueries, TemporalQueries, GraphReadMixin, ABC):
     """A GraphStore implemented with the queries of one Cypher dialect."""
 
     dialect: ClassVar[Literal["falkordb", "neo4j"]]
@@ -96,6 +107,11 @@ class CypherStore(TemporalQueries, GraphReadMixin, ABC):
     def __init__(self) -> None:
         required = REQUIRED_QUERIES + GRAPH_READ_QUERIES + self.extra_queries
         self.cypher = CypherLibrary(self.dialect, required)
+        self._observer: QueryObserver | None = None
+
+    def set_observer(self, observer: QueryObserver | None) -> None:
+        """Report every query from now on to ``observer`` (None: stop)."""
+        self._observer = observer
 
     # -- what an engine adapter provides -------------------------------------
 
@@ -126,7 +142,18 @@ class CypherStore(TemporalQueries, GraphReadMixin, ABC):
     # -- helpers --------------------------------------------------------------
 
     async def _query(self, name: str, params: Row, *, write: bool = False) -> list[Row]:
-        return await self._run(self.cypher.query(name), self._params(params), write=write)
+        # Every query of the port passes here: the one place to time them.
+        observer = self._observer
+        if observer is None:
+            return await self._run(self.cypher.query(name), self._params(params), write=write)
+        started = time.perf_counter()
+        try:
+            rows = await self._run(self.cypher.query(name), self._params(params), write=write)
+        except BaseException as exc:
+            observer(name, time.perf_counter() - started, None, exc)
+            raise
+        observer(name, time.perf_counter() - started, len(rows), None)
+        return rows
 
     def _duration_to_db(self, value: timedelta) -> Any:
         """A duration as the engine adds it to a stored instant: whole ms here
@@ -332,6 +359,11 @@ class CypherStore(TemporalQueries, GraphReadMixin, ABC):
         }
         rows = await self._query(f"fulltext_search_{kind}", params)
         return [ScoredId(r["id"], float(r["score"])) for r in rows]
+
+    async def ingest_queue(self) -> dict[str, int]:
+        """See :meth:`GraphStore.ingest_queue`."""
+        rows = await self._query("ingest_queue", {})
+        return {r["status"]: int(r["episodes"]) for r in rows}
 
     async def space_stats(self, scope: Scope) -> SpaceStats:
         """See :meth:`GraphStore.space_stats`."""

@@ -6,12 +6,14 @@ tenant and space; the tenant always comes from the caller's credentials.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope
 from kenning.store.graph_port import GraphReadStore
+from kenning.store.portable_port import PortableStore
 from kenning.store.temporal_port import TemporalStore
 
 #: Dimension of every vector index. all-MiniLM-L6-v2 gives 384; a model of
@@ -177,7 +179,7 @@ class SpaceStats:
     facts: int
 
 
-class GraphStore(TemporalStore, GraphReadStore, Protocol):
+class GraphStore(PortableStore, TemporalStore, GraphReadStore, Protocol):
     """The storage port. Both adapters pass one contract test suite.
 
     All methods raise :class:`~kenning.errors.StoreUnavailable` when the
@@ -197,6 +199,16 @@ class GraphStore(TemporalStore, GraphReadStore, Protocol):
 
     async def ping(self) -> None:
         """Round-trip to the database; raises StoreUnavailable if it is down."""
+
+    def set_observer(
+        self, observer: Callable[[str, float, int | None, BaseException | None], None] | None
+    ) -> None:
+        """Report every query to ``observer(name, seconds, rows, error)`` from
+        now on (``rows`` None and ``error`` set when it raised); None stops."""
+
+    async def ingest_queue(self) -> dict[str, int]:
+        """Episodes per status among ``pending`` and ``processing``, across all
+        tenants (an operator's count for ``/metrics``)."""
 
     async def add_episodes(
         self, scope: Scope, job_id: str, episodes: list[NewEpisode], now: datetime

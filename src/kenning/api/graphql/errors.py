@@ -8,6 +8,8 @@ Every error the client sees carries ``extensions.code``:
 * ``CONFLICT`` — the request contradicts what is stored;
 * ``UNAVAILABLE`` — the graph store is down; retry (``extensions.retryable``);
 * ``INTERNAL`` — anything else; the message is generic, details go to the log.
+
+Every error also carries ``extensions.request_id``, the request's ``X-Request-ID``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pydantic import ValidationError
 from strawberry.extensions import SchemaExtension
 
 from kenning.errors import Conflict, InputError, KenningError, NotFound, StoreUnavailable
+from kenning.observability import current_request_id
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,8 @@ def coded(error: GraphQLError) -> GraphQLError:
     code = code_of(error)
     original = error.original_error
     extensions: dict[str, object] = {**(error.extensions or {}), "code": code}
+    if (request_id := current_request_id()) is not None:
+        extensions["request_id"] = request_id
     message = error.message
     if isinstance(original, InputError) and original.field:
         extensions["field"] = original.field
