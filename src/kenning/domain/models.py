@@ -194,7 +194,7 @@ class JobStatus(Model):
     stuck: int = Field(
         0,
         description="Of `processing`, episodes whose claim lease ran out (their worker "
-        "died or hangs); the next worker to poll takes them again.",
+        "died or stalled); the next worker to poll takes them again.",
     )
     errors: list[str] = Field(default_factory=list)
 

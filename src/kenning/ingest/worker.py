@@ -4,7 +4,7 @@ Reliability (issue 9):
 
 * **Leases with a heartbeat.** A claim lasts ``lease_s`` seconds; while a
   batch is worked on, the worker renews its claims every ``lease_s / 3`` s.
-  Only a dead (or hung) worker's claims run out, and the next poll of any
+  Only a dead worker's claims (or a stalled event loop's) run out; the next poll of any
   worker takes them again, seconds after the death instead of minutes.
 * **Bounded retries.** A batch whose extraction, embedding or write fails is
   tried again ``retries`` times with exponential backoff; then its episodes
@@ -60,7 +60,8 @@ class IngestWorker:
         batch: Episodes claimed at once.
         lease_s: Seconds a claim lasts unless renewed; the worker renews its
             claims every ``lease_s / 3`` s while it works on them, so a claim
-            runs out only when its worker died or hangs (``KENNING_CLAIM_LEASE_S``).
+            runs out only when its worker died or its event loop stalled
+            (``KENNING_CLAIM_LEASE_S``).
         supersession: Writes facts and resolves their valid time; default:
             one over ``store`` with the default functional predicates.
         retries: Further tries of a failed batch before its episodes are
