@@ -438,6 +438,10 @@ async def test_renew_claims_keeps_a_live_workers_claims(store: Any, scope: Scope
     assert len(await store.claim_episodes(10, T3, later, worker="w2")) == 3
     assert await store.renew_claims(scope, "w1", ids, T3) == 0
     assert await store.renew_claims(scope, "w2", ids, T3) == 3
+    # A worker claims only when it holds no batch: its own claims still
+    # processing were dropped (an outage mid-batch) and are taken again at once.
+    assert await store.claim_episodes(10, T3, T1 - LEASE, worker="w1") == []
+    assert len(await store.claim_episodes(10, T3, T1 - LEASE, worker="w2")) == 3
 
 
 async def test_retry_failed_episodes_queues_them_again(store: Any, scope: Scope) -> None:
@@ -445,7 +449,7 @@ async def test_retry_failed_episodes_queues_them_again(store: Any, scope: Scope)
     job_id = new_id("job")
     refs = await store.add_episodes(scope, job_id, [new_episode("ok"), new_episode("bad")], T0)
     ok, bad = (r.id for r in refs)
-    assert len(await store.claim_episodes(10, T1, T1 - LEASE, worker="w1")) == 2
+    assert len(await store.claim_episodes(10, T1, T1 - LEASE, worker="retry-a")) == 2
     await store.fail_episodes(scope.tenant, [bad], "ValueError: boom")
 
     other = Scope(tenant=scope.tenant + "x", space="s1")
@@ -460,7 +464,7 @@ async def test_retry_failed_episodes_queues_them_again(store: Any, scope: Scope)
     (episode,) = await store.get_episodes(scope, [bad])
     assert (episode.status, episode.error) == (EpisodeStatus.PENDING, None)
     # The worker claims it again; the episode still processing is not retaken.
-    again = await store.claim_episodes(10, T2, T1 - LEASE, worker="w2")
+    again = await store.claim_episodes(10, T2, T1 - LEASE, worker="retry-b")
     assert [c.episode.id for c in again] == [bad]
     assert ok not in {c.episode.id for c in again}
 

@@ -1,8 +1,11 @@
 // Claim pending episodes (any tenant) for the ingest worker $worker. A claim
 // older than $stale_before belongs to a worker that died (live workers renew
-// theirs with renew_claims), so it is taken again.
+// theirs with renew_claims), so it is taken again. A worker claims only when
+// it holds no batch, so its own claims still processing were dropped (the
+// store went away mid-batch) and are taken again at once.
 MATCH (e:Episode)
-WHERE e.status = 'pending' OR (e.status = 'processing' AND e.claimed_at < $stale_before)
+WHERE e.status = 'pending'
+  OR (e.status = 'processing' AND (e.claimed_at < $stale_before OR e.claimed_by = $worker))
 WITH e
 ORDER BY e.recorded_at, e.id
 LIMIT $limit

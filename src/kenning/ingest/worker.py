@@ -12,8 +12,9 @@ Reliability (issue 9):
   then is an episode marked ``failed`` (``POST /v1/jobs/{id}/retry`` queues
   it again).
 * **Outages are not failures.** :class:`StoreUnavailable` is never retried
-  here nor recorded as a failure: the claims stay, run out, and are taken
-  again once the store is back.
+  here nor recorded as a failure: the claims stay; this worker takes them
+  again with its next claim once the store answers (another one after the
+  lease).
 """
 
 from __future__ import annotations

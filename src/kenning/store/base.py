@@ -205,7 +205,7 @@ class CypherStore(TemporalQueries, GraphReadMixin, ABC):
         return {r["dedup_key"]: r["content_hash"] for r in rows}
 
     async def claim_episodes(
-        self, limit: int, now: datetime, stale_before: datetime, *, worker: str = ""
+        self, limit: int, now: datetime, stale_before: datetime, *, worker: str | None = None
     ) -> list[ClaimedEpisode]:
         """See :meth:`GraphStore.claim_episodes`."""
         params = {"limit": limit, "now": now, "stale_before": stale_before, "worker": worker}

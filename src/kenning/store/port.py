@@ -211,12 +211,15 @@ class GraphStore(TemporalStore, GraphReadStore, Protocol):
         """Content hash of each stored episode among ``dedup_keys`` (absent keys omitted)."""
 
     async def claim_episodes(
-        self, limit: int, now: datetime, stale_before: datetime, *, worker: str = ""
+        self, limit: int, now: datetime, stale_before: datetime, *, worker: str | None = None
     ) -> list[ClaimedEpisode]:
         """Atomically mark up to ``limit`` pending episodes (any tenant) as
         ``processing``, claimed at ``now`` by ``worker``; claims older than
         ``stale_before`` (a worker that stopped renewing them) are taken
-        again, so work survives a crash."""
+        again, so work survives a crash, and so are ``worker``'s own claims
+        still processing (a worker claims only when it holds no batch, so
+        those were dropped by an outage mid-batch). ``worker`` None: an
+        anonymous claim that no heartbeat renews."""
 
     async def renew_claims(self, scope: Scope, worker: str, ids: list[str], now: datetime) -> int:
         """Heartbeat: set the claim instant of those ``ids`` that are still
