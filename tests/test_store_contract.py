@@ -373,6 +373,69 @@ async def test_claim_episodes_claims_then_retakes_stale_claims(store: Any, scope
     assert await store.claim_episodes(10, T3, T1 + timedelta(seconds=1)) == []
 
 
+async def test_renew_claims_keeps_a_live_workers_claims(store: Any, scope: Scope) -> None:
+    await drain_pending(store)
+    job_id = new_id("job")
+    refs = await store.add_episodes(
+        scope, job_id, [new_episode(f"renew me {i}") for i in range(3)], T0
+    )
+    ids = [r.id for r in refs]
+    assert len(await store.claim_episodes(10, T1, T1 - LEASE, worker="w1")) == 3
+
+    # Only the claiming worker, in the claims' tenant and space, renews them.
+    assert await store.renew_claims(scope, "w2", ids, T2) == 0
+    assert await store.renew_claims(Scope(tenant=scope.tenant, space="s2"), "w1", ids, T2) == 0
+    assert (
+        await store.renew_claims(Scope(tenant=scope.tenant + "x", space="s1"), "w1", ids, T2) == 0
+    )
+    assert await store.renew_claims(scope, "w1", [*ids, "ep_unknown"], T2) == 3
+
+    # Renewed at T2: a cut-off between T1 and T2 no longer makes them stale.
+    cutoff = T1 + timedelta(seconds=1)
+    assert await store.claim_episodes(10, T3, cutoff, worker="w2") == []
+    job = await store.get_job(scope.tenant, job_id, cutoff)
+    assert job is not None
+    assert (job.processing, job.stuck) == (3, 0)
+    # A lease that ran out after T2 shows as stuck claims ...
+    later = T2 + timedelta(seconds=1)
+    job = await store.get_job(scope.tenant, job_id, later)
+    assert job is not None
+    assert (job.processing, job.stuck) == (3, 3)
+    # ... which another worker takes over; the first can no longer renew them.
+    assert len(await store.claim_episodes(10, T3, later, worker="w2")) == 3
+    assert await store.renew_claims(scope, "w1", ids, T3) == 0
+    assert await store.renew_claims(scope, "w2", ids, T3) == 3
+    # A worker claims only when it holds no batch: its own claims still
+    # processing were dropped (an outage mid-batch) and are taken again at once.
+    assert await store.claim_episodes(10, T3, T1 - LEASE, worker="w1") == []
+    assert len(await store.claim_episodes(10, T3, T1 - LEASE, worker="w2")) == 3
+
+
+async def test_retry_failed_episodes_queues_them_again(store: Any, scope: Scope) -> None:
+    await drain_pending(store)
+    job_id = new_id("job")
+    refs = await store.add_episodes(scope, job_id, [new_episode("ok"), new_episode("bad")], T0)
+    ok, bad = (r.id for r in refs)
+    assert len(await store.claim_episodes(10, T1, T1 - LEASE, worker="retry-a")) == 2
+    await store.fail_episodes(scope.tenant, [bad], "ValueError: boom")
+
+    other = Scope(tenant=scope.tenant + "x", space="s1")
+    assert await store.retry_failed_episodes(other.tenant, job_id) == 0
+    assert await store.retry_failed_episodes(scope.tenant, "job_unknown") == 0
+    assert await store.retry_failed_episodes(scope.tenant, job_id) == 1
+
+    job = await store.get_job(scope.tenant, job_id)
+    assert job is not None
+    assert (job.pending, job.processing, job.failed, job.errors) == (1, 1, 0, [])
+    assert await store.retry_failed_episodes(scope.tenant, job_id) == 0  # nothing failed now
+    (episode,) = await store.get_episodes(scope, [bad])
+    assert (episode.status, episode.error) == (EpisodeStatus.PENDING, None)
+    # The worker claims it again; the episode still processing is not retaken.
+    again = await store.claim_episodes(10, T2, T1 - LEASE, worker="retry-b")
+    assert [c.episode.id for c in again] == [bad]
+    assert ok not in {c.episode.id for c in again}
+
+
 # -- 3. write_graph --------------------------------------------------------------
 
 

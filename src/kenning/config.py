@@ -90,7 +90,29 @@ class Settings(BaseSettings):
     max_content_chars: int = Field(20000, ge=1)
     worker_batch: int = Field(32, ge=1, le=1024, description="Episodes claimed at once.")
     worker_poll_ms: int = Field(250, ge=10)
-    claim_lease_s: int = Field(300, ge=5, description="A claim older than this is retaken.")
+    # Ingest reliability: claim leases renewed by a heartbeat, bounded retries.
+    claim_lease_s: int = Field(
+        30,
+        ge=3,
+        le=3600,
+        description="Seconds a claim on an episode lasts; the worker renews its claims "
+        "every lease/3 while it works, so only a dead worker's claims run out and "
+        "are retaken by the next poll.",
+    )
+    ingest_retries: int = Field(
+        2,
+        ge=0,
+        le=20,
+        description="Times a batch whose extraction, embedding or write failed is tried "
+        "again before its episodes are marked failed (store outages never mark them).",
+    )
+    ingest_retry_backoff_s: float = Field(
+        1.0,
+        ge=0.0,
+        le=60.0,
+        description="Wait before the first retry of a failed batch; doubles per retry "
+        "(at most 30 s).",
+    )
     exact_search_max_items: int = Field(
         20000,
         ge=0,

@@ -191,6 +191,11 @@ class JobStatus(Model):
     processing: int
     done: int
     failed: int
+    stuck: int = Field(
+        0,
+        description="Of `processing`, episodes whose claim lease ran out (their worker "
+        "died or stalled); the next worker to poll takes them again.",
+    )
     errors: list[str] = Field(default_factory=list)
 
 

@@ -6,12 +6,12 @@ import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from kenning.domain.ids import content_hash, dedup_key, new_id
-from kenning.domain.models import EpisodeCreate, Fact, FactCreate, Scope, utcnow
+from kenning.domain.models import EpisodeCreate, Fact, FactCreate, JobStatus, Scope, utcnow
 from kenning.embed.port import Embedder
-from kenning.errors import Conflict, InputError
+from kenning.errors import Conflict, InputError, NotFound
 from kenning.ingest.graph_write import GraphWriteBuilder
 from kenning.store.port import GraphStore, NewEpisode
 from kenning.temporal.supersession import Supersession
@@ -37,6 +37,8 @@ class IngestService:
         max_content_chars: Longest episode content accepted.
         supersession: Writes facts and resolves their valid time (shared with
             the worker); default: one with the default functional predicates.
+        lease_s: The workers' claim lease in seconds (``KENNING_CLAIM_LEASE_S``):
+            a job counts an episode claimed longer ago as ``stuck``.
     """
 
     def __init__(
@@ -46,8 +48,10 @@ class IngestService:
         max_batch: int,
         max_content_chars: int,
         supersession: Supersession | None = None,
+        lease_s: float = 30,
     ) -> None:
         self._store = store
+        self._lease = timedelta(seconds=lease_s)
         self._supersession = supersession or Supersession(store)
         self._embedder = embedder
         self._max_batch = max_batch
@@ -91,6 +95,35 @@ class IngestService:
         self.wake.set()
         created = sum(r.created for r in refs)
         return Accepted(job_id, [r.id for r in refs], created, len(refs) - created)
+
+    async def job_status(self, tenant: str, job_id: str) -> JobStatus:
+        """Progress of a job, with its stuck claims (lease run out).
+
+        Raises:
+            NotFound: the tenant has no such job.
+            StoreUnavailable: the graph is down.
+        """
+        job = await self._store.get_job(tenant, job_id, utcnow() - self._lease)
+        if job is None:
+            raise NotFound(f"no job {job_id!r}")
+        return job
+
+    async def retry_failed(self, tenant: str, job_id: str) -> JobStatus:
+        """Queue a job's ``failed`` episodes again (``pending``, error cleared)
+        and wake the worker; returns the job's status right after.
+
+        Safe to repeat: a second call finds nothing failed and raises Conflict.
+
+        Raises:
+            NotFound: the tenant has no such job.
+            Conflict: none of the job's episodes is ``failed``.
+            StoreUnavailable: the graph is down; nothing changed.
+        """
+        job = await self.job_status(tenant, job_id)
+        if job.failed == 0 or await self._store.retry_failed_episodes(tenant, job_id) == 0:
+            raise Conflict(f"job {job_id!r} has no failed episodes to retry")
+        self.wake.set()
+        return await self.job_status(tenant, job_id)
 
     async def _check_keys(self, scope: Scope, rows: list[NewEpisode]) -> None:
         """Refuse an idempotency key reused for different content (a client bug).

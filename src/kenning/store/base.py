@@ -62,6 +62,8 @@ REQUIRED_QUERIES = (
     "write_graph",
     "set_embeddings",
     "fail_episodes",
+    "renew_claims",
+    "retry_failed_episodes",
     "get_job",
     "get_facts",
     "get_episodes",
@@ -230,12 +232,26 @@ class CypherStore(PortableQueries, TemporalQueries, GraphReadMixin, ABC):
         return {r["dedup_key"]: r["content_hash"] for r in rows}
 
     async def claim_episodes(
-        self, limit: int, now: datetime, stale_before: datetime
+        self, limit: int, now: datetime, stale_before: datetime, *, worker: str | None = None
     ) -> list[ClaimedEpisode]:
         """See :meth:`GraphStore.claim_episodes`."""
-        params = {"limit": limit, "now": now, "stale_before": stale_before}
+        params = {"limit": limit, "now": now, "stale_before": stale_before, "worker": worker}
         rows = await self._query("claim_episodes", params, write=True)
         return [ClaimedEpisode(r["tenant"], self._episode(r["episode"])) for r in rows]
+
+    async def renew_claims(self, scope: Scope, worker: str, ids: list[str], now: datetime) -> int:
+        """See :meth:`GraphStore.renew_claims`."""
+        if not ids:
+            return 0
+        params = {**self._scope(scope), "worker": worker, "ids": ids, "now": now}
+        rows = await self._query("renew_claims", params, write=True)
+        return int(rows[0]["renewed"]) if rows else 0
+
+    async def retry_failed_episodes(self, tenant: str, job_id: str) -> int:
+        """See :meth:`GraphStore.retry_failed_episodes`."""
+        params = {"tenant": tenant, "job_id": job_id}
+        rows = await self._query("retry_failed_episodes", params, write=True)
+        return int(rows[0]["retried"]) if rows else 0
 
     async def write_graph(
         self, scope: Scope, write: GraphWrite, episode_ids: list[str], now: datetime
@@ -270,13 +286,17 @@ class CypherStore(PortableQueries, TemporalQueries, GraphReadMixin, ABC):
         params = {"tenant": tenant, "ids": ids, "error": error[:2000]}
         await self._query("fail_episodes", params, write=True)
 
-    async def get_job(self, tenant: str, job_id: str) -> JobStatus | None:
+    async def get_job(
+        self, tenant: str, job_id: str, stale_before: datetime | None = None
+    ) -> JobStatus | None:
         """See :meth:`GraphStore.get_job`."""
         rows = await self._query("get_job", {"tenant": tenant, "job_id": job_id})
         if not rows:
             return None
         row = self._times(rows[0])
         counts: Counter[str] = Counter(row["statuses"])
+        claimed = [self._instant_from_db(c) for c in row.get("claimed") or [] if c is not None]
+        stuck = sum(1 for c in claimed if c < stale_before) if stale_before else 0
         return JobStatus(
             id=row["id"],
             space=row["space"],
@@ -286,6 +306,7 @@ class CypherStore(PortableQueries, TemporalQueries, GraphReadMixin, ABC):
             processing=counts["processing"],
             done=counts["done"],
             failed=counts["failed"],
+            stuck=stuck,
             errors=sorted({e for e in row["errors"] if e})[:10],
         )
 

@@ -223,11 +223,24 @@ class GraphStore(PortableStore, TemporalStore, GraphReadStore, Protocol):
         """Content hash of each stored episode among ``dedup_keys`` (absent keys omitted)."""
 
     async def claim_episodes(
-        self, limit: int, now: datetime, stale_before: datetime
+        self, limit: int, now: datetime, stale_before: datetime, *, worker: str | None = None
     ) -> list[ClaimedEpisode]:
         """Atomically mark up to ``limit`` pending episodes (any tenant) as
-        ``processing``; claims older than ``stale_before`` are taken again, so
-        work survives a crash."""
+        ``processing``, claimed at ``now`` by ``worker``; claims older than
+        ``stale_before`` (a worker that stopped renewing them) are taken
+        again, so work survives a crash, and so are ``worker``'s own claims
+        still processing (a worker claims only when it holds no batch, so
+        those were dropped by an outage mid-batch). ``worker`` None: an
+        anonymous claim that no heartbeat renews."""
+
+    async def renew_claims(self, scope: Scope, worker: str, ids: list[str], now: datetime) -> int:
+        """Heartbeat: set the claim instant of those ``ids`` that are still
+        ``processing`` under ``worker``'s claim to ``now``; returns how many.
+        Safe to repeat."""
+
+    async def retry_failed_episodes(self, tenant: str, job_id: str) -> int:
+        """Set a job's ``failed`` episodes back to ``pending`` (error cleared);
+        returns how many (0 also for an unknown job)."""
 
     async def write_graph(
         self, scope: Scope, write: GraphWrite, episode_ids: list[str], now: datetime
@@ -241,8 +254,12 @@ class GraphStore(PortableStore, TemporalStore, GraphReadStore, Protocol):
     async def fail_episodes(self, tenant: str, ids: list[str], error: str) -> None:
         """Mark episodes ``failed`` with ``error`` (they can be retried)."""
 
-    async def get_job(self, tenant: str, job_id: str) -> JobStatus | None:
-        """Progress of a job, or None when the tenant has no such job."""
+    async def get_job(
+        self, tenant: str, job_id: str, stale_before: datetime | None = None
+    ) -> JobStatus | None:
+        """Progress of a job, or None when the tenant has no such job.
+        ``stuck`` counts episodes in processing claimed before
+        ``stale_before`` (a lease that ran out); 0 when it is None."""
 
     async def get_facts(self, scope: Scope, ids: list[str]) -> list[Fact]:
         """Facts by id (unknown ids are skipped); order not guaranteed."""
