@@ -171,7 +171,7 @@ async def test_the_heartbeat_keeps_a_slow_batch_claimed(
     extractor = FaultyExtractor(models[0])
     extractor.gate = threading.Event()
     job_id, _ = await _submit(store, SCOPE, "Ann started at Initech.")
-    lease_s = 3
+    lease_s = 6  # beats every 2 s: a loop stalled up to 4 s still passes
     worker = _worker(store, models, extractor, lease_s=lease_s)
     other = _worker(store, models, FaultyExtractor(models[0]), lease_s=lease_s)
 
