@@ -120,7 +120,12 @@ class Runtime:
         self.supersession = Supersession(self.store, s.functional_predicates)
         self.temporal = TemporalService(self.store, self.supersession, self.embedder)
         self.ingest = IngestService(
-            self.store, self.embedder, s.max_batch, s.max_content_chars, self.supersession
+            self.store,
+            self.embedder,
+            s.max_batch,
+            s.max_content_chars,
+            self.supersession,
+            limits=s.input_limits,
         )
         self.search = SearchService(
             self.store, self.embedder, s.exact_search_max_items, s.ann_oversample, search_config(s)

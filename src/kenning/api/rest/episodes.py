@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
 
 from kenning.api.deps import RuntimeDep, TenantDep
+from kenning.api.rest.responses import BODY, COMMON, errors
 from kenning.api.rest.schemas import EpisodeBatch, EpisodesAccepted, JobView
-from kenning.domain.models import Scope
+from kenning.domain.models import ItemId, Scope
 from kenning.errors import NotFound
 
-router = APIRouter(prefix="/v1", tags=["ingest"])
+router = APIRouter(prefix="/v1", tags=["ingest"], responses=COMMON)
 
 
 @router.post(
     "/episodes",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=EpisodesAccepted,
-    responses={422: {"description": "Invalid input; nothing was stored."}},
+    responses={**BODY, **errors(409)},
 )
 async def add_episodes(body: EpisodeBatch, tenant: TenantDep, rt: RuntimeDep) -> EpisodesAccepted:
     """Store episodes durably and queue them for extraction.
@@ -35,8 +38,8 @@ async def add_episodes(body: EpisodeBatch, tenant: TenantDep, rt: RuntimeDep) ->
     )
 
 
-@router.get("/jobs/{job_id}", response_model=JobView)
-async def get_job(job_id: str, tenant: TenantDep, rt: RuntimeDep) -> JobView:
+@router.get("/jobs/{job_id}", response_model=JobView, responses=errors(404))
+async def get_job(job_id: Annotated[ItemId, Path()], tenant: TenantDep, rt: RuntimeDep) -> JobView:
     """Progress of an ingest job: episodes pending, processing, done, failed."""
     job = await rt.store.get_job(tenant, job_id)
     if job is None:
