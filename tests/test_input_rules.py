@@ -370,3 +370,17 @@ def test_graphiql_opens_in_a_browser_with_keys_but_queries_need_one(
     )
     assert refused_get.status_code == 401
     assert httpx.post(f"{url}/graphql", json={"query": query}).status_code == 401
+
+
+@pytest.mark.parametrize("key", ["turn-1 ", "}/\x0b", "a\x01b", " \t"])
+def test_an_idempotency_key_with_odd_whitespace_keeps_the_store_up(
+    api: httpx.Client, key: str
+) -> None:
+    # Found by schemathesis: FalkorDB 4.16 crashed (SIGSEGV) storing a
+    # uniquely constrained value ending in whitespace or holding \x01.
+    body = {"space": space(), "episodes": [{"content": "I like tea.", "idempotency_key": key}]}
+    assert api.post("/v1/episodes", json=body).status_code == 202
+    again = api.post("/v1/episodes", json=body)
+    assert again.status_code == 202
+    assert again.json()["duplicates"] == 1
+    assert api.get("/healthz").status_code == 200
