@@ -162,6 +162,14 @@ def test_graphql_variables_nested_100k_deep_are_refused_quickly(api: httpx.Clien
     assert api.get("/healthz").status_code == 200
 
 
+def test_a_rest_body_nested_100k_deep_is_400_not_a_crash(api: httpx.Client) -> None:
+    nested = "[" * 100_000 + "]" * 100_000
+    body = f'{{"space": "x", "query": "tea", "top_k": {nested}}}'
+    response = api.post("/v1/search", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"
+
+
 @pytest.mark.parametrize(
     ("declared", "argument", "value"),
     [
