@@ -23,7 +23,7 @@ from graphql import GraphQLError
 from pydantic import ValidationError
 from strawberry.extensions import SchemaExtension
 
-from kenning.errors import Conflict, InputError, KenningError, NotFound, StoreUnavailable
+from kenning.errors import Conflict, InputError, NotFound, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +41,9 @@ def code_of(error: GraphQLError) -> str:
         return "CONFLICT"
     if isinstance(original, StoreUnavailable):
         return "UNAVAILABLE"
-    if error.path is None and not isinstance(original, KenningError):
-        # Raised before any resolver ran: coercing a variable (a scalar's
-        # parser raised, e.g. an unparseable DateTime), so the input was wrong.
+    if error.path is None and error.message.startswith("Variable '$"):
+        # graphql-core coercing a variable before any resolver ran (a scalar's
+        # parser raised, e.g. an unparseable DateTime): the input was wrong.
         return "BAD_USER_INPUT"
     return "INTERNAL"
 
