@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, TypeAdapter, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kenning.domain.ids import predicate_key
+from kenning.domain.models import TenantId
+from kenning.domain.rules import SCOPE_MAX_CHARS, SCOPE_PATTERN, InputLimits
 from kenning.errors import ConfigError
 
 GRAPH_SCHEMES = ("embedded", "falkordb", "neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s")
@@ -29,6 +31,9 @@ DEFAULT_FUNCTIONAL_PREDICATES = (
     "dating",
     "age",
 )
+
+
+_TENANT: TypeAdapter[str] = TypeAdapter(TenantId)
 
 
 def _user_cache() -> Path:
@@ -150,6 +155,46 @@ class Settings(BaseSettings):
         description="Bearer key GET /metrics requires; empty: /metrics is open "
         "(scrapers usually hold no app keys; metrics carry no tenant data).",
     )
+    # Input limits (README "REST API"): a larger body answers 413, a longer field 422.
+    max_body_bytes: int = Field(
+        16 * 1024 * 1024, ge=1024, description="Bytes of one request body (413 above)."
+    )
+    max_text_chars: int = Field(2000, ge=1, description="Characters of a fact's text.")
+    max_name_chars: int = Field(256, ge=1, description="Characters of an entity name or speaker.")
+    max_type_chars: int = Field(64, ge=1, description="Characters of an entity type.")
+    max_metadata_keys: int = Field(64, ge=0, description="Keys of an episode's metadata.")
+    max_metadata_bytes: int = Field(
+        8192, ge=2, description="Bytes of an episode's metadata as UTF-8 JSON."
+    )
+
+    @field_validator("api_keys")
+    @classmethod
+    def _usable_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        # Never echo a key: the message names its position in the map only.
+        for n, (key, tenant) in enumerate(value.items(), start=1):
+            if not key:
+                raise ValueError(f"key number {n} is empty; every key needs characters")
+            try:
+                _TENANT.validate_python(tenant)
+            except ValidationError:
+                raise ValueError(
+                    f"the tenant of key number {n} ({tenant!r}) must be 1–{SCOPE_MAX_CHARS} "
+                    f"characters matching {SCOPE_PATTERN}"
+                ) from None
+        return value
+
+    @property
+    def input_limits(self) -> InputLimits:
+        """The size limits requests are checked against (``KENNING_MAX_*``)."""
+        return InputLimits(
+            batch=self.max_batch,
+            content_chars=self.max_content_chars,
+            text_chars=self.max_text_chars,
+            name_chars=self.max_name_chars,
+            type_chars=self.max_type_chars,
+            metadata_keys=self.max_metadata_keys,
+            metadata_bytes=self.max_metadata_bytes,
+        )
 
     @field_validator("graph_url")
     @classmethod

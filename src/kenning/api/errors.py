@@ -1,7 +1,9 @@
-"""Map Kenning errors to JSON answers: no stack trace ever reaches a client.
+"""Map Kenning errors to JSON answers: no stack trace and no store error text
+ever reaches a client (the log keeps the detail).
 
 Every error body is ``{"error": {"code", "message", "field"?, "fields"?,
-"request_id"}}``; ``request_id`` is the request's ``X-Request-ID``.
+"request_id"}}`` (:class:`ErrorBody`); ``request_id`` is the request's
+``X-Request-ID``.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ConfigDict, Field
 from starlette.exceptions import HTTPException
 
+from kenning.domain.models import Model
 from kenning.errors import (
     Conflict,
     InputError,
@@ -29,10 +33,45 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_S = 5
 
 
+class FieldProblem(Model):
+    """One broken rule of a 422: where, which rule, and what it says."""
+
+    field: str
+    rule: str
+    message: str
+
+
+class ErrorDetail(Model):
+    """What went wrong: a stable ``code``, a readable ``message`` and, for bad
+    input, the ``field`` (dotted path as sent, e.g. ``episodes.3.content``)."""
+
+    model_config = ConfigDict(extra="allow")
+    code: str
+    message: str
+    field: str | None = None
+    fields: list[FieldProblem] | None = Field(
+        None, description="Every broken rule, when the body broke several."
+    )
+    request_id: str | None = Field(None, description="The request's X-Request-ID.")
+
+
+class ErrorBody(Model):
+    """The body of every error answer."""
+
+    error: ErrorDetail
+
+
+def _safe(text: str) -> str:
+    # A lone surrogate sent by a client may end up in a field path; UTF-8
+    # answers cannot carry it, so it is shown escaped.
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     """The JSON body of an error answer, with the current request id (when
-    called while a request is handled)."""
-    body: dict[str, Any] = {"code": code, "message": message, **extra}
+    called while a request is handled); strings made safe to encode as UTF-8."""
+    clean = {k: _safe(v) if isinstance(v, str) else v for k, v in extra.items()}
+    body: dict[str, Any] = {"code": code, "message": _safe(message), **clean}
     if (request_id := current_request_id()) is not None:
         body["request_id"] = request_id
     return {"error": body}
@@ -48,7 +87,7 @@ def _location(loc: tuple[int | str, ...]) -> str:
 
 async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
     fields = [
-        {"field": _location(tuple(e["loc"])), "rule": e["type"], "message": e["msg"]}
+        {"field": _safe(_location(tuple(e["loc"]))), "rule": e["type"], "message": _safe(e["msg"])}
         for e in exc.errors()
     ]
     first = fields[0] if fields else {"field": "", "message": "invalid request"}
@@ -57,14 +96,21 @@ async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
     return JSONResponse(body, status_code=422)
 
 
-_HTTP_CODES = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed"}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+}
 
 
 async def _http(_: Request, exc: HTTPException) -> JSONResponse:
     code = _HTTP_CODES.get(exc.status_code, "http_error")
-    return JSONResponse(
-        error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
-    )
+    message = str(exc.detail)
+    if exc.status_code == 413:
+        message = "the request body is too large (KENNING_MAX_BODY_BYTES)"
+    return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
 
 
 async def _input(_: Request, exc: InputError) -> JSONResponse:
@@ -89,8 +135,10 @@ async def _unavailable(_: Request, exc: StoreUnavailable) -> JSONResponse:
 
 
 async def _kenning(_: Request, exc: KenningError) -> JSONResponse:
+    # A store or model error's text can hold query text, paths or the engine's
+    # parser output: it stays in the log.
     log.error("request failed: %s: %s", type(exc).__name__, exc)
-    return JSONResponse(error_body("internal", str(exc)), status_code=500)
+    return JSONResponse(error_body("internal", "internal error"), status_code=500)
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -126,6 +126,7 @@ class Runtime:
             s.max_content_chars,
             self.supersession,
             lease_s=s.claim_lease_s,
+            limits=s.input_limits,
         )
         self.search = SearchService(
             self.store, self.embedder, s.exact_search_max_items, s.ann_oversample, search_config(s)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from kenning.domain.ids import content_hash, dedup_key, new_id
 from kenning.domain.models import EpisodeCreate, Fact, FactCreate, JobStatus, Scope, utcnow
+from kenning.domain.rules import InputLimits
 from kenning.embed.port import Embedder
 from kenning.errors import Conflict, InputError, NotFound
 from kenning.ingest.graph_write import GraphWriteBuilder
@@ -39,6 +40,9 @@ class IngestService:
             the worker); default: one with the default functional predicates.
         lease_s: The workers' claim lease in seconds (``KENNING_CLAIM_LEASE_S``):
             a job counts an episode claimed longer ago as ``stuck``.
+        limits: Every size limit (names, text, metadata); ``max_batch`` and
+            ``max_content_chars`` override its batch and content limits.
+            Default: :class:`InputLimits` defaults.
     """
 
     def __init__(
@@ -49,24 +53,16 @@ class IngestService:
         max_content_chars: int,
         supersession: Supersession | None = None,
         lease_s: float = 30,
+        limits: InputLimits | None = None,
     ) -> None:
         self._store = store
         self._lease = timedelta(seconds=lease_s)
         self._supersession = supersession or Supersession(store)
         self._embedder = embedder
-        self._max_batch = max_batch
-        self._max_chars = max_content_chars
+        self._limits = replace(
+            limits or InputLimits(), batch=max_batch, content_chars=max_content_chars
+        )
         self.wake = asyncio.Event()
-
-    def _check_batch(self, field: str, size: int) -> None:
-        if size == 0:
-            raise InputError(f"{field} must hold at least one item", field=field)
-        if size > self._max_batch:
-            raise InputError(
-                f"{field} holds {size} items; at most {self._max_batch} per request "
-                "(KENNING_MAX_BATCH)",
-                field=field,
-            )
 
     async def submit(self, scope: Scope, items: Sequence[EpisodeCreate]) -> Accepted:
         """Validate and store episodes in one transaction; extraction runs later.
@@ -75,18 +71,11 @@ class IngestService:
         at the same instant) are not stored twice.
 
         Raises:
-            InputError: empty or oversized batch, or content over the limit
+            InputError: empty or oversized batch, or a field over its limit
                 (``field`` names the item, e.g. ``episodes.3.content``).
             StoreUnavailable: the graph is down; nothing was stored.
         """
-        self._check_batch("episodes", len(items))
-        for i, item in enumerate(items):
-            if len(item.content) > self._max_chars:
-                raise InputError(
-                    f"content has {len(item.content)} characters; at most {self._max_chars} "
-                    "(KENNING_MAX_CONTENT_CHARS)",
-                    field=f"episodes.{i}.content",
-                )
+        self._limits.check_episodes(items)
         now = utcnow()
         rows = [self._new_episode(item, now) for item in items]
         await self._check_keys(scope, rows)
@@ -171,11 +160,11 @@ class IngestService:
         fact (merged), so the call is safe to repeat.
 
         Raises:
-            InputError: empty or oversized batch, a subject equal to its object,
-                or ``valid_to`` not after ``valid_from``.
+            InputError: empty or oversized batch, a field over its limit, a
+                subject equal to its object, or ``valid_to`` not after ``valid_from``.
             StoreUnavailable: the graph is down; nothing was stored.
         """
-        self._check_batch("facts", len(items))
+        self._limits.check_facts(items)
         builder = GraphWriteBuilder()
         row_ids: list[str] = []
         for i, item in enumerate(items):

@@ -3,11 +3,13 @@
 Every error the client sees carries ``extensions.code``:
 
 * ``BAD_USER_INPUT`` — the caller's request broke a rule: syntax, validation,
-  a limit (depth, complexity, page size), or an argument (``extensions.field``);
+  a variable of the wrong type, a limit (depth, complexity, page size), or an
+  argument (``extensions.field``);
 * ``NOT_FOUND`` — a named object does not exist in the caller's space;
 * ``CONFLICT`` — the request contradicts what is stored;
 * ``UNAVAILABLE`` — the graph store is down; retry (``extensions.retryable``);
-* ``INTERNAL`` — anything else; the message is generic, details go to the log.
+* ``INTERNAL`` — anything else, store errors included; the message is
+  generic, details go to the log.
 
 Every error also carries ``extensions.request_id``, the request's ``X-Request-ID``.
 """
@@ -17,11 +19,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
+from fastapi import Request
+from fastapi.responses import JSONResponse
 from graphql import GraphQLError
 from pydantic import ValidationError
 from strawberry.extensions import SchemaExtension
 
-from kenning.errors import Conflict, InputError, KenningError, NotFound, StoreUnavailable
+from kenning.errors import Conflict, InputError, NotFound, StoreUnavailable
 from kenning.observability import current_request_id
 
 log = logging.getLogger(__name__)
@@ -40,6 +44,10 @@ def code_of(error: GraphQLError) -> str:
         return "CONFLICT"
     if isinstance(original, StoreUnavailable):
         return "UNAVAILABLE"
+    if error.path is None and error.message.startswith("Variable '$"):
+        # graphql-core coercing a variable before any resolver ran (a scalar's
+        # parser raised, e.g. an unparseable DateTime): the input was wrong.
+        return "BAD_USER_INPUT"
     return "INTERNAL"
 
 
@@ -59,7 +67,9 @@ def coded(error: GraphQLError) -> GraphQLError:
         message = f"{first['msg']}"
     elif code == "UNAVAILABLE":
         message, extensions["retryable"] = "the graph store is unavailable; retry later", True
-    elif code == "INTERNAL" and not isinstance(original, KenningError):
+    elif code == "INTERNAL":
+        # A store error's text can hold query text or the engine's parser
+        # output: it stays in the log (log_error).
         message = "internal error"
     return GraphQLError(
         message,
@@ -75,7 +85,7 @@ def coded(error: GraphQLError) -> GraphQLError:
 def log_error(error: GraphQLError) -> None:
     """Log on the server: client mistakes briefly, failures with their traceback."""
     original = error.original_error
-    if original is None or isinstance(original, InputError | NotFound | ValidationError):
+    if code_of(error) in ("BAD_USER_INPUT", "NOT_FOUND"):
         log.info("graphql request refused: %s", error.message)
     elif isinstance(original, StoreUnavailable):
         log.warning("graph store unavailable: %s", original)
@@ -91,3 +101,20 @@ class ErrorCodes(SchemaExtension):
         result = self.execution_context.result
         if result is not None and result.errors:
             result.errors = [coded(e) for e in result.errors]
+
+
+class GraphQLRequestError(InputError):
+    """A GraphQL request refused before it is parsed: its JSON nests too deeply,
+    or a string in it holds a NUL character or a lone surrogate."""
+
+
+async def request_error_answer(_: Request, exc: Exception) -> JSONResponse:
+    """FastAPI handler: a :class:`GraphQLRequestError` as a GraphQL response
+    (``400``, ``errors[0].extensions.code`` = ``BAD_USER_INPUT``)."""
+    field = exc.field if isinstance(exc, InputError) else None
+    extensions = {"code": "BAD_USER_INPUT", "field": field}
+    if (request_id := current_request_id()) is not None:
+        extensions["request_id"] = request_id
+    return JSONResponse(
+        {"data": None, "errors": [{"message": str(exc), "extensions": extensions}]}, status_code=400
+    )

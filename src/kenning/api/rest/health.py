@@ -6,11 +6,12 @@ from fastapi import APIRouter
 
 from kenning import __version__
 from kenning.api.deps import RuntimeDep
+from kenning.api.rest.responses import HEALTH
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", responses=HEALTH)
 async def healthz(rt: RuntimeDep) -> dict[str, str]:
     """``200`` when the graph store answers; ``503`` (with Retry-After) when not."""
     await rt.store.ping()

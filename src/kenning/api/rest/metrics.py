@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kenning.api.deps import RuntimeDep
+from kenning.api.rest.responses import errors
 from kenning.observability import Metrics
 
 router = APIRouter(tags=["operations"])
@@ -39,7 +40,7 @@ def _check_metrics_key(
     dependencies=[Depends(_check_metrics_key)],
     responses={
         200: {"content": {"text/plain": {}}, "description": "Prometheus text format."},
-        401: {"description": "KENNING_METRICS_KEY is set and was not sent."},
+        401: {**errors(401)[401], "description": "KENNING_METRICS_KEY is set and was not sent."},
     },
 )
 async def metrics(request: Request, rt: RuntimeDep) -> Response:

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from kenning.api.deps import RuntimeDep, TenantDep
+from kenning.api.rest.responses import BODY, COMMON, errors
 from kenning.domain.models import Model, Scope, SpaceId
 from kenning.errors import InputError
 from kenning.portable import PortabilityService
 from kenning.portable.service import MAX_LINE_BYTES
 
-router = APIRouter(prefix="/v1/spaces", tags=["export and import"])
+router = APIRouter(prefix="/v1/spaces", tags=["export and import"], responses=COMMON)
 
 NDJSON = "application/x-ndjson"
 
@@ -36,7 +37,6 @@ class ImportAnswer(Model):
             "description": "header, episodes, entities, facts (every version), "
             "mentions, end; one JSON object per line.",
         },
-        503: {"description": "The graph store is unavailable."},
     },
 )
 async def export_space(space: SpaceId, tenant: TenantDep, rt: RuntimeDep) -> StreamingResponse:
@@ -63,9 +63,15 @@ async def export_space(space: SpaceId, tenant: TenantDep, rt: RuntimeDep) -> Str
         }
     },
     responses={
-        409: {"description": "The space is not empty, or a kept id is used in the tenant."},
-        422: {"description": "A line breaks the format; `field` names the line."},
-        503: {"description": "The graph store is unavailable."},
+        **BODY,
+        409: {
+            **errors(409)[409],
+            "description": "The space is not empty, or a kept id is used in the tenant.",
+        },
+        422: {
+            **errors(422)[422],
+            "description": "A line breaks the format; `field` names the line.",
+        },
     },
 )
 async def import_space(
