@@ -8,7 +8,9 @@
 //    a new vector for a corrected text is set here too;
 // 3. retired facts (merged into another) stop being live: expired_at = now.
 // Each `WITH count(...)` carries no grouping key, so an empty list never drops
-// the row the next section needs. This copy differs from common/ only in vecf32().
+// the row the next section needs. This copy differs from common/ only in how a
+// new vector is set: vecf32(), after clearing the old one in a clause of its own
+// (FalkorDB 4.16 ignores SET of a vecf32 over a vecf32 of the same dimension).
 UNWIND $created AS c
 MATCH (s:Entity)-[src:FACT {id: c.copy_of}]->(o:Entity)
 WHERE src.tenant = $tenant AND src.space = $space AND src.latest = true
@@ -23,6 +25,9 @@ FOREACH (_ IN CASE WHEN v.archive AND f.recorded_at < $now THEN [1] ELSE [] END 
   CREATE (s)-[old:FACT]->(o)
   SET old = properties(f), old.id = v.version_id, old.latest = false,
     old.version_of = f.id, old.expired_at = $now)
+FOREACH (_ IN CASE WHEN v.embedding IS NULL THEN [] ELSE [1] END |
+  SET f.embedding = null)
+WITH created, s, f, o, v
 FOREACH (_ IN CASE WHEN v.embedding IS NULL THEN [] ELSE [1] END |
   SET f.embedding = vecf32(v.embedding))
 SET f.valid_from = v.valid_from, f.valid_to = v.valid_to,
