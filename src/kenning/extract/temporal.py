@@ -3,7 +3,8 @@
 The calendar work is dateparser's; this module only decides which text to hand
 it, refuses what would be a guess (bare durations such as ``"10 years"``,
 decades), and reads ``"since X"`` / ``"until X"`` as the start / end of a
-validity interval (an end named by a year, month or day includes it whole). Unknown stays unknown: ``None``, never "now".
+validity interval (an end named by a year, month or day includes it whole).
+Unknown stays unknown: ``None``, never "now".
 """
 
 from __future__ import annotations
