@@ -280,3 +280,34 @@ async def test_patching_writes_nothing_before_its_one_store_write(
     assert writes == ["apply_versions"]  # one transaction: it fails whole
     [after] = await runtime.store.get_facts(here, [fact.id])
     assert after == fact
+
+
+async def test_deleting_the_value_in_between_merges_a_return_into_one_fact(
+    runtime: Runtime,
+) -> None:
+    here = scope()
+    for city, year in [("Austin", 2010), ("Boston", 2012), ("Austin", 2014)]:
+        start = datetime(year, 1, 1, tzinfo=UTC)
+        await runtime.ingest.add_facts(
+            here, [FactCreate(subject="Alice", predicate="lives_in", object=city, valid_from=start)]
+        )
+    assert await intervals(runtime, here) == [
+        ("Austin", datetime(2010, 1, 1, tzinfo=UTC), datetime(2012, 1, 1, tzinfo=UTC)),
+        ("Boston", datetime(2012, 1, 1, tzinfo=UTC), datetime(2014, 1, 1, tzinfo=UTC)),
+        ("Austin", datetime(2014, 1, 1, tzinfo=UTC), None),
+    ]
+    before = datetime.now(UTC)
+    await asyncio.sleep(0.01)  # transaction time has millisecond resolution
+    events = await runtime.temporal.timeline(here)
+    [boston] = {e.fact.id: e.fact for e in events if e.fact.object == "Boston"}.values()
+
+    await runtime.temporal.delete_fact(here, boston.id)
+
+    assert await intervals(runtime, here) == [("Austin", datetime(2010, 1, 1, tzinfo=UTC), None)]
+    assert await cities(runtime, here, datetime(2013, 1, 1, tzinfo=UTC)) == ["Austin"]
+    assert (await runtime.store.space_stats(here)).facts == 1
+    # The second stay was believed a fact of its own until the delete.
+    then = await cities(runtime, here, datetime(2015, 1, 1, tzinfo=UTC), known_at=before)
+    assert then == ["Austin"]
+    # Boston went with every version (a hard delete keeps no history).
+    assert await cities(runtime, here, datetime(2013, 1, 1, tzinfo=UTC), known_at=before) == []
