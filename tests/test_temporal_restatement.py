@@ -159,6 +159,21 @@ def test_a_restatement_with_nothing_in_between_merges() -> None:
     assert (a.episode_ids, a.confidence) == (("ep1", "ep2"), 0.9)
 
 
+def test_a_value_stated_again_after_its_stated_end_starts_a_new_fact() -> None:
+    ended = Statement(("ep2",), None, day(300), day(330), 0.8)  # "I broke up with Sam"
+    for order in ([0, 1, 2], [2, 1, 0], [1, 2, 0]):
+        chain = Chain()
+        items = [
+            ("sam", said(0, stated=False, episode="ep1")),  # "I am dating Sam"
+            ("sam", ended),
+            ("sam", said(700, stated=False, episode="ep3")),  # "I am dating Sam" again
+        ]
+        for i in order:
+            chain.state(*items[i])
+        assert chain.intervals() == [("sam", None, day(300)), ("sam", day(700), None)]
+        assert chain.valid_at(day(500)) == []
+
+
 def test_a_fact_keeps_its_id_for_the_stay_it_was_created_with() -> None:
     chain = Chain()
     chain.state("a", said(2000, stated=True, episode="late"))  # "I live in A" (recent)

@@ -9,8 +9,8 @@ A fact keeps one :class:`~kenning.store.temporal_port.Statement` per episode
 2. Each maximal run of consecutive statements with the same object is one
    *stay*, i.e. one fact. A restatement with no other value in between joins
    the stay (its episodes join, the higher confidence wins); a value stated
-   again after another one starts a new stay: A, B, C, A gives four facts, and
-   A is valid today.
+   again after another one, or after an end stated for it, starts a new stay:
+   A, B, C, A gives four facts, and A is valid today.
 3. Each stay is one :class:`~kenning.temporal.chain.Link` (earliest stated
    start, latest stated end, earliest observation; a user's correction
    overrides them) and :func:`~kenning.temporal.chain.resolve_chain` gives the
@@ -103,13 +103,23 @@ def order_key(said: Said) -> tuple[object, ...]:
 
 
 def stays(said: Iterable[Said]) -> list[list[Said]]:
-    """Runs of consecutive statements (in valid-time order) with one object."""
+    """Runs of consecutive statements (in valid-time order) with one object.
+
+    A statement placed at or after an end the run already stated ("I broke up
+    with Sam", then "I am dating Sam" a year later) starts a new run too: the
+    value stopped in between.
+    """
     runs: list[list[Said]] = []
+    ended: datetime | None = None  # latest end stated in the current run
     for item in sorted(set(said), key=order_key):
-        if runs and runs[-1][0][0] == item[0]:
+        at = anchor(statement_link(item))
+        if runs and runs[-1][0][0] == item[0] and (ended is None or at < ended):
             runs[-1].append(item)
         else:
             runs.append([item])
+            ended = None
+        end = item[1].valid_to
+        ended = end if ended is None or (end is not None and end > ended) else ended
     return runs
 
 
