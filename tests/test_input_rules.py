@@ -141,7 +141,11 @@ def test_graphql_refuses_nul_in_literals_and_variables(api: httpx.Client) -> Non
     response = api.post("/graphql", json={"query": query, "variables": {"q": "a\x00"}})
     assert response.status_code == 400
     error = response.json()["errors"][0]
-    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "variables.q"}
+    assert error["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "field": "variables.q",
+        "request_id": response.headers["x-request-id"],
+    }
 
 
 # -- 500s on bad input: GraphQL variables ----------------------------------------
@@ -278,7 +282,11 @@ def test_store_error_text_stays_in_the_log(down_app: tuple[str, Any]) -> None:
         with httpx.Client(base_url=url, headers=AUTH) as client:
             rest = client.get("/v1/stats")
             assert rest.status_code == 500
-            assert rest.json()["error"] == {"code": "internal", "message": "internal error"}
+            assert rest.json()["error"] == {
+                "code": "internal",
+                "message": "internal error",
+                "request_id": rest.headers["x-request-id"],
+            }
             graphql = client.post("/graphql", json={"query": "{ spaces { id } }"}).json()
             assert graphql["errors"][0]["extensions"]["code"] == "INTERNAL"
             assert graphql["errors"][0]["message"] == "internal error"

@@ -156,8 +156,10 @@ class IngestService:
     async def add_facts(self, scope: Scope, items: Sequence[FactCreate]) -> list[Fact]:
         """Store structured triples without extraction; returns them as stored.
 
-        Re-posting the same (subject, predicate, object) returns the existing
-        fact (merged), so the call is safe to repeat.
+        Each item is one statement, observed now. Re-posting the same (subject,
+        predicate, object) returns the existing fact (merged), unless another
+        value of a functional predicate was stated after it: a value that
+        returns starts a new fact (see ``kenning.temporal.restatement``).
 
         Raises:
             InputError: empty or oversized batch, a field over its limit, a
@@ -167,10 +169,11 @@ class IngestService:
         self._limits.check_facts(items)
         builder = GraphWriteBuilder()
         row_ids: list[str] = []
+        now = utcnow()
         for i, item in enumerate(items):
             if item.valid_from and item.valid_to and item.valid_to <= item.valid_from:
                 raise InputError("valid_to must be after valid_from", field=f"facts.{i}.valid_to")
-            row_id = builder.fact(item, [], item)
+            row_id = builder.fact(item, [], item, now)
             if row_id is None:
                 raise InputError(
                     "subject and object must name two different entities", field=f"facts.{i}"
@@ -182,7 +185,7 @@ class IngestService:
         write.fact_vectors = {f.id: vectors[i] for i, f in enumerate(write.facts)}
         offset = len(write.facts)
         write.entity_vectors = {e.key: vectors[offset + i] for i, e in enumerate(write.entities)}
-        stored_ids = await self._supersession.write(scope, write, [], utcnow())
+        stored_ids = await self._supersession.write(scope, write, [], now)
         by_row = dict(zip([f.id for f in write.facts], stored_ids, strict=True))
         facts = {f.id: f for f in await self._store.get_facts(scope, list(by_row.values()))}
         return [facts[by_row[row_id]] for row_id in row_ids]

@@ -13,8 +13,8 @@
     {"type": "mention", "episode_id": "ep_…", "entity_id": "en_…"}
     {"type": "end", "counts": {"episode": 3, "entity": 4, "fact": 5, "mention": 6}}
 
-``properties`` are every stored property but ``tenant``, ``space`` and
-``embedding``; instants (names ending in ``_at``, ``valid_from``,
+``properties`` are every stored property but ``tenant``, ``space``,
+``embedding`` and ``claimed_by`` (the exporting process's worker); instants (names ending in ``_at``, ``valid_from``,
 ``valid_to``, ``stated_valid_*``) are ISO 8601 with an offset. Items come in
 the order episode, entity, fact, mention (what an item refers to first); the
 ``end`` line lets an import tell a whole file from a truncated one.
@@ -52,6 +52,9 @@ _REQUIRED: dict[PortableKind, tuple[str, ...]] = {
     "mention": (),
 }
 _FORBIDDEN = frozenset({"tenant", "space", "embedding"})
+#: Bookkeeping of the process that exported, meaningless in another one: the
+#: ingest worker holding a claim (a worker id, not an item of the space).
+_LOCAL = frozenset({"claimed_by"})
 Line = dict[str, Any]
 
 
@@ -78,7 +81,8 @@ def item_line(item: PortableItem) -> str:
     """One item as a line (``\\n``-terminated)."""
     line: Line = {"type": item.kind, **item.refs}
     if item.kind != "mention" or item.props:
-        line["properties"] = {k: _json_value(v) for k, v in sorted(item.props.items())}
+        props = sorted((k, v) for k, v in item.props.items() if k not in _LOCAL)
+        line["properties"] = {k: _json_value(v) for k, v in props}
     if item.kind != "mention":
         line["embedding"] = item.embedding
     return _dump(line)

@@ -25,6 +25,7 @@ from kenning.store.graph_read import GRAPH_READ_QUERIES, GraphReadMixin
 from kenning.store.port import (
     ClaimedEpisode,
     EntityFact,
+    FactRow,
     GraphWrite,
     Mention,
     NamedEntity,
@@ -38,7 +39,8 @@ from kenning.store.port import (
     VectorKind,
 )
 from kenning.store.portable import PORTABLE_QUERIES, PortableQueries
-from kenning.store.temporal_queries import TEMPORAL_QUERIES, TemporalQueries
+from kenning.store.temporal_port import Statement
+from kenning.store.temporal_queries import TEMPORAL_QUERIES, TemporalQueries, encode_statement
 
 Row = dict[str, Any]
 #: Called after every store query with its name (a file in ``cypher/``), its
@@ -260,7 +262,7 @@ class CypherStore(PortableQueries, TemporalQueries, GraphReadMixin, ABC):
         base = {**self._scope(scope), "now": now}
         graph = {
             "entities": [asdict(e) for e in write.entities],
-            "facts": [asdict(f) for f in write.facts],
+            "facts": [_fact_row(f, now) for f in write.facts],
             "mentions": [asdict(m) for m in write.mentions],
         }
         rows = await self._query("write_graph", {**base, **graph}, write=True)
@@ -498,3 +500,20 @@ class CypherStore(PortableQueries, TemporalQueries, GraphReadMixin, ABC):
 def _when(as_of: datetime | None, known_at: datetime | None) -> Row:
     """``$as_of`` (valid time) and ``$known_at`` (transaction time); None is now."""
     return asdict(TimeFilter.resolve(as_of, known_at))
+
+
+def _fact_row(row: FactRow, now: datetime) -> Row:
+    """A fact row as query parameters, its statements as JSON text (a row
+    without statements is one, observed at ``observed_at`` or ``now``)."""
+    statements = row.statements or [
+        Statement(
+            tuple(row.episode_ids),
+            row.valid_from,
+            row.valid_to,
+            row.observed_at or now,
+            row.confidence,
+        )
+    ]
+    params = asdict(row)
+    params["statements"] = [encode_statement(s) for s in statements]
+    return params

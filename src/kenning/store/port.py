@@ -14,7 +14,7 @@ from typing import Literal, Protocol
 from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope
 from kenning.store.graph_port import GraphReadStore
 from kenning.store.portable_port import PortableStore
-from kenning.store.temporal_port import TemporalStore
+from kenning.store.temporal_port import Statement, TemporalStore
 
 #: Dimension of every vector index. all-MiniLM-L6-v2 gives 384; a model of
 #: another size needs new indexes, so start-up refuses it (see app wiring).
@@ -72,7 +72,14 @@ class EntityRow:
 
 @dataclass(frozen=True, slots=True)
 class FactRow:
-    """A fact between two entities (by key) to merge on (subject, predicate, object)."""
+    """A fact between two entities (by key).
+
+    Its statements join a live fact of the same (subject, predicate, object)
+    if there is one; supersession then splits a functional chain where a
+    value returns after another (see :mod:`kenning.temporal.restatement`).
+    ``valid_from``, ``valid_to`` and ``observed_at`` are the statements merged
+    (earliest start, latest end, earliest observation).
+    """
 
     id: str
     subject_key: str
@@ -88,6 +95,9 @@ class FactRow:
     app_id: str | None = None
     #: Earliest ``occurred_at`` of the episodes stating it; None: when written.
     observed_at: datetime | None = None
+    #: One per episode (or post) that stated it; empty: the row's own fields
+    #: are one statement, observed at ``observed_at`` or when written.
+    statements: list[Statement] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,7 @@ async def get_job(job_id: Annotated[ItemId, Path()], tenant: TenantDep, rt: Runt
     status_code=status.HTTP_202_ACCEPTED,
     response_model=JobView,
     responses={
+        **BODY,
         **errors(404),
         409: {**errors(409)[409], "description": "None of the job's episodes is `failed`."},
     },
