@@ -14,8 +14,9 @@
     {"type": "end", "counts": {"episode": 3, "entity": 4, "fact": 5, "mention": 6}}
 
 ``properties`` are every stored property but ``tenant``, ``space``,
-``embedding`` and ``claimed_by`` (the exporting process's worker); instants (names ending in ``_at``, ``valid_from``,
-``valid_to``, ``stated_valid_*``) are ISO 8601 with an offset. Items come in
+``embedding`` and ``claimed_by`` (the exporting process's worker); instants
+(names ending in ``_at``, ``valid_from``, ``valid_to``, ``stated_valid_*``)
+are ISO 8601 with an offset. Items come in
 the order episode, entity, fact, mention (what an item refers to first); the
 ``end`` line lets an import tell a whole file from a truncated one.
 """
