@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from kenning.domain.models import EpisodeCreate
-from kenning.errors import KenningError, StoreUnavailable
+from kenning.errors import KenningError, StoreBusy, StoreUnavailable
 
 
 class ClientError(KenningError):
@@ -46,6 +46,8 @@ class KenningClient:
             ) from exc
         if response.status_code == 503:
             raise StoreUnavailable(_message(response))
+        if response.status_code == 429:
+            raise StoreBusy(_message(response))
         if response.is_error:
             raise ClientError(_message(response), response.status_code)
         return response.json()

@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kenning.domain.ids import predicate_key
 from kenning.errors import ConfigError
+from kenning.store.limits import StoreLimits
 
 GRAPH_SCHEMES = ("embedded", "falkordb", "neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s")
 
@@ -122,6 +123,46 @@ class Settings(BaseSettings):
     context_tokenizer: str = Field(
         "all-MiniLM-L6-v2", description="Tokenizer that counts POST /v1/context budgets."
     )
+    # Store connections and timeouts (issue 9; store/limits.py explains each).
+    store_pool_size: int = Field(
+        16,
+        ge=1,
+        le=1024,
+        description="Store queries that run at once (connections in use); more queue.",
+    )
+    store_pool_timeout_s: float = Field(
+        2.0,
+        gt=0,
+        le=300,
+        description="Longest wait for a free store connection; then 429 with Retry-After.",
+    )
+    store_read_timeout_s: float = Field(
+        5.0,
+        gt=0,
+        le=3600,
+        description="Longest run of a read query (search, lists: well under 1 s on a "
+        "healthy store); then 503 with Retry-After.",
+    )
+    store_write_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="Longest run of a write query (an ingest batch writes its graph in "
+        "one transaction, seconds at most); then 503 with Retry-After.",
+    )
+    embedded_hang_timeout_s: float = Field(
+        5.0,
+        gt=0,
+        le=3600,
+        description="The embedded FalkorDB server is killed and restarted from its "
+        "files after it has not answered PING for this long.",
+    )
+    shutdown_timeout_s: int = Field(
+        5,
+        ge=1,
+        le=600,
+        description="kenning serve: longest wait for open requests on SIGTERM.",
+    )
 
     @field_validator("graph_url")
     @classmethod
@@ -140,6 +181,15 @@ class Settings(BaseSettings):
         if not all(keys):
             raise ValueError("every predicate needs a letter or digit")
         return keys
+
+    def store_limits(self) -> StoreLimits:
+        """The ``KENNING_STORE_*`` bounds for the store adapters."""
+        return StoreLimits(
+            pool_size=self.store_pool_size,
+            pool_timeout_s=self.store_pool_timeout_s,
+            read_timeout_s=self.store_read_timeout_s,
+            write_timeout_s=self.store_write_timeout_s,
+        )
 
     @property
     def engine(self) -> Literal["falkordb", "neo4j"]:

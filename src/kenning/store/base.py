@@ -7,6 +7,7 @@ how rows become domain models) is written once here.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from abc import ABC, abstractmethod
@@ -16,10 +17,11 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal, LiteralString
 
 from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope
-from kenning.errors import StoreError
+from kenning.errors import StoreError, StoreUnavailable
 from kenning.store.cypher import CypherLibrary
 from kenning.store.graph_port import TimeFilter
 from kenning.store.graph_read import GRAPH_READ_QUERIES, GraphReadMixin
+from kenning.store.limits import CallGate, StoreLimits
 from kenning.store.port import (
     ClaimedEpisode,
     EntityFact,
@@ -79,6 +81,11 @@ REQUIRED_QUERIES = (
     "fulltext_terms_episode",
 )
 
+#: Seconds within which a store answer counts as proof of health.
+HEALTH_RECENT_S = 2.0
+#: Seconds a health check waits for a ping (``/healthz`` answers within 1 s).
+HEALTH_DEADLINE_S = 0.8
+
 _TIME_FIELDS = frozenset(
     {"occurred_at", "recorded_at", "valid_from", "valid_to", "expired_at"}
     | {"created_at", "updated_at"}
@@ -93,9 +100,11 @@ class CypherStore(TemporalQueries, GraphReadMixin, ABC):
     #: Queries this adapter needs beyond :data:`REQUIRED_QUERIES`.
     extra_queries: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self) -> None:
+    def __init__(self, limits: StoreLimits | None = None) -> None:
         required = REQUIRED_QUERIES + GRAPH_READ_QUERIES + self.extra_queries
         self.cypher = CypherLibrary(self.dialect, required)
+        self.limits = limits or StoreLimits()
+        self._gate = CallGate(self.limits)
 
     # -- what an engine adapter provides -------------------------------------
 
@@ -123,10 +132,18 @@ class CypherStore(TemporalQueries, GraphReadMixin, ABC):
     def _fulltext_query(self, terms: list[str]) -> str:
         """Plain words as this engine's full-text syntax, matching any word."""
 
+    def _unavailable_reason(self) -> str | None:
+        """Why the store is known to be down right now (calls then fail at
+        once instead of waiting out their timeout), or None."""
+        return None
+
     # -- helpers --------------------------------------------------------------
 
     async def _query(self, name: str, params: Row, *, write: bool = False) -> list[Row]:
-        return await self._run(self.cypher.query(name), self._params(params), write=write)
+        if (reason := self._unavailable_reason()) is not None:
+            raise StoreUnavailable(reason)
+        query, values = self.cypher.query(name), self._params(params)
+        return await self._gate.run(lambda: self._run(query, values, write=write), write=write)
 
     def _duration_to_db(self, value: timedelta) -> Any:
         """A duration as the engine adds it to a stored instant: whole ms here
@@ -170,6 +187,31 @@ class CypherStore(TemporalQueries, GraphReadMixin, ABC):
     async def ping(self) -> None:
         """Round-trip to the database."""
         await self._query("ping", {})
+
+    async def health(self, deadline_s: float = HEALTH_DEADLINE_S) -> None:
+        """Check the store answers, within ``deadline_s`` s whatever the load.
+
+        A store that answered a query in the last :data:`HEALTH_RECENT_S` s
+        counts as healthy without a round-trip; otherwise one ping runs beside
+        the connection gate (on a reserved connection), so a busy pool never
+        makes a healthy store look down.
+
+        Raises:
+            StoreUnavailable: the store is known to be down, or the ping failed
+                or did not answer within ``deadline_s``.
+        """
+        if (reason := self._unavailable_reason()) is not None:
+            raise StoreUnavailable(reason)
+        if self._gate.answered_within(HEALTH_RECENT_S):
+            return
+        try:
+            async with asyncio.timeout(deadline_s):
+                await self._run(self.cypher.query("ping"), {}, write=False)
+        except TimeoutError as exc:
+            raise StoreUnavailable(
+                f"the graph store did not answer within {deadline_s:g} s"
+            ) from exc
+        self._gate.record_answer()
 
     async def add_episodes(
         self, scope: Scope, job_id: str, episodes: list[NewEpisode], now: datetime

@@ -198,6 +198,10 @@ class GraphStore(TemporalStore, GraphReadStore, Protocol):
     async def ping(self) -> None:
         """Round-trip to the database; raises StoreUnavailable if it is down."""
 
+    async def health(self, deadline_s: float = 0.8) -> None:
+        """Raise StoreUnavailable unless the store answered recently or answers
+        a ping within ``deadline_s`` s; never waits behind queued queries."""
+
     async def add_episodes(
         self, scope: Scope, job_id: str, episodes: list[NewEpisode], now: datetime
     ) -> list[StoredEpisodeRef]:
