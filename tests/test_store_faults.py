@@ -27,7 +27,7 @@ from fastapi import FastAPI
 from kenning.api.app import create_app
 from kenning.config import Settings, load_settings
 from kenning.store.falkordb.server import EmbeddedFalkorDB
-from tests.conftest import serve, wait_for_job
+from tests.conftest import serve
 
 TURNS = [
     {
@@ -61,13 +61,26 @@ def embedded(app: FastAPI) -> EmbeddedFalkorDB:
 def seeded(api: httpx.Client) -> tuple[str, list[dict[str, Any]]]:
     """A fresh space with two ingested turns; returns it and its facts."""
     space = f"f-{uuid.uuid4().hex[:8]}"
-    accepted = api.post("/v1/episodes", json={"space": space, "episodes": TURNS}).json()
-    job = wait_for_job(api, accepted["job_id"])
+    accepted = patient(api, "POST", "/v1/episodes", json={"space": space, "episodes": TURNS})
+    deadline = time.monotonic() + 120
+    while not (job := patient(api, "GET", f"/v1/jobs/{accepted['job_id']}"))["finished"]:
+        assert time.monotonic() < deadline, job
+        time.sleep(0.2)
     assert (job["done"], job["failed"]) == (2, 0)
-    facts = api.get("/v1/facts", params={"space": space}).json()["items"]
+    facts = patient(api, "GET", "/v1/facts", params={"space": space})["items"]
     assert facts
     time.sleep(1.5)  # appendfsync everysec: let the AOF reach the disk
     return space, facts
+
+
+def patient(api: httpx.Client, method: str, path: str, **kwargs: Any) -> Any:
+    """The JSON of a request, repeated while the store is busy (429)."""
+    for _ in range(100):
+        response = api.request(method, path, **kwargs)
+        if response.status_code != 429:
+            return response.raise_for_status().json()
+        time.sleep(0.05)
+    raise AssertionError(f"{method} {path} stayed 429")
 
 
 def timed_get(api: httpx.Client, path: str, **params: str) -> tuple[httpx.Response, float]:

@@ -150,6 +150,16 @@ class Settings(BaseSettings):
         description="Longest run of a write query (an ingest batch writes its graph in "
         "one transaction, seconds at most); then 503 with Retry-After.",
     )
+    max_concurrent_requests: int = Field(
+        0,
+        ge=0,
+        le=100000,
+        description="API requests (/v1, /graphql) in flight at once; more wait "
+        "request_queue_timeout_s, then 429. 0: four per CPU core.",
+    )
+    request_queue_timeout_s: float = Field(
+        0.5, gt=0, le=300, description="Longest wait of a request for a slot; then 429."
+    )
     embedded_hang_timeout_s: float = Field(
         5.0,
         gt=0,

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from kenning import __version__
+from kenning.api.admission import Admission, default_limit
 from kenning.api.errors import install_error_handlers
 from kenning.api.graphql.schema import graphql_router
 from kenning.api.rest import context, episodes, facts, graph, health, search, temporal
@@ -22,7 +23,8 @@ triples with validity intervals in a property graph. Search fuses vector and
 full-text hits over facts and episodes with reciprocal rank fusion.
 
 Errors are `{"error": {"code", "message", "field"?}}`: 422 names the field and
-the rule; 503 (with `Retry-After`) means the graph store is down.
+the rule; 503 (with `Retry-After`) means the graph store is down; 429 (with
+`Retry-After`) means the server is at capacity: retry shortly.
 
 GraphQL (with GraphiQL in a browser) is at `/graphql`.
 """
@@ -48,6 +50,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Kenning", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     install_error_handlers(app)
+    app.add_middleware(
+        Admission,
+        limit=settings.max_concurrent_requests or default_limit(),
+        wait_s=settings.request_queue_timeout_s,
+    )
     for module in (health, episodes, facts, search, context, temporal, graph):
         app.include_router(module.router)
     app.include_router(graphql_router(), tags=["graphql"])

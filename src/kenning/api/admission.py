@@ -1,0 +1,78 @@
+"""Admission control: a bounded number of API requests in flight, a short queue,
+then 429 — so load beyond what the machine can serve is shed quickly instead
+of slowing every request down.
+
+Work per request is mostly CPU (query embedding, fusion, the graph engine),
+so past a few requests per core more concurrency only adds latency.
+``/healthz`` and the docs are never queued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+#: Paths under admission control (the API proper).
+ADMITTED_PREFIXES = ("/v1/", "/graphql")
+#: Seconds a shed client should wait before retrying.
+RETRY_AFTER_S = 1
+
+
+def default_limit() -> int:
+    """Requests in flight when ``KENNING_MAX_CONCURRENT_REQUESTS`` is 0: four
+    per CPU core (measured with ``benchmarks/load.py``), at least 4."""
+    return max(4, 4 * (os.cpu_count() or 1))
+
+
+class Admission:
+    """ASGI middleware: at most ``limit`` admitted requests run at once; others
+    wait up to ``wait_s`` s for a slot, then get 429 with ``Retry-After``.
+
+    Args:
+        app: The wrapped ASGI app.
+        limit: Requests in flight; 0 turns admission control off.
+        wait_s: Longest wait for a slot, in s.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, wait_s: float) -> None:
+        self.app = app
+        self.limit = limit
+        self.wait_s = wait_s
+        self._slots = asyncio.Semaphore(limit) if limit > 0 else None
+        #: Requests refused with 429 so far (for metrics).
+        self.shed = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Admit, queue or shed one request."""
+        slots = self._slots
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if slots is None or not path.startswith(ADMITTED_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        try:
+            async with asyncio.timeout(self.wait_s):
+                await slots.acquire()
+        except TimeoutError:
+            self.shed += 1
+            await _too_many(send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            slots.release()
+
+
+async def _too_many(send: Send) -> None:
+    body = json.dumps(
+        {"error": {"code": "busy", "message": "the server is busy; retry shortly"}}
+    ).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"retry-after", str(RETRY_AFTER_S).encode()),
+    ]
+    await send({"type": "http.response.start", "status": 429, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
