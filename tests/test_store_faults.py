@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 import uuid
 from collections import Counter
@@ -26,6 +27,7 @@ from fastapi import FastAPI
 
 from kenning.api.app import create_app
 from kenning.config import Settings, load_settings
+from kenning.errors import StoreUnavailable
 from kenning.store.falkordb.server import EmbeddedFalkorDB
 from tests.conftest import serve
 
@@ -244,3 +246,30 @@ def test_requests_beyond_the_pool_queue_or_get_429_never_503(
         else:
             assert statuses[429] >= 1  # one slot, no wait: searches run ~10 queries at once
         assert api.get("/healthz").status_code == 200
+
+
+async def test_a_start_that_never_answers_is_cut_off_and_the_next_start_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A process that never listens stands in for a server deadlocked at start-up.
+    server = EmbeddedFalkorDB(tmp_path / "data", start_timeout=1.0)
+    real_spawn = server._spawn
+    hung: list[subprocess.Popen[bytes]] = []
+
+    def deadlocked(*_: Path) -> subprocess.Popen[bytes]:
+        hung.append(subprocess.Popen(["sleep", "60"]))
+        return hung[-1]
+
+    monkeypatch.setattr(server, "_spawn", deadlocked)
+    t0 = time.monotonic()
+    with pytest.raises(StoreUnavailable, match="did not answer PING"):
+        await server.start()
+    print(f"\nstart-up deadlock detected after {time.monotonic() - t0:.2f} s")
+    assert hung[0].poll() is not None, "the hung start was not killed"
+    assert not server.running
+    monkeypatch.setattr(server, "_spawn", real_spawn)
+    try:
+        await server.start()
+        assert server.answering
+    finally:
+        await server.stop()
