@@ -166,7 +166,7 @@ def test_sigstop_of_the_engine_is_a_quick_503_and_recovers_after_sigcont(
             assert response.status_code == 503, response.text
             assert response.headers["Retry-After"].isdigit()
             assert took < HANG_S
-            time.sleep(2.0)  # the supervisor has now seen the silence (1.5 s)
+            time.sleep(3.0)  # the supervisor has now seen it stopped (a 2 s probe)
             health, health_s = timed_get(api, "/healthz")
             assert health.status_code == 503
             fast, fast_s = timed_get(api, "/v1/facts", space=space)

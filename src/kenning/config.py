@@ -161,7 +161,7 @@ class Settings(BaseSettings):
         0.5, gt=0, le=300, description="Longest wait of a request for a slot; then 429."
     )
     embedded_hang_timeout_s: float = Field(
-        5.0,
+        20.0,
         gt=0,
         le=3600,
         description="The embedded FalkorDB server is killed and restarted from its "

@@ -6,9 +6,12 @@
 a short timeout. A server that exited, or that has not answered for
 ``hang_timeout_s`` (SIGSTOP, a deadlock), is killed and started again from its
 files (the append-only file), with exponential back-off between restarts that
-follow each other quickly. While it is silent or restarting the server reports
-``answering = False``, so store calls fail at once with a retryable error
-instead of waiting out their timeouts.
+follow each other quickly. While it is known down — exited, restarting,
+stopped by a signal (``/proc`` state ``T``), or silent for ``down_after_s`` —
+the server reports ``answering = False``, so store calls fail at once with a
+retryable error instead of waiting out their timeouts. A server that is
+merely slow to answer PING (a large write holds its main thread; an
+overloaded machine) is left alone for much longer.
 """
 
 from __future__ import annotations
@@ -34,19 +37,20 @@ class Supervision:
     Args:
         check_interval_s: Seconds between two checks.
         probe_timeout_s: Seconds one PING may take before it counts as silence.
-        down_after_s: Seconds of silence after which calls fail at once (503).
+        down_after_s: Seconds of silence of a running (not stopped) server
+            after which calls fail at once (503); a stopped one fails at once.
         hang_timeout_s: Seconds of silence after which the server is killed and
             restarted. Long enough that a server busy with a large write (which
-            holds its main thread) is not killed for it.
+            holds its main thread) on a loaded machine is not killed for it.
         max_backoff_s: Longest wait before a restart (and between failed starts).
         stable_after_s: Seconds a restarted server must keep answering before
             the back-off starts again from zero.
     """
 
     check_interval_s: float = 0.5
-    probe_timeout_s: float = 1.0
-    down_after_s: float = 1.5
-    hang_timeout_s: float = 5.0
+    probe_timeout_s: float = 2.0
+    down_after_s: float = 10.0
+    hang_timeout_s: float = 20.0
     max_backoff_s: float = 30.0
     stable_after_s: float = 30.0
 
@@ -69,7 +73,11 @@ async def watch(server: EmbeddedFalkorDB, policy: Supervision) -> None:
             reason = f"exited with code {code}"
         else:
             started = time.monotonic()
-            answered = await probe(server.socket_path, policy.probe_timeout_s) is not Probe.NOTHING
+            # A stopped process cannot answer: no need to wait out a PING.
+            stopped = _stopped(server.pid)
+            answered = not stopped and (
+                await probe(server.socket_path, policy.probe_timeout_s) is not Probe.NOTHING
+            )
             now = time.monotonic()
             if answered:
                 silent_since = None
@@ -78,7 +86,7 @@ async def watch(server: EmbeddedFalkorDB, policy: Supervision) -> None:
                     recent_restarts = 0
                 continue
             silent_since = started if silent_since is None else silent_since
-            if now - silent_since >= policy.down_after_s:
+            if stopped or now - silent_since >= policy.down_after_s:
                 server.mark_answering(False)
             if now - silent_since < policy.hang_timeout_s:
                 continue
@@ -96,3 +104,13 @@ async def watch(server: EmbeddedFalkorDB, policy: Supervision) -> None:
         recent_restarts += 1
         restarted_at = time.monotonic()
         silent_since = None
+
+
+def _stopped(pid: int | None) -> bool:
+    """True if ``pid`` is stopped by a signal or a tracer (``/proc`` state T or t)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            state = f.read().rpartition(")")[2].split()[:1]
+    except (OSError, ValueError):
+        return False  # no /proc (macOS): only silence tells
+    return state in (["T"], ["t"])

@@ -33,6 +33,9 @@ _UNAVAILABLE = (
 _POOL_EXHAUSTED = "failed to obtain a connection from the pool"
 #: Seconds to open a TCP connection to a server.
 CONNECT_TIMEOUT_S = 5.0
+#: Seconds the driver keeps retrying a transaction that failed transiently (a
+#: cluster leader change); a server that is down answers 503 after about this.
+TX_RETRY_S = 2.0
 
 
 class Neo4jStore(CypherStore):
@@ -79,7 +82,7 @@ class Neo4jStore(CypherStore):
             max_connection_pool_size=limits.connections,
             connection_acquisition_timeout=limits.pool_timeout_s,
             connection_timeout=CONNECT_TIMEOUT_S,
-            max_transaction_retry_time=limits.write_timeout_s,
+            max_transaction_retry_time=TX_RETRY_S,
         )
         try:
             async with asyncio.timeout(limits.socket_timeout_s):
