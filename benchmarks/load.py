@@ -69,7 +69,7 @@ def started_server(data_dir: Path, extra_env: dict[str, str]) -> Any:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 600  # models load slowly on a busy machine
         while True:
             try:
                 if httpx.get(url + "/healthz", timeout=2).status_code == 200:

@@ -203,16 +203,19 @@ class EmbeddedFalkorDB:
             _kill_sync(child.popen)  # SIGKILL ends a stopped process too; reaps it
             delay = 0.5
             while True:
-                self._socket.unlink(missing_ok=True)
-                popen = self._spawn(*self._binaries)
+                popen: subprocess.Popen[bytes] | None = None
                 try:
+                    self._socket.unlink(missing_ok=True)
+                    popen = self._spawn(*self._binaries)
                     await self._wait_ready(popen)
                     break
-                except StoreError as exc:
-                    _kill_sync(popen)
+                except (StoreError, OSError) as exc:
                     log.error("restart of FalkorDB failed; retrying in %.1f s: %s", delay, exc)
+                    if popen is not None:
+                        _kill_sync(popen)
                 except BaseException:
-                    _kill_sync(popen)
+                    if popen is not None:
+                        _kill_sync(popen)
                     raise
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, max_backoff)

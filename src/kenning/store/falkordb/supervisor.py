@@ -100,7 +100,10 @@ async def watch(server: EmbeddedFalkorDB, policy: Supervision) -> None:
             delay,
         )
         await asyncio.sleep(delay)
-        await server.restart(policy.max_backoff_s)
+        try:
+            await server.restart(policy.max_backoff_s)
+        except Exception:  # the supervisor must outlive any one failure
+            log.exception("restart of the embedded FalkorDB failed; checking again")
         recent_restarts += 1
         restarted_at = time.monotonic()
         silent_since = None
