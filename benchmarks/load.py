@@ -244,7 +244,8 @@ async def failed_episodes(url: str, jobs: list[str], wait_s: float) -> dict[str,
 
 async def measure(url: str, args: argparse.Namespace, imported: str) -> dict[str, Any]:
     questions = questions_of(args.data, args.conversation)
-    idle = await idle_latencies(url, args.conversation, questions)
+    idle_questions = questions[: args.idle_questions or None]
+    idle = await idle_latencies(url, args.conversation, idle_questions)
     phases, jobs = [], []
     for clients in args.clients:
         phase, phase_jobs = await load_phase(
@@ -255,7 +256,7 @@ async def measure(url: str, args: argparse.Namespace, imported: str) -> dict[str
         phase["search_p95_over_idle_p95"] = round(load_p95 / idle_p95, 2) if load_p95 else None
         phases.append(phase)
         jobs += phase_jobs
-    idle_after = await idle_latencies(url, args.conversation, questions)
+    idle_after = await idle_latencies(url, args.conversation, idle_questions)
     return {
         "benchmark": "load",
         "cores": os.cpu_count(),
@@ -278,6 +279,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--conversation", default="conv-26")
     parser.add_argument("--drain-s", type=float, default=300.0, help="wait for ingests")
+    parser.add_argument("--idle-questions", type=int, default=0, help="0: every question")
     parser.add_argument(
         "--env", action="append", default=[], help="KENNING_X=Y for the started server"
     )

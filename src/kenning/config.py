@@ -155,10 +155,10 @@ class Settings(BaseSettings):
         ge=0,
         le=100000,
         description="API requests (/v1, /graphql) in flight at once; more wait "
-        "request_queue_timeout_s, then 429. 0: four per CPU core.",
+        "request_queue_timeout_s, then 429. 0: two per CPU core, at least 4.",
     )
     request_queue_timeout_s: float = Field(
-        0.5, gt=0, le=300, description="Longest wait of a request for a slot; then 429."
+        0.25, gt=0, le=300, description="Longest wait of a request for a slot; then 429."
     )
     embedded_hang_timeout_s: float = Field(
         20.0,

@@ -22,9 +22,11 @@ RETRY_AFTER_S = 1
 
 
 def default_limit() -> int:
-    """Requests in flight when ``KENNING_MAX_CONCURRENT_REQUESTS`` is 0: four
-    per CPU core (measured with ``benchmarks/load.py``), at least 4."""
-    return max(4, 4 * (os.cpu_count() or 1))
+    """Requests in flight when ``KENNING_MAX_CONCURRENT_REQUESTS`` is 0: two
+    per CPU core, at least 4. A search is mostly CPU here (embedding, fusion,
+    the embedded engine), so an accepted one then takes about twice its idle
+    time; with 4 per core, ``benchmarks/load.py`` measured 8x idle at 10 clients."""
+    return max(4, 2 * (os.cpu_count() or 1))
 
 
 class Admission:
