@@ -59,12 +59,22 @@ class Admission:
                 await slots.acquire()
         except TimeoutError:
             self.shed += 1
+            await _drain(receive)
             await _too_many(send)
             return
         try:
             await self.app(scope, receive, send)
         finally:
             slots.release()
+
+
+async def _drain(receive: Receive) -> None:
+    # Read the unread body first, so the keep-alive connection stays usable
+    # for the client's next request (an unread body makes the server close it).
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
 
 
 async def _too_many(send: Send) -> None:
