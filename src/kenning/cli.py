@@ -58,6 +58,9 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level.lower(),
+        # Open requests get this long on SIGTERM; store calls are bounded too,
+        # so shutdown ends in a bounded time even while the store hangs.
+        timeout_graceful_shutdown=settings.shutdown_timeout_s,
     )
 
 

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import httpx
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from kenning.domain.models import EpisodeCreate
-from kenning.errors import KenningError, StoreUnavailable
+from kenning.errors import KenningError, StoreBusy, StoreUnavailable
 
 
 class ClientError(KenningError):
@@ -39,7 +40,17 @@ class KenningClient:
         """Close the connection pool."""
         self._http.close()
 
+    # A busy server (429) or a store restarting (503) is worth a few tries
+    # before a long import gives up: about 0.5 + 1 + 2 + 4 s, then the error.
+    @retry(
+        retry=retry_if_exception_type((StoreBusy, StoreUnavailable)),
+        stop=stop_after_attempt(5),
+        wait=wait_exponential(multiplier=0.5, max=4),
+        reraise=True,
+    )
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """One request; ``StoreBusy`` / ``StoreUnavailable`` are retried 4 times
+        with exponential backoff (0.5–4 s), other errors raise ``ClientError``."""
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
@@ -121,6 +132,8 @@ class KenningClient:
 def _raise_for(response: httpx.Response) -> None:
     if response.status_code == 503:
         raise StoreUnavailable(_message(response))
+    if response.status_code == 429:
+        raise StoreBusy(_message(response))
     if response.is_error:
         raise ClientError(_message(response), response.status_code)
 

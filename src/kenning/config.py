@@ -18,6 +18,7 @@ from kenning.domain.ids import predicate_key
 from kenning.domain.models import TenantId
 from kenning.domain.rules import SCOPE_MAX_CHARS, SCOPE_PATTERN, InputLimits
 from kenning.errors import ConfigError
+from kenning.store.limits import StoreLimits
 
 GRAPH_SCHEMES = ("embedded", "falkordb", "neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s")
 
@@ -196,6 +197,57 @@ class Settings(BaseSettings):
             metadata_bytes=self.max_metadata_bytes,
         )
 
+    # Store connections and timeouts (issue 9; store/limits.py explains each).
+    store_pool_size: int = Field(
+        16,
+        ge=1,
+        le=1024,
+        description="Store queries that run at once (connections in use); more queue.",
+    )
+    store_pool_timeout_s: float = Field(
+        2.0,
+        gt=0,
+        le=300,
+        description="Longest wait for a free store connection; then 429 with Retry-After.",
+    )
+    store_read_timeout_s: float = Field(
+        5.0,
+        gt=0,
+        le=3600,
+        description="Longest run of a read query (search, lists: well under 1 s on a "
+        "healthy store); then 503 with Retry-After.",
+    )
+    store_write_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="Longest run of a write query (an ingest batch writes its graph in "
+        "one transaction, seconds at most); then 503 with Retry-After.",
+    )
+    max_concurrent_requests: int = Field(
+        0,
+        ge=0,
+        le=100000,
+        description="API requests (/v1, /graphql) in flight at once; more wait "
+        "request_queue_timeout_s, then 429. 0: two per CPU core, at least 4.",
+    )
+    request_queue_timeout_s: float = Field(
+        0.25, gt=0, le=300, description="Longest wait of a request for a slot; then 429."
+    )
+    embedded_hang_timeout_s: float = Field(
+        20.0,
+        gt=0,
+        le=3600,
+        description="The embedded FalkorDB server is killed and restarted from its "
+        "files after it has not answered PING for this long.",
+    )
+    shutdown_timeout_s: int = Field(
+        5,
+        ge=1,
+        le=600,
+        description="kenning serve: longest wait for open requests on SIGTERM.",
+    )
+
     @field_validator("graph_url")
     @classmethod
     def _known_scheme(cls, value: str) -> str:
@@ -213,6 +265,15 @@ class Settings(BaseSettings):
         if not all(keys):
             raise ValueError("every predicate needs a letter or digit")
         return keys
+
+    def store_limits(self) -> StoreLimits:
+        """The ``KENNING_STORE_*`` bounds for the store adapters."""
+        return StoreLimits(
+            pool_size=self.store_pool_size,
+            pool_timeout_s=self.store_pool_timeout_s,
+            read_timeout_s=self.store_read_timeout_s,
+            write_timeout_s=self.store_write_timeout_s,
+        )
 
     @property
     def engine(self) -> Literal["falkordb", "neo4j"]:

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from kenning import __version__
+from kenning.api.admission import Admission, default_limit
 from kenning.api.errors import install_error_handlers
 from kenning.api.graphql.errors import GraphQLRequestError, request_error_answer
 from kenning.api.graphql.schema import graphql_router
@@ -42,7 +43,8 @@ the field and the rule; 413 means the body is over KENNING_MAX_BODY_BYTES; 429 a
 `^[\w.:@-]+$` (1–128 characters), ids `^[A-Za-z0-9_-]+$` (1–64); no string may
 hold a NUL character or a lone surrogate. Every answer carries `X-Request-ID`
 (the caller's, when valid, or a new one); the server's log lines of that
-request carry it too.
+request carry it too. 429 (with `Retry-After`) also means the server is at
+capacity: retry shortly.
 
 GraphQL (with GraphiQL in a browser) is at `/graphql`.
 """
@@ -82,7 +84,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     app.add_exception_handler(GraphQLRequestError, request_error_answer)
-    # Added last, so it runs first: every answer, a 413 included, has a request id.
+    app.add_middleware(
+        Admission,
+        limit=settings.max_concurrent_requests or default_limit(),
+        wait_s=settings.request_queue_timeout_s,
+    )
+    # Added last, so it runs first: every answer, a 413 or 429 included, has a
+    # request id and is counted.
     app.add_middleware(RequestContextMiddleware, metrics=registry)
     app.include_router(health.router)
     app.include_router(metrics.router)

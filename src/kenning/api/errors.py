@@ -23,6 +23,7 @@ from kenning.errors import (
     InputError,
     KenningError,
     NotFound,
+    StoreBusy,
     StoreUnavailable,
 )
 from kenning.observability import current_request_id
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 
 #: Seconds a client should wait before retrying after a 503.
 RETRY_AFTER_S = 5
+#: Seconds a client should wait before retrying after a 429 (store busy): a
+#: queue of store calls drains in well under a second.
+BUSY_RETRY_AFTER_S = 1
 
 
 class FieldProblem(Model):
@@ -134,6 +138,15 @@ async def _unavailable(_: Request, exc: StoreUnavailable) -> JSONResponse:
     )
 
 
+async def _busy(_: Request, exc: StoreBusy) -> JSONResponse:
+    log.info("graph store busy: %s", exc)
+    return JSONResponse(
+        error_body("busy", "the graph store is busy; retry shortly"),
+        status_code=429,
+        headers={"Retry-After": str(BUSY_RETRY_AFTER_S)},
+    )
+
+
 async def _kenning(_: Request, exc: KenningError) -> JSONResponse:
     # A store or model error's text can hold query text, paths or the engine's
     # parser output: it stays in the log.
@@ -154,5 +167,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotFound, _not_found)  # type: ignore[arg-type]
     app.add_exception_handler(Conflict, _conflict)  # type: ignore[arg-type]
     app.add_exception_handler(StoreUnavailable, _unavailable)  # type: ignore[arg-type]
+    app.add_exception_handler(StoreBusy, _busy)  # type: ignore[arg-type]
     app.add_exception_handler(KenningError, _kenning)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)

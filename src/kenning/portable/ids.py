@@ -14,14 +14,18 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from dataclasses import replace
 
 from kenning.store.portable_port import PortableItem
+from kenning.store.temporal_queries import decode_statement, encode_statement
 
 _KENNING_ID = re.compile(r"^([a-z]+)_([0-9a-f]{12})([0-9a-f]{16})$")
 #: Properties that hold ids of items of the same space.
 ID_PROPERTIES = ("id", "version_of", "superseded_by")
 #: Properties that hold lists of such ids.
 ID_LIST_PROPERTIES = ("episode_ids",)
+#: Properties that hold lists of encoded statements (JSON text naming episodes).
+STATEMENT_LIST_PROPERTIES = ("statements",)
 
 
 class IdRemap:
@@ -52,5 +56,17 @@ class IdRemap:
         for name in ID_LIST_PROPERTIES:
             if isinstance(props.get(name), list):
                 props[name] = [self(x) if isinstance(x, str) else x for x in props[name]]
+        for name in STATEMENT_LIST_PROPERTIES:
+            if isinstance(props.get(name), list):
+                props[name] = [self._statement(x) for x in props[name]]
         refs = {k: self(v) for k, v in item.refs.items()}
         return PortableItem(item.kind, props, refs, item.embedding, item.line)
+
+    def _statement(self, text: object) -> object:
+        # A statement names the episodes that said it inside its JSON text.
+        if not isinstance(text, str):
+            return text
+        statement = decode_statement(text)
+        return encode_statement(
+            replace(statement, episode_ids=tuple(self(e) for e in statement.episode_ids))
+        )

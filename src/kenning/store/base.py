@@ -7,6 +7,7 @@ how rows become domain models) is written once here.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -18,10 +19,11 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal, LiteralString
 
 from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope
-from kenning.errors import StoreError
+from kenning.errors import StoreError, StoreUnavailable
 from kenning.store.cypher import CypherLibrary
 from kenning.store.graph_port import TimeFilter
 from kenning.store.graph_read import GRAPH_READ_QUERIES, GraphReadMixin
+from kenning.store.limits import CallGate, StoreLimits
 from kenning.store.port import (
     ClaimedEpisode,
     EntityFact,
@@ -94,6 +96,11 @@ REQUIRED_QUERIES = (
     *PORTABLE_QUERIES,
 )
 
+#: Seconds within which a store answer counts as proof of health.
+HEALTH_RECENT_S = 2.0
+#: Seconds a health check waits for a ping (``/healthz`` answers within 1 s).
+HEALTH_DEADLINE_S = 0.8
+
 _TIME_FIELDS = frozenset(
     {"occurred_at", "recorded_at", "valid_from", "valid_to", "expired_at"}
     | {"created_at", "updated_at"}
@@ -108,10 +115,22 @@ class CypherStore(PortableQueries, TemporalQueries, GraphReadMixin, ABC):
     #: Queries this adapter needs beyond :data:`REQUIRED_QUERIES`.
     extra_queries: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self) -> None:
+    def __init__(self, limits: StoreLimits | None = None) -> None:
         required = REQUIRED_QUERIES + GRAPH_READ_QUERIES + self.extra_queries
         self.cypher = CypherLibrary(self.dialect, required)
         self._observer: QueryObserver | None = None
+        self.limits = limits or StoreLimits()
+        self._gate = CallGate(self.limits)
+
+    @property
+    def pool_waits(self) -> int:
+        """Store calls so far that waited for a free connection (``/metrics``)."""
+        return self._gate.waits
+
+    @property
+    def pool_wait_seconds(self) -> float:
+        """Seconds those calls waited in all (``/metrics``)."""
+        return self._gate.wait_seconds
 
     def set_observer(self, observer: QueryObserver | None) -> None:
         """Report every query from now on to ``observer`` (None: stop)."""
@@ -143,16 +162,28 @@ class CypherStore(PortableQueries, TemporalQueries, GraphReadMixin, ABC):
     def _fulltext_query(self, terms: list[str]) -> str:
         """Plain words as this engine's full-text syntax, matching any word."""
 
+    def _unavailable_reason(self) -> str | None:
+        """Why the store is known to be down right now (calls then fail at
+        once instead of waiting out their timeout), or None."""
+        return None
+
     # -- helpers --------------------------------------------------------------
 
     async def _query(self, name: str, params: Row, *, write: bool = False) -> list[Row]:
-        # Every query of the port passes here: the one place to time them.
+        if (reason := self._unavailable_reason()) is not None:
+            raise StoreUnavailable(reason)
+        query, values = self.cypher.query(name), self._params(params)
+
+        async def run() -> list[Row]:
+            return await self._run(query, values, write=write)
+
+        # Every query of the port passes here: the one place to bound and time them.
         observer = self._observer
         if observer is None:
-            return await self._run(self.cypher.query(name), self._params(params), write=write)
+            return await self._gate.run(run, write=write)
         started = time.perf_counter()
         try:
-            rows = await self._run(self.cypher.query(name), self._params(params), write=write)
+            rows = await self._gate.run(run, write=write)
         except BaseException as exc:
             observer(name, time.perf_counter() - started, None, exc)
             raise
@@ -201,6 +232,31 @@ class CypherStore(PortableQueries, TemporalQueries, GraphReadMixin, ABC):
     async def ping(self) -> None:
         """Round-trip to the database."""
         await self._query("ping", {})
+
+    async def health(self, deadline_s: float = HEALTH_DEADLINE_S) -> None:
+        """Check the store answers, within ``deadline_s`` s whatever the load.
+
+        A store that answered a query in the last :data:`HEALTH_RECENT_S` s
+        counts as healthy without a round-trip; otherwise one ping runs beside
+        the connection gate (on a reserved connection), so a busy pool never
+        makes a healthy store look down.
+
+        Raises:
+            StoreUnavailable: the store is known to be down, or the ping failed
+                or did not answer within ``deadline_s``.
+        """
+        if (reason := self._unavailable_reason()) is not None:
+            raise StoreUnavailable(reason)
+        if self._gate.answered_within(HEALTH_RECENT_S):
+            return
+        try:
+            async with asyncio.timeout(deadline_s):
+                await self._run(self.cypher.query("ping"), {}, write=False)
+        except TimeoutError as exc:
+            raise StoreUnavailable(
+                f"the graph store did not answer within {deadline_s:g} s"
+            ) from exc
+        self._gate.record_answer()
 
     async def add_episodes(
         self, scope: Scope, job_id: str, episodes: list[NewEpisode], now: datetime

@@ -220,6 +220,10 @@ class GraphStore(PortableStore, TemporalStore, GraphReadStore, Protocol):
         """Episodes per status among ``pending`` and ``processing``, across all
         tenants (an operator's count for ``/metrics``)."""
 
+    async def health(self, deadline_s: float = 0.8) -> None:
+        """Raise StoreUnavailable unless the store answered recently or answers
+        a ping within ``deadline_s`` s; never waits behind queued queries."""
+
     async def add_episodes(
         self, scope: Scope, job_id: str, episodes: list[NewEpisode], now: datetime
     ) -> list[StoredEpisodeRef]:

@@ -8,6 +8,9 @@ Every error the client sees carries ``extensions.code``:
 * ``NOT_FOUND`` — a named object does not exist in the caller's space;
 * ``CONFLICT`` — the request contradicts what is stored;
 * ``UNAVAILABLE`` — the graph store is down; retry (``extensions.retryable``);
+* ``RATE_LIMITED`` — every store connection stayed busy for the bounded wait
+  (HTTP would answer 429); retry after ``extensions.retryAfter`` s
+  (``extensions.retryable`` is true);
 * ``INTERNAL`` — anything else, store errors included; the message is
   generic, details go to the log.
 
@@ -25,10 +28,13 @@ from graphql import GraphQLError
 from pydantic import ValidationError
 from strawberry.extensions import SchemaExtension
 
-from kenning.errors import Conflict, InputError, NotFound, StoreUnavailable
+from kenning.errors import Conflict, InputError, NotFound, StoreBusy, StoreUnavailable
 from kenning.observability import current_request_id
 
 log = logging.getLogger(__name__)
+
+#: Seconds to wait before retrying a ``RATE_LIMITED`` error (as HTTP's 429).
+BUSY_RETRY_AFTER_S = 1
 
 
 def code_of(error: GraphQLError) -> str:
@@ -48,6 +54,8 @@ def code_of(error: GraphQLError) -> str:
         # graphql-core coercing a variable before any resolver ran (a scalar's
         # parser raised, e.g. an unparseable DateTime): the input was wrong.
         return "BAD_USER_INPUT"
+    if isinstance(original, StoreBusy):
+        return "RATE_LIMITED"
     return "INTERNAL"
 
 
@@ -67,6 +75,9 @@ def coded(error: GraphQLError) -> GraphQLError:
         message = f"{first['msg']}"
     elif code == "UNAVAILABLE":
         message, extensions["retryable"] = "the graph store is unavailable; retry later", True
+    elif code == "RATE_LIMITED":
+        message, extensions["retryable"] = "the graph store is busy; retry shortly", True
+        extensions["retryAfter"] = BUSY_RETRY_AFTER_S
     elif code == "INTERNAL":
         # A store error's text can hold query text or the engine's parser
         # output: it stays in the log (log_error).
@@ -89,6 +100,8 @@ def log_error(error: GraphQLError) -> None:
         log.info("graphql request refused: %s", error.message)
     elif isinstance(original, StoreUnavailable):
         log.warning("graph store unavailable: %s", original)
+    elif isinstance(original, StoreBusy):
+        log.info("graph store busy: %s", original)
     else:
         log.error("graphql resolver failed: %s", error.message, exc_info=original)
 

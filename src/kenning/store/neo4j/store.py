@@ -6,16 +6,19 @@ values both ways).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, LiteralString
 
-from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, unit_of_work
 from neo4j import exceptions as neo4j_errors
 from neo4j.time import DateTime as Neo4jDateTime
 
-from kenning.errors import StoreError, StoreUnavailable
+from kenning.errors import StoreBusy, StoreError, StoreUnavailable
 from kenning.store.base import CypherStore, Row
+from kenning.store.limits import StoreLimits
 
 _WORD = re.compile(r"\w+")
 _UNAVAILABLE = (
@@ -24,6 +27,15 @@ _UNAVAILABLE = (
     neo4j_errors.TransientError,
     OSError,
 )
+# The driver's words when its pool had no connection within
+# connection_acquisition_timeout (ConnectionAcquisitionTimeoutError in 6.x,
+# a ClientError in 5.x): back-pressure, not an outage.
+_POOL_EXHAUSTED = "failed to obtain a connection from the pool"
+#: Seconds to open a TCP connection to a server.
+CONNECT_TIMEOUT_S = 5.0
+#: Seconds the driver keeps retrying a transaction that failed transiently (a
+#: cluster leader change); a server that is down answers 503 after about this.
+TX_RETRY_S = 2.0
 
 
 class Neo4jStore(CypherStore):
@@ -34,6 +46,10 @@ class Neo4jStore(CypherStore):
         user: Basic-auth user.
         password: Basic-auth password.
         database: Database name; default ``neo4j``.
+        limits: Pool size and timeouts; default :class:`StoreLimits`. The
+            driver pool holds ``limits.connections`` connections and waits
+            ``limits.pool_timeout_s`` for one; each transaction carries the
+            read or write timeout, which the server enforces too.
     """
 
     dialect = "neo4j"
@@ -41,8 +57,15 @@ class Neo4jStore(CypherStore):
     #: Seconds to wait for indexes to come online after schema set-up.
     index_timeout_s = 300
 
-    def __init__(self, url: str, user: str, password: str, database: str = "neo4j") -> None:
-        super().__init__()
+    def __init__(
+        self,
+        url: str,
+        user: str,
+        password: str,
+        database: str = "neo4j",
+        limits: StoreLimits | None = None,
+    ) -> None:
+        super().__init__(limits)
         self._url = url
         self._auth = (user, password)
         self._database = database
@@ -52,13 +75,24 @@ class Neo4jStore(CypherStore):
         """Connect, check the server answers, and create the schema. Safe to repeat."""
         if self._driver is not None:
             return
-        # Notifications (e.g. "property key does not exist" on an empty graph)
-        # are advice for people typing queries, not for an application log.
+        limits = self.limits
         self._driver = AsyncGraphDatabase.driver(
-            self._url, auth=self._auth, notifications_min_severity="OFF"
+            self._url,
+            auth=self._auth,
+            max_connection_pool_size=limits.connections,
+            connection_acquisition_timeout=limits.pool_timeout_s,
+            connection_timeout=CONNECT_TIMEOUT_S,
+            max_transaction_retry_time=TX_RETRY_S,
+            # Notifications (e.g. "property key does not exist" on an empty
+            # graph) are advice for people typing queries, not for an app log.
+            notifications_min_severity="OFF",
         )
         try:
-            await self._driver.verify_connectivity()
+            async with asyncio.timeout(limits.socket_timeout_s):
+                await self._driver.verify_connectivity()
+        except TimeoutError as exc:
+            await self.close()
+            raise StoreUnavailable(f"Neo4j at {self._url} did not answer in time") from exc
         except _UNAVAILABLE as exc:
             await self.close()
             raise StoreUnavailable(f"Neo4j unreachable at {self._url}: {exc}") from exc
@@ -67,18 +101,35 @@ class Neo4jStore(CypherStore):
             raise StoreError(f"Neo4j refused the connection: {exc}") from exc
         for statement in self.cypher.statements("schema"):
             await self._run(statement, {}, write=True)
-        await self._query("await_indexes", {"timeout_s": self.index_timeout_s})
+        # Waiting for indexes may take minutes: not a query the read timeout bounds.
+        await self._transaction(
+            self.cypher.query("await_indexes"),
+            {"timeout_s": self.index_timeout_s},
+            write=False,
+            timeout_s=self.index_timeout_s + CONNECT_TIMEOUT_S,
+        )
 
     async def close(self) -> None:
-        """Close the driver. Safe to repeat."""
-        if self._driver is not None:
-            await self._driver.close()
-            self._driver = None
+        """Close the driver (bounded in time, so shutdown ends while Neo4j hangs).
+        Safe to repeat."""
+        driver, self._driver = self._driver, None
+        if driver is not None:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(CONNECT_TIMEOUT_S):
+                    await driver.close()
 
     async def _run(self, query: LiteralString, params: Row, *, write: bool) -> list[Row]:
+        timeout = self.limits.write_timeout_s if write else self.limits.read_timeout_s
+        return await self._transaction(query, params, write=write, timeout_s=timeout)
+
+    async def _transaction(
+        self, query: LiteralString, params: Row, *, write: bool, timeout_s: float
+    ) -> list[Row]:
         if self._driver is None:
             raise StoreUnavailable("Neo4j store is not open")
 
+        # The server ends a transaction that runs longer than this, too.
+        @unit_of_work(timeout=timeout_s)
         async def work(tx: AsyncManagedTransaction) -> list[Row]:
             result = await tx.run(query, params)
             return [record.data() async for record in result]
@@ -88,10 +139,12 @@ class Neo4jStore(CypherStore):
                 if write:
                     return await session.execute_write(work)
                 return await session.execute_read(work)
-        except _UNAVAILABLE as exc:
+        except (neo4j_errors.DriverError, neo4j_errors.Neo4jError) as exc:
+            if _POOL_EXHAUSTED in str(exc):
+                raise StoreBusy(f"no Neo4j connection came free: {exc}") from exc
+            raise _translate(exc) from exc
+        except OSError as exc:
             raise StoreUnavailable(f"Neo4j unreachable: {exc}") from exc
-        except neo4j_errors.Neo4jError as exc:
-            raise StoreError(f"Neo4j query failed: {exc}") from exc
 
     def _instant_to_db(self, value: datetime) -> datetime:
         return value.astimezone(UTC)
@@ -113,3 +166,13 @@ class Neo4jStore(CypherStore):
         # and TO are operators (the analyzer lower-cases the index anyway).
         words = [w.lower() for term in terms for w in _WORD.findall(term)]
         return " OR ".join(words)
+
+
+def _translate(exc: Exception) -> StoreError:
+    """A driver error as Kenning's: unreachable or timed out (retryable), or failed."""
+    if isinstance(exc, _UNAVAILABLE):
+        return StoreUnavailable(f"Neo4j unreachable: {exc}")
+    code = getattr(exc, "code", None) or ""
+    if "TransactionTimedOut" in code:  # the server ended it at our timeout
+        return StoreUnavailable(f"Neo4j transaction timed out: {exc}")
+    return StoreError(f"Neo4j query failed: {exc}")
