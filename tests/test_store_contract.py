@@ -32,6 +32,7 @@ import pytest
 from kenning.domain.ids import content_hash, dedup_key, new_id
 from kenning.domain.models import EpisodeStatus, Fact, Scope
 from kenning.errors import QueryMissing, StoreError, StoreUnavailable
+from kenning.store import base
 from kenning.store.base import REQUIRED_QUERIES, CypherStore
 from kenning.store.cypher import CypherLibrary
 from kenning.store.falkordb.store import FalkorStore
@@ -716,6 +717,35 @@ async def test_fulltext_terms_match_content_and_speaker(store: Any, scope: Scope
     capped = await terms("zelda", max_df=1)
     assert (capped["zelda"].df, capped["zelda"].ids, capped["zelda"].lengths) == (2, [], [])
     assert await terms("zelda", at=T0 - timedelta(seconds=1)) == {}  # not yet recorded
+
+
+async def test_fulltext_finds_the_scope_s_match_among_many_of_other_tenants(
+    store: Any, scope: Scope, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A busy database: another tenant holds many more (and shorter, so better
+    # scoring) matches of the word than any candidate limit. A limit applied
+    # across tenants before the tenant filter would lose this scope's match.
+    monkeypatch.setattr(base, "FULLTEXT_CANDIDATES", 10)
+    busy = Scope(tenant=f"{scope.tenant}-busy", space=scope.space)
+    crowd = 40
+    await store.add_episodes(
+        busy, new_id("job"), [new_episode(f"quokka {i}") for i in range(crowd)], T0
+    )
+    names = [entity(f"Q{i}") for i in range(crowd)] + [entity("Rottnest", "Place")]
+    rows = [fact(f"Q{i}", "is_a", "Rottnest", f"quokka {i}") for i in range(crowd)]
+    await store.write_graph(busy, GraphWrite(entities=names, facts=rows), [], T0)
+    [mine] = await add(store, scope, "A quokka smiled at the hikers on the island")
+    write = GraphWrite(
+        entities=[entity("Ada"), entity("Rottnest", "Place")],
+        facts=[fact("Ada", "met", "Rottnest", "Ada met a quokka on the long island walk")],
+    )
+    [my_fact] = await store.write_graph(scope, write, [], T0)
+
+    for kind, wanted in (("episode", mine), ("fact", my_fact)):
+        hits = await store.fulltext_search(scope, kind, ["quokka"], 1)
+        assert [h.id for h in hits] == [wanted], kind
+        [found] = await store.fulltext_terms(scope, kind, ["quokka"], 10, T1, T1)
+        assert (found.df, found.ids) == (1, [wanted]), kind
 
 
 @pytest.mark.parametrize(
