@@ -27,9 +27,11 @@ from kenning.config import Settings, load_settings
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-#: LoCoMo lives beside the repository, never inside it.
-LOCOMO = (
-    Path(__file__).resolve().parents[1].parent / "shared" / "data" / "locomo" / "locomo_dev.json"
+#: LoCoMo lives beside the repository, never inside it (``KENNING_TEST_LOCOMO``
+#: names it for a checkout elsewhere, e.g. a git worktree).
+LOCOMO = Path(
+    os.environ.get("KENNING_TEST_LOCOMO")
+    or Path(__file__).resolve().parents[1].parent / "shared" / "data" / "locomo" / "locomo_dev.json"
 )
 
 
@@ -51,8 +53,9 @@ def serve(
     """Run the app (``app``, or one built from ``settings``) with uvicorn in a
     thread; yields its base URL.
 
-    Waits (up to 120 s: models load on first use) until ``ready_path`` answers
-    ``ready_status``, and shuts the server down cleanly afterwards.
+    Waits (up to 600 s: models load on first use, slowly on a busy machine)
+    until ``ready_path`` answers ``ready_status``, and shuts the server down
+    cleanly afterwards.
     """
     port = free_port()
     config = uvicorn.Config(
@@ -62,7 +65,7 @@ def serve(
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 600
     while True:
         try:
             if httpx.get(url + ready_path, timeout=5).status_code == ready_status:
