@@ -661,6 +661,44 @@ async def test_vector_search_ranks_nearest_first(store: Any, scope: Scope, exact
             assert abs(hits[1].score) < 0.3  # random 384-d vectors are near orthogonal
 
 
+async def test_ann_search_asks_again_while_other_tenants_crowd_the_index(
+    backend: Backend, scope: Scope
+) -> None:
+    if backend.engine == "falkordb":
+        pytest.skip(
+            "FalkorDB's ANN query returns k candidates across all scopes, then "
+            "filters (the caller oversamples); only the Neo4j adapter asks again"
+        )
+    store = backend.store
+    target = unit_vector(zlib.crc32(scope.tenant.encode()) * 100 + 50)
+    busy = Scope(tenant=f"{scope.tenant}-busy", space=scope.space)
+    crowd = [fact(f"B{i}", "near", "Target", f"crowd {i}") for i in range(8)]
+    await store.write_graph(
+        busy,
+        GraphWrite(
+            entities=[entity(f"B{i}") for i in range(8)] + [entity("Target")],
+            facts=crowd,
+            fact_vectors={f.id: near(target, i, noise=0.05) for i, f in enumerate(crowd)},
+        ),
+        [],
+        T0,
+    )
+    mine = fact("Ada", "near", "Target", "mine")
+    [my_fact] = await store.write_graph(
+        scope,
+        GraphWrite(
+            entities=[entity("Ada"), entity("Target")],
+            facts=[mine],
+            fact_vectors={mine.id: near(target, 99, noise=0.5)},
+        ),
+        [],
+        T0,
+    )
+    # Asked for 1, the index's nearest 1 and 4 are all the other tenant's.
+    hits = await store.vector_search(scope, "fact", target, 1, exact=False)
+    assert [h.id for h in hits] == [my_fact]
+
+
 async def test_exact_vector_search_scores_span_minus_one_to_one(store: Any, scope: Scope) -> None:
     seeded = await seed(store, scope)
     opposite = [-x for x in seeded.fact_vectors[0]]
