@@ -32,7 +32,11 @@ OPTIONS {indexConfig: {`vector.dimensions`: 384, `vector.similarity_function`: '
 DROP INDEX episode_content IF EXISTS;
 DROP INDEX episode_text IF EXISTS;
 DROP INDEX fact_text IF EXISTS;
+// English analysis (stemming, stop words) as FalkorDB's full-text index does,
+// so "adopt" finds "adopted" on both engines.
 CREATE FULLTEXT INDEX fact_text_scoped IF NOT EXISTS
-FOR ()-[f:FACT]-() ON EACH [f.text, f.tenant, f.space];
+FOR ()-[f:FACT]-() ON EACH [f.text, f.tenant, f.space]
+OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}};
 CREATE FULLTEXT INDEX episode_text_scoped IF NOT EXISTS
-FOR (e:Episode) ON EACH [e.content, e.speaker, e.tenant, e.space];
+FOR (e:Episode) ON EACH [e.content, e.speaker, e.tenant, e.space]
+OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}};

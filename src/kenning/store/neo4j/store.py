@@ -21,6 +21,46 @@ from kenning.store.base import CypherStore, Row, _when, fulltext_words
 from kenning.store.port import ScoredId, SearchKind, TermMatches, VectorKind
 
 _WORD = re.compile(r"\w+")
+#: Lucene's English stop words, which the indexes' ``english`` analyser drops:
+#: a query of only these would match everything in scope, so they are removed
+#: before the query is built (RediSearch drops them on FalkorDB too).
+_STOP_WORDS = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "for",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "such",
+        "that",
+        "the",
+        "their",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "was",
+        "will",
+        "with",
+    }
+)
 #: A value the standard analyser turns into at least one token.
 _HAS_TOKEN = re.compile(r"[^\W_]")
 #: Which properties of the scoped full-text indexes hold searchable text.
@@ -148,7 +188,7 @@ class Neo4jStore(CypherStore):
         :data:`~kenning.store.base.FULLTEXT_CANDIDATES` hits per word follow
         while a word's page was full (other scopes whose names share its
         tokens take room), up to that many in-scope matches per word."""
-        words = fulltext_words(terms)
+        words = [w for w in fulltext_words(terms) if w not in _STOP_WORDS]
         if not words:
             return []
         page = base.FULLTEXT_CANDIDATES
@@ -248,4 +288,4 @@ class Neo4jStore(CypherStore):
         # text can never become query syntax. Lower case, because AND, OR, NOT
         # and TO are operators (the analyzer lower-cases the index anyway).
         words = [w.lower() for term in terms for w in _WORD.findall(term)]
-        return " OR ".join(words)
+        return " OR ".join(w for w in words if w not in _STOP_WORDS)
