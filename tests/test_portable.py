@@ -1,16 +1,15 @@
 """Export and import (kenning-jsonl) over HTTP and the CLI: a space with
 superseded, corrected and invalidated facts goes out and comes back the same.
 
-The source is the session's app on the embedded engine. The round trip into
-another server runs once per target engine (the ``target`` fixture): a fresh
-embedded FalkorDB in its own data dir always, and Neo4j at
-``KENNING_TEST_NEO4J_URL`` when set (the way a user outgrows one machine).
+The source is the session's app on each engine. The round trip into another
+server runs once per target engine (the ``target`` fixture): a fresh embedded
+FalkorDB in its own data dir, and the session's Neo4j (the way a user
+outgrows one machine) when the source is not already on it.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -22,8 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kenning.cli import app as cli
-from kenning.config import load_settings
-from tests.conftest import serve, wait_for_job
+from tests.conftest import serve, settings_on, wait_for_job
 
 #: Said by Alice; lives_in is functional, so each move supersedes the last.
 STORY = [
@@ -149,20 +147,14 @@ def test_round_trip_same_server_new_ids(app_url: str, source: tuple[str, Path]) 
             ]
 
 
-@pytest.fixture(params=["falkordb", "neo4j"])
-def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """Base URL of a second server on a fresh graph of the parameter's engine."""
-    if request.param == "falkordb":
-        settings = load_settings(data_dir=tmp_path / "target")
-    else:
-        url = os.environ.get("KENNING_TEST_NEO4J_URL")
-        if not url:
-            pytest.skip("KENNING_TEST_NEO4J_URL unset: no Neo4j target")
-        settings = load_settings(
-            graph_url=url,
-            neo4j_user=os.environ.get("KENNING_TEST_NEO4J_USER", "neo4j"),
-            neo4j_password=os.environ.get("KENNING_TEST_NEO4J_PASSWORD", ""),
-        )
+@pytest.fixture(params=["falkordb", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def target(request: pytest.FixtureRequest, engine: str, tmp_path: Path) -> Iterator[str]:
+    """Base URL of a second server on a fresh graph of the parameter's engine:
+    a new embedded FalkorDB, or the session's Neo4j (the way a user outgrows
+    one machine)."""
+    if request.param == "neo4j" and engine == "neo4j":
+        pytest.skip("the source app is on the session's Neo4j: no other Neo4j to import into")
+    settings = settings_on(request.param, tmp_path / "target", request)
     with serve(settings) as url:
         yield url
 

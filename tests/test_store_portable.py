@@ -21,7 +21,6 @@ from tests.test_store_contract import T1, seed
 
 # The contract suite's engines and per-test tenants, shared by reference.
 falkordb_backend = contract.falkordb_backend
-neo4j_server = contract.neo4j_server
 neo4j_backend = contract.neo4j_backend
 tenant_prefix = contract.tenant_prefix
 backend = contract.backend

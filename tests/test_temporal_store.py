@@ -1,5 +1,5 @@
 """Hard deletes leave nothing behind: counted in the graph through the store
-port, with the real runtime (embedded FalkorDB, spaCy, MiniLM, the worker)."""
+port, with the real runtime on each engine (spaCy, MiniLM, the worker)."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kenning.api.runtime import Runtime
-from kenning.config import load_settings
 from kenning.domain.models import EpisodeCreate, FactCreate, Scope, Tags, Triple
 from kenning.domain.temporal import FactUpdate
 from kenning.errors import NotFound, StoreError
 from kenning.ingest.graph_write import GraphWriteBuilder
 from kenning.store.temporal_port import ScopeCounts
+from tests.conftest import settings_on
 
 TURNS = [
     ("Alice", "I moved to Austin last year and I work at Initech."),
@@ -31,9 +31,11 @@ TURNS = [
 
 
 @pytest.fixture(scope="module")
-async def runtime(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Runtime]:
+async def runtime(
+    engine: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> AsyncIterator[Runtime]:
     data_dir: Path = tmp_path_factory.mktemp("kenning-delete")
-    rt = await Runtime.start(load_settings(data_dir=data_dir))
+    rt = await Runtime.start(settings_on(engine, data_dir, request))
     await rt.ready()
     try:
         yield rt

@@ -52,8 +52,9 @@ Row = dict[str, Any]
 QueryObserver = Callable[[str, float, int | None, BaseException | None], None]
 
 _WORD = re.compile(r"[^\W_]+")
-#: Most hits one full-text word may yield on an engine that needs a limit
-#: (Neo4j), across all spaces; beyond it a word is too common to rank by.
+#: Most hits one full-text word may yield in one space on an engine that needs
+#: a limit (Neo4j filters by scope inside the index call, so other tenants'
+#: hits do not count); beyond it a word is too common to rank by.
 FULLTEXT_CANDIDATES = 10000
 
 #: Every query a store runs; the loader fails at start if one is missing.
@@ -534,8 +535,7 @@ class CypherStore(PortableQueries, TemporalQueries, GraphReadMixin, ABC):
         known_at: datetime,
     ) -> list[TermMatches]:
         """See :meth:`GraphStore.fulltext_terms`."""
-        # One plain word per index call; anything else could become query syntax.
-        words = list(dict.fromkeys(w for t in terms for w in _WORD.findall(t.lower())))
+        words = fulltext_words(terms)
         if not words:
             return []
         params = {
@@ -551,6 +551,12 @@ class CypherStore(PortableQueries, TemporalQueries, GraphReadMixin, ABC):
             TermMatches(r["term"], int(r["df"]), list(r["ids"]), [int(x) for x in r["lengths"]])
             for r in rows
         ]
+
+
+def fulltext_words(terms: list[str]) -> list[str]:
+    """The distinct lower-cased plain words of ``terms``, in order: one per
+    index call, since anything else could become query syntax."""
+    return list(dict.fromkeys(w for t in terms for w in _WORD.findall(t.lower())))
 
 
 def _when(as_of: datetime | None, known_at: datetime | None) -> Row:
