@@ -106,6 +106,10 @@ class Neo4jServer:
     browser_url: str | None = None
 
 
+#: Known difference, open in issue 10: on Neo4j the turn D1:3 ("I went to a
+#: LGBTQ support group yesterday") comes back for "LGBTQ support group" only
+#: as the source of the top fact, not as an episode hit of its own.
+NEO4J_RANKING = "Neo4j ranks conv-26 turn D1:3 below the top 10 as an episode (issue 10)"
 NEO4J_IMAGE = "neo4j:5.26"
 NEO4J_SKIP = "no Java, no Docker engine and KENNING_TEST_NEO4J_URL unset"
 
@@ -184,6 +188,12 @@ def settings_on(engine: str, data_dir: Path, request: pytest.FixtureRequest) -> 
         graph_url=server.url,
         neo4j_user=server.user,
         neo4j_password=server.password,
+        # The contract suite's tenants share this database: their pending
+        # episodes are theirs to claim, not this app's worker's.
+        worker_tenants=("default",),
+        # A cold JVM plans each query on its first run; on two busy cores the
+        # first searches took more than the 5 s default read timeout.
+        store_read_timeout_s=30,
     )
 
 

@@ -52,9 +52,11 @@ def test_ingest_runs_to_done_and_search_finds_the_turn(api: httpx.Client) -> Non
     job = wait_for_job(api, accepted["job_id"])
     assert (job["total"], job["done"], job["failed"]) == (3, 3, 0)
 
-    results = api.post(
+    response = api.post(
         "/v1/search", json={"space": space, "query": "Which dog did Alice adopt?", "top_k": 5}
-    ).json()["results"]
+    )
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
     pixel = [r for r in results if "Pixel" in r["text"]]
     assert pixel, results
     assert pixel[0]["episode_ids"][0] == accepted["episode_ids"][2]

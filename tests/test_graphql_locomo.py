@@ -19,7 +19,7 @@ from kenning.api.app import create_app
 from kenning.cli import app as cli
 from kenning.config import load_settings
 from kenning.store.base import CypherStore
-from tests.conftest import LOCOMO, serve, settings_on
+from tests.conftest import LOCOMO, NEO4J_RANKING, serve, settings_on
 
 pytestmark = [
     pytest.mark.slow,
@@ -217,7 +217,10 @@ def test_invalidate_fact_closes_its_valid_time(gql: Any) -> None:
     assert error_code(missing) == "NOT_FOUND"
 
 
-def test_search_returns_fused_hits_with_sources(gql: Any) -> None:
+def test_search_returns_fused_hits_with_sources(
+    gql: Any, engine: str, request: pytest.FixtureRequest
+) -> None:
+    request.applymarker(pytest.mark.xfail(engine == "neo4j", reason=NEO4J_RANKING, strict=False))
     query = """
     query ($space: String!) {
       search(space: $space, query: "LGBTQ support group", topK: 10) {

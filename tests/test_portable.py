@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -79,10 +80,17 @@ def import_(url: str, path: Path, space: str | None, *extra: str) -> str:
 
 
 def items(lines: list[dict[str, Any]]) -> list[str]:
-    """The item lines as canonical JSON text (header and end dropped)."""
+    """The item lines as canonical JSON text (header and end dropped), vectors
+    at float32 precision: FalkorDB keeps float32, Neo4j the float64 it was
+    sent, so a round trip between engines is exact only to float32."""
     assert lines[0]["type"] == "header"
     assert lines[-1]["type"] == "end"
-    return [json.dumps(x, sort_keys=True) for x in lines[1:-1]]
+    out = []
+    for line in lines[1:-1]:
+        if line.get("embedding") is not None:
+            line = {**line, "embedding": np.asarray(line["embedding"], np.float32).tolist()}
+        out.append(json.dumps(line, sort_keys=True))
+    return out
 
 
 def ids_in(text: str) -> set[str]:

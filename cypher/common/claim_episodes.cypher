@@ -3,9 +3,11 @@
 // theirs with renew_claims), so it is taken again. A worker claims only when
 // it holds no batch, so its own claims still processing were dropped (the
 // store went away mid-batch) and are taken again at once.
+// $tenants limits the worker to those tenants (empty: every tenant).
 MATCH (e:Episode)
-WHERE e.status = 'pending'
-  OR (e.status = 'processing' AND (e.claimed_at < $stale_before OR e.claimed_by = $worker))
+WHERE (e.status = 'pending'
+    OR (e.status = 'processing' AND (e.claimed_at < $stale_before OR e.claimed_by = $worker)))
+  AND (size($tenants) = 0 OR e.tenant IN $tenants)
 WITH e
 ORDER BY e.recorded_at, e.id
 LIMIT $limit

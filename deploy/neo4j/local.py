@@ -36,6 +36,8 @@ DEFAULT_PASSWORD = "kenning-dev"
 #: A cold start on 2 busy cores took ~80 s here; leave room for a slow machine.
 START_TIMEOUT_S = 240.0
 STOP_TIMEOUT_S = 60.0
+#: What Launcher.java prints once the server has started.
+READY_LINE = b"neo4j ready"
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,7 @@ def start(
     log = home / "launcher.log"
     classpath = f"{JAR}{os.pathsep}{TARGET / 'lib'}/*"
     cmd = [java, f"-Xmx{heap}", "-XX:+UseG1GC", "-cp", classpath, "dev.kenning.neo4j.Launcher"]
+    offset = log.stat().st_size if log.exists() else 0  # earlier starts' lines
     with log.open("ab") as out:
         process = subprocess.Popen(
             [*cmd, str(home), str(bolt_port), str(http_port)],
@@ -127,7 +130,9 @@ def start(
         )
     _pid_file(home).write_text(str(process.pid))
     deadline = time.monotonic() + START_TIMEOUT_S
-    while not _answers(bolt_port):
+    # Bolt accepts connections before the databases are up; the launcher
+    # prints its ready line only once the server has fully started.
+    while not (_answers(bolt_port) and READY_LINE in log.read_bytes()[offset:]):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             tail = log.read_text(errors="replace")[-3000:]

@@ -118,7 +118,7 @@ class KenningClient:
             f"/v1/spaces/{space}/import",
             params=params,
             headers=headers,
-            content=_chunks(path),
+            content=_FileChunks(path),
             timeout=None,
         )
         return result
@@ -143,6 +143,18 @@ def _is_end_line(line: bytes) -> bool:
         return bool(json.loads(line).get("type") == "end")
     except (ValueError, AttributeError):
         return False
+
+
+class _FileChunks:
+    """A file's bytes as an iterable that starts again from the top each time
+    it is iterated, so a retried upload (``_call`` retries 429/503) sends the
+    whole file again instead of an exhausted generator's nothing."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __iter__(self) -> Iterator[bytes]:
+        return _chunks(self.path)
 
 
 def _chunks(path: Path, size: int = 1 << 16) -> Iterator[bytes]:

@@ -96,6 +96,11 @@ class Settings(BaseSettings):
     max_content_chars: int = Field(20000, ge=1)
     worker_batch: int = Field(32, ge=1, le=1024, description="Episodes claimed at once.")
     worker_poll_ms: int = Field(250, ge=10)
+    worker_tenants: tuple[str, ...] = Field(
+        (),
+        description="Tenants whose episodes this process's worker extracts (JSON list); "
+        "empty: every tenant. For dedicated workers, or apps sharing one database.",
+    )
     # Ingest reliability: claim leases renewed by a heartbeat, bounded retries.
     claim_lease_s: int = Field(
         30,

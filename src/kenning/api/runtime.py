@@ -176,6 +176,7 @@ class Runtime:
             self.supersession,
             retries=s.ingest_retries,
             retry_backoff_s=s.ingest_retry_backoff_s,
+            tenants=s.worker_tenants,
         )
         await worker.run_forever(self.ingest.wake, s.worker_poll_ms / 1000)
 

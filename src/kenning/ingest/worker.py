@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 
 from tenacity import (
@@ -69,6 +69,8 @@ class IngestWorker:
             tried one by one and then marked failed (``KENNING_INGEST_RETRIES``).
         retry_backoff_s: Wait before the first retry, doubled per retry up to
             :data:`MAX_BACKOFF_S` (``KENNING_INGEST_RETRY_BACKOFF_S``).
+        tenants: The tenants whose episodes it claims; empty: every tenant
+            (``KENNING_WORKER_TENANTS``).
     """
 
     def __init__(
@@ -81,6 +83,7 @@ class IngestWorker:
         supersession: Supersession | None = None,
         retries: int = 2,
         retry_backoff_s: float = 1.0,
+        tenants: Sequence[str] = (),
     ) -> None:
         self._store = store
         self._supersession = supersession or Supersession(store)
@@ -90,6 +93,7 @@ class IngestWorker:
         self._lease = timedelta(seconds=lease_s)
         self._retries = retries
         self._backoff = retry_backoff_s
+        self._tenants = tuple(tenants)
         #: Names this worker's claims, so its heartbeat renews only its own.
         self.id = new_id("wk")
 
@@ -102,7 +106,7 @@ class IngestWorker:
         """
         now = utcnow()
         claimed = await self._store.claim_episodes(
-            self._batch, now, now - self._lease, worker=self.id
+            self._batch, now, now - self._lease, worker=self.id, tenants=self._tenants
         )
         groups: Groups = defaultdict(list)
         for item in claimed:

@@ -13,7 +13,7 @@ import re
 import time
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal, LiteralString
@@ -291,10 +291,22 @@ class CypherStore(PortableQueries, TemporalQueries, GraphReadMixin, ABC):
         return {r["dedup_key"]: r["content_hash"] for r in rows}
 
     async def claim_episodes(
-        self, limit: int, now: datetime, stale_before: datetime, *, worker: str | None = None
+        self,
+        limit: int,
+        now: datetime,
+        stale_before: datetime,
+        *,
+        worker: str | None = None,
+        tenants: Sequence[str] = (),
     ) -> list[ClaimedEpisode]:
         """See :meth:`GraphStore.claim_episodes`."""
-        params = {"limit": limit, "now": now, "stale_before": stale_before, "worker": worker}
+        params = {
+            "limit": limit,
+            "now": now,
+            "stale_before": stale_before,
+            "worker": worker,
+            "tenants": list(tenants),
+        }
         rows = await self._query("claim_episodes", params, write=True)
         return [ClaimedEpisode(r["tenant"], self._episode(r["episode"])) for r in rows]
 

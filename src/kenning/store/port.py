@@ -6,7 +6,7 @@ tenant and space; the tenant always comes from the caller's credentials.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
@@ -237,9 +237,16 @@ class GraphStore(PortableStore, TemporalStore, GraphReadStore, Protocol):
         """Content hash of each stored episode among ``dedup_keys`` (absent keys omitted)."""
 
     async def claim_episodes(
-        self, limit: int, now: datetime, stale_before: datetime, *, worker: str | None = None
+        self,
+        limit: int,
+        now: datetime,
+        stale_before: datetime,
+        *,
+        worker: str | None = None,
+        tenants: Sequence[str] = (),
     ) -> list[ClaimedEpisode]:
-        """Atomically mark up to ``limit`` pending episodes (any tenant) as
+        """Atomically mark up to ``limit`` pending episodes (of ``tenants``;
+        empty: any tenant) as
         ``processing``, claimed at ``now`` by ``worker``; claims older than
         ``stale_before`` (a worker that stopped renewing them) are taken
         again, so work survives a crash, and so are ``worker``'s own claims

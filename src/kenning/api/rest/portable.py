@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
@@ -48,7 +49,10 @@ async def export_space(space: SpaceId, tenant: TenantDep, rt: RuntimeDep) -> Str
     # 200 with an empty body.
     await rt.store.space_stats(scope)
     lines = PortabilityService(rt.store).export_lines(scope)
-    headers = {"Content-Disposition": f'attachment; filename="{space}.kenning.jsonl"'}
+    # RFC 6266/5987: a space name may hold any Unicode word character, which
+    # a latin-1 header cannot carry as is.
+    name = quote(f"{space}.kenning.jsonl")
+    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{name}"}
     return StreamingResponse(lines, media_type=NDJSON, headers=headers)
 
 

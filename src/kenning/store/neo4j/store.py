@@ -201,7 +201,11 @@ class Neo4jStore(CypherStore):
             raise StoreUnavailable(f"Neo4j unreachable: {exc}") from exc
 
     def _instant_to_db(self, value: datetime) -> datetime:
-        return value.astimezone(UTC)
+        # Whole milliseconds, as FalkorDB keeps them: a stored instant then
+        # compares equal to the same instant kept elsewhere at ms precision
+        # (a fact's statements, an export read back on the other engine).
+        utc = value.astimezone(UTC)
+        return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
 
     def _duration_to_db(self, value: timedelta) -> timedelta:
         # The driver sends a timedelta as a Duration, which DateTime arithmetic takes.
