@@ -11,7 +11,16 @@ from fastapi import FastAPI
 from kenning import __version__
 from kenning.api.errors import install_error_handlers
 from kenning.api.graphql.schema import graphql_router
-from kenning.api.rest import context, episodes, facts, graph, health, search, temporal
+from kenning.api.rest import (
+    context,
+    episodes,
+    facts,
+    graph,
+    health,
+    neo4j_browser,
+    search,
+    temporal,
+)
 from kenning.api.runtime import Runtime
 from kenning.config import Settings, load_settings
 
@@ -48,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Kenning", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     install_error_handlers(app)
-    for module in (health, episodes, facts, search, context, temporal, graph):
+    for module in (health, episodes, facts, search, context, temporal, graph, neo4j_browser):
         app.include_router(module.router)
     app.include_router(graphql_router(), tags=["graphql"])
     return app
