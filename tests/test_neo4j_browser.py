@@ -22,8 +22,6 @@ from kenning.cli import app as cli
 from kenning.config import load_settings
 from tests.conftest import LOCOMO, Neo4jServer, serve
 
-pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
-
 OUTPUT = Path(__file__).resolve().parent / "output" / "neo4j_browser"
 #: The network is closed here: without these Chromium waits on (or is refused
 #: by) update, sync and QUIC endpoints.
@@ -87,23 +85,26 @@ def _connect(page: Page, server: Neo4jServer) -> None:
     expect(page.get_by_text("You are connected as user")).to_be_visible(timeout=STEP_MS)
 
 
-def test_guide_and_style_are_served(neo4j_app: str) -> None:
-    guide = httpx.get(f"{neo4j_app}/neo4j/guide.html", timeout=30)
+def test_guide_and_style_are_served(app_url: str) -> None:
+    """The guide links back to the serving app; Browser's CORS preflight passes."""
+    guide = httpx.get(f"{app_url}/neo4j/guide.html", timeout=30)
     assert guide.status_code == 200
     assert guide.headers["access-control-allow-origin"] == "*"
-    assert f":style {neo4j_app}/neo4j/kenning.grass" in guide.text
+    assert f":style {app_url}/neo4j/kenning.grass" in guide.text
     assert "{{KENNING_URL}}" not in guide.text
     preflight = httpx.options(
-        f"{neo4j_app}/neo4j/kenning.grass",
+        f"{app_url}/neo4j/kenning.grass",
         headers={"Origin": "http://127.0.0.1:7474", "Access-Control-Request-Method": "GET"},
     )
     assert preflight.status_code == 204
     assert "pragma" in preflight.headers["access-control-allow-headers"]
-    style = httpx.get(f"{neo4j_app}/neo4j/kenning.grass", timeout=30)
+    style = httpx.get(f"{app_url}/neo4j/kenning.grass", timeout=30)
     assert 'caption: "{predicate}"' in style.text
-    assert httpx.get(f"{neo4j_app}/neo4j/nothing.txt", timeout=30).status_code == 404
+    assert httpx.get(f"{app_url}/neo4j/nothing.txt", timeout=30).status_code == 404
 
 
+@pytest.mark.neo4j
+@pytest.mark.slow
 def test_browser_draws_a_persons_neighbourhood(neo4j_server: Neo4jServer, neo4j_app: str) -> None:
     """Connect, :play the guide, set tenant/space/style and person from it, run
     the neighbourhood query from its slide: the graph view draws Caroline's
