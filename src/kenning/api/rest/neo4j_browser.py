@@ -74,7 +74,8 @@ async def style() -> Response:
     return Response(_read("kenning.grass"), media_type="text/plain; charset=utf-8", headers=_CORS)
 
 
-@router.options("/{name}", include_in_schema=False)
-async def preflight(name: str) -> Response:
+@router.options("/guide.html", include_in_schema=False)
+@router.options("/kenning.grass", include_in_schema=False)
+async def preflight() -> Response:
     """The CORS preflight Browser sends before fetching a guide or style sheet."""
     return Response(status_code=204, headers=_PREFLIGHT)
