@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Locator, Page, expect, sync_playwright
 from typer.testing import CliRunner
 
 from kenning.cli import app as cli
@@ -85,6 +85,22 @@ def _connect(page: Page, server: Neo4jServer) -> None:
     expect(page.get_by_text("You are connected as user")).to_be_visible(timeout=STEP_MS)
 
 
+def _click_and_wait(page: Page, link: Locator) -> None:
+    """Click a guide link that runs a command, and wait until its frame shows:
+    a query run right after would otherwise race the parameter or style."""
+    is_param = (
+        (link.get_attribute("data-exec") or link.inner_text()).lstrip(":").startswith("param")
+    )
+    done = (
+        page.get_by_text("Successfully set your parameters.")
+        if is_param
+        else page.get_by_text("relationship.FACT")
+    )
+    before = done.count()
+    link.click()
+    expect(done).to_have_count(before + 1, timeout=STEP_MS)
+
+
 def test_guide_and_style_are_served(app_url: str) -> None:
     """The guide links back to the serving app; Browser's CORS preflight passes."""
     guide = httpx.get(f"{app_url}/neo4j/guide.html", timeout=30)
@@ -124,10 +140,10 @@ def test_browser_draws_a_persons_neighbourhood(neo4j_server: Neo4jServer, neo4j_
             _run(page, f":play {neo4j_app}/neo4j/guide.html")
             expect(page.get_by_text("Kenning memory")).to_be_visible(timeout=STEP_MS)
             for link in page.locator("a[data-exec]").all():
-                if link.is_visible():
-                    link.click()  # :param tenant, :param space, :style <url>
+                if link.is_visible():  # :param tenant, :param space, :style <url>
+                    _click_and_wait(page, link)
             page.get_by_test_id("nextSlide").first.click()
-            page.get_by_text(":param person => 'Caroline'").click()
+            _click_and_wait(page, page.get_by_text(":param person => 'Caroline'"))
             page.locator("#query-neighbourhood").click()  # fills the editor
             page.keyboard.press("Control+Enter")
             nodes = page.locator("svg g.layer.nodes g.node")
