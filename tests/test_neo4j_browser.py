@@ -152,8 +152,8 @@ def test_browser_draws_a_persons_neighbourhood(neo4j_server: Neo4jServer, neo4j_
             page.screenshot(path=OUTPUT / "caroline_neighbourhood.png")
             relationships = page.locator("svg g.layer.relationships g.relationship")
             node_count, relationship_count = nodes.count(), relationships.count()
-            captions = page.locator("svg g.layer.nodes g.node text").all_inner_texts()
-            predicates = page.locator("svg g.relationship text").all_inner_texts()
+            captions = page.locator("svg g.layer.nodes g.node text").all_text_contents()
+            predicates = page.locator("svg g.relationship text").all_text_contents()
             fills = {
                 (c or "").upper()
                 for c in page.locator("svg g.node circle.b-outline").evaluate_all(
