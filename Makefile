@@ -74,8 +74,13 @@ unit: install
 
 test: lint typecheck unit
 
+# ENGINE=falkordb (default), neo4j (starts the local Neo4j unless
+# KENNING_BENCH_NEO4J_URL is set) or both (one process per engine).
+ENGINE ?= falkordb
+
 bench-locomo: $(STAMP)
-	$(BIN)/python benchmarks/locomo_retrieval.py
+	$(if $(filter neo4j both,$(ENGINE)),$(MAKE) --no-print-directory $(NEO4J_JAR))
+	$(BIN)/python benchmarks/locomo_retrieval.py --engine $(ENGINE)
 
 clean:
 	rm -rf $(VENV) tests/cypher_lint/node_modules .kenning-test deploy/neo4j/target

@@ -1,9 +1,12 @@
 """Recall of the shared ANN fact index against exact search; prints JSON.
 
     python benchmarks/ann_recall.py [--facts 10000 100000] [--per-space 1000]
+        [--engine falkordb|neo4j]
 
 Writes ``N`` facts with 384-d vectors through the store port into a fresh
-embedded FalkorDB, spread over spaces of ``--per-space`` facts each, then asks
+embedded FalkorDB (or, with ``--engine neo4j``, a tenant of its own on Neo4j,
+deleted afterwards; see ``engines.py``), spread over spaces of ``--per-space``
+facts each, then asks
 LoCoMo questions (embedded with all-MiniLM-L6-v2) two ways:
 
 * ``global``: the ANN index against exact cosine over all facts (the index's
@@ -33,6 +36,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import engines
 from kenning.api.runtime import load_embedder
 from kenning.config import load_settings
 from kenning.domain.ids import new_id
@@ -56,7 +61,9 @@ def fact_vectors(base: npt.NDArray[np.float32], n: int, seed: int) -> npt.NDArra
     return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
 
 
-async def fill(store: GraphStore, vectors: npt.NDArray[np.float32], per_space: int) -> int:
+async def fill(
+    store: GraphStore, tenant: str, vectors: npt.NDArray[np.float32], per_space: int
+) -> int:
     """Write the facts, ``per_space`` to a space; returns the number of spaces."""
     spaces = 0
     for start in range(0, len(vectors), BATCH):
@@ -70,15 +77,14 @@ async def fill(store: GraphStore, vectors: npt.NDArray[np.float32], per_space: i
             row = FactRow(new_id("fa"), a, "rel", b, f"fact {i}", 1.0, None, None, [])
             write.facts.append(row)
             write.fact_vectors[row.id] = vectors[i].tolist()
-        await store.write_graph(Scope(tenant="ann", space=space), write, [], utcnow())
+        await store.write_graph(Scope(tenant=tenant, space=space), write, [], utcnow())
     return spaces
 
 
 async def recall(
-    store: GraphStore, queries: npt.NDArray[np.float32], space: str, oversample: int
+    store: GraphStore, scope: Scope, queries: npt.NDArray[np.float32], oversample: int
 ) -> dict[str, Any]:
-    """Recall@10 of ANN against exact search, scoped to ``space`` and globally."""
-    scope = Scope(tenant="ann", space=space)
+    """Recall@10 of ANN against exact search, scoped to ``scope`` and globally."""
     scoped, latency = [], []
     for q in queries.tolist():
         exact = {h.id for h in await store.vector_search(scope, "fact", q, K, exact=True)}
@@ -92,22 +98,49 @@ async def recall(
     }
 
 
-async def run_size(n: int, per_space: int, base: Any, queries: Any, oversample: int) -> Any:
-    """One index size in a fresh data dir."""
-    with tempfile.TemporaryDirectory() as tmp:
-        store = create_store(load_settings(data_dir=Path(tmp)))
-        await store.open()
-        try:
-            t0 = time.perf_counter()
-            spaces = await fill(store, fact_vectors(base, n, seed=n), per_space)
-            write_s = time.perf_counter() - t0
-            result = await recall(store, queries, "ann-0", oversample)
-            # Global: one space holding everything is what the index sees unscoped.
-            if spaces == 1:
-                result["global_recall_at_10"] = result["scoped_recall_at_10"]
-        finally:
-            await store.close()
+async def run_size(
+    where: engines.Target, n: int, per_space: int, base: Any, queries: Any, oversample: int
+) -> Any:
+    """One index size: a fresh data dir on FalkorDB, a tenant of its own
+    (deleted afterwards) on Neo4j."""
+    tenant = f"ann-{n}-{per_space}"
+    store = create_store(load_settings(**where.settings))
+    await store.open()
+    try:
+        t0 = time.perf_counter()
+        spaces = await fill(store, tenant, fact_vectors(base, n, seed=n), per_space)
+        write_s = time.perf_counter() - t0
+        result = await recall(store, Scope(tenant=tenant, space="ann-0"), queries, oversample)
+        # Global: one space holding everything is what the index sees unscoped.
+        if spaces == 1:
+            result["global_recall_at_10"] = result["scoped_recall_at_10"]
+        if where.engine == "neo4j":
+            for i in range(spaces):
+                await store.delete_space(Scope(tenant=tenant, space=f"ann-{i}"))
+    finally:
+        await store.close()
     return {"facts": n, "spaces": spaces, "write_s": round(write_s, 1), **result}
+
+
+def sizes(args: argparse.Namespace) -> list[tuple[int, int]]:
+    """(facts, per_space) of every run."""
+    return [(n, per_space) for n in args.facts for per_space in args.per_space or [n]]
+
+
+def run_all(args: argparse.Namespace, base: Any, queries: Any, oversample: int) -> list[Any]:
+    """Every size on ``args.engine``; FalkorDB gets a fresh data dir per size."""
+    runs = []
+    if args.engine == "falkordb":
+        for n, per_space in sizes(args):
+            with tempfile.TemporaryDirectory() as tmp, engines.target("falkordb", Path(tmp)) as w:
+                runs.append(asyncio.run(run_size(w, n, per_space, base, queries, oversample)))
+            print(json.dumps(runs[-1]), file=sys.stderr)
+        return runs
+    with tempfile.TemporaryDirectory() as tmp, engines.target("neo4j", Path(tmp)) as where:
+        for n, per_space in sizes(args):
+            runs.append(asyncio.run(run_size(where, n, per_space, base, queries, oversample)))
+            print(json.dumps(runs[-1]), file=sys.stderr)
+    return runs
 
 
 def main() -> None:
@@ -117,6 +150,7 @@ def main() -> None:
     parser.add_argument("--facts", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--per-space", type=int, nargs="+", default=None)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--engine", choices=engines.ENGINES, default="falkordb")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if not args.data.exists():
@@ -128,13 +162,10 @@ def main() -> None:
     base = embedder.embed(turns)
     questions = [q["question"] for i in json.loads(args.data.read_text()) for q in i["qa"]]
     queries = embedder.embed(questions[: args.queries])
-    runs = []
-    for n in args.facts:
-        for per_space in args.per_space or [n]:
-            runs.append(asyncio.run(run_size(n, per_space, base, queries, settings.ann_oversample)))
-            print(json.dumps(runs[-1]), file=sys.stderr)
+    runs = run_all(args, base, queries, settings.ann_oversample)
     result = {
         "benchmark": "ann_recall",
+        "engine": args.engine,
         "cores": os.cpu_count(),
         "k": K,
         "oversample": settings.ann_oversample,
@@ -143,7 +174,8 @@ def main() -> None:
     text = json.dumps(result, indent=2)
     print(text)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "ann_recall.json").write_text(text + "\n")
+    name = "ann_recall.json" if args.engine == "falkordb" else f"ann_recall-{args.engine}.json"
+    (RESULTS / name).write_text(text + "\n")
 
 
 if __name__ == "__main__":

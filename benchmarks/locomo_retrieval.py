@@ -2,9 +2,13 @@
 
     python benchmarks/locomo_retrieval.py [--data PATH] [--out FILE]
         [--data-dir DIR] [--conversation ID ...] [--no-baselines]
+        [--engine falkordb|neo4j|both]
 
 Each conversation goes into its own space through the normal ingest path
-(episodes → worker → graph) on the embedded FalkorDB, in-process; every
+(episodes → worker → graph) in-process, on the embedded FalkorDB or on Neo4j
+(``--engine``; see ``engines.py``: the local Neo4j of ``deploy/neo4j`` is
+started when ``KENNING_BENCH_NEO4J_URL`` is unset; ``both`` runs each engine in
+its own process and prints their JSON side by side); every
 question with evidence is asked through the normal search path (query
 embedding included). A result counts for the turns it came from (a fact for
 its episodes); at most k distinct turns count for Recall@k. BM25 and dense
@@ -23,7 +27,6 @@ import asyncio
 import json
 import os
 import re
-import resource
 import statistics
 import sys
 import tempfile
@@ -34,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import engines
 from baselines import BM25, dense_scores, top_indices
 from kenning.api.runtime import Runtime
 from kenning.config import load_settings
@@ -195,23 +199,10 @@ def evaluate_baselines(runtime: Runtime, spaces: list[Space]) -> dict[str, Tally
     return tallies
 
 
-def peak_rss_mb(data_dir: Path) -> dict[str, float | None]:
-    """Peak resident memory (MB) of this process and of the embedded FalkorDB."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    server = None
-    try:
-        pid = int((data_dir / "falkordb.pid").read_text().strip())
-        status = Path(f"/proc/{pid}/status").read_text()
-        server = int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024  # type: ignore[union-attr]
-    except (OSError, ValueError, AttributeError):
-        pass
-    return {"python": round(own, 1), "falkordb": round(server, 1) if server else None}
-
-
-async def run(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
+async def run(args: argparse.Namespace, where: engines.Target) -> dict[str, Any]:
     """Ingest (or re-use) the graph, then measure Kenning and the baselines."""
     spaces = load(args.data, args.conversation)
-    settings = load_settings(data_dir=data_dir)
+    settings = load_settings(**where.settings)
     runtime = await Runtime.start(settings)
     await runtime.ready()
     try:
@@ -223,11 +214,12 @@ async def run(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
         systems = {"kenning": tally.summary()}
         if not args.no_baselines:
             systems.update({k: v.summary() for k, v in evaluate_baselines(runtime, spaces).items()})
-        rss = peak_rss_mb(data_dir)
+        rss = engines.peak_rss_mb(where)
     finally:
         await runtime.stop()
     return {
         "benchmark": "locomo_retrieval",
+        "engine": where.engine,
         "data": str(args.data),
         "conversations": [s.conversation.sample_id for s in spaces],
         "cores": os.cpu_count(),
@@ -268,18 +260,33 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, help="keep (and re-use) the graph here")
     parser.add_argument("--conversation", action="append", help="only these sample_ids")
     parser.add_argument("--no-baselines", action="store_true")
+    parser.add_argument("--engine", choices=engines.CHOICES, default="falkordb")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     if not args.data.exists():
         sys.exit(f"LoCoMo data not found at {args.data} (see ../shared/data/locomo/README.md)")
-    with tempfile.TemporaryDirectory() as tmp:
-        result = asyncio.run(run(args, args.data_dir or Path(tmp)))
+    if args.engine == "both":
+        runs = engines.run_each(engines.strip_engine_args(sys.argv[1:]), args.out)
+        text = json.dumps({"benchmark": "locomo_retrieval", "engines": runs}, indent=2)
+        print(text)
+        for engine, result in runs.items():
+            print(f"== {engine}\n{table(result)}", file=sys.stderr)
+        args.out.with_name(f"{args.out.stem}-both.json").write_text(text + "\n")
+        return
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        engines.target(args.engine, args.data_dir or Path(tmp)) as where,
+    ):
+        result = asyncio.run(run(args, where))
     text = json.dumps(result, indent=2)
     print(text)
     print(table(result), file=sys.stderr)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text + "\n")
+    out = args.out
+    if args.engine == "neo4j" and out == RESULTS / "locomo_retrieval.json":
+        out = RESULTS / "locomo_retrieval-neo4j.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text + "\n")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import shutil
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,9 +27,11 @@ from kenning.config import Settings, load_settings
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-#: LoCoMo lives beside the repository, never inside it.
-LOCOMO = (
-    Path(__file__).resolve().parents[1].parent / "shared" / "data" / "locomo" / "locomo_dev.json"
+#: LoCoMo lives beside the repository, never inside it (``KENNING_TEST_LOCOMO``
+#: names it for a checkout elsewhere, e.g. a git worktree).
+LOCOMO = Path(
+    os.environ.get("KENNING_TEST_LOCOMO")
+    or Path(__file__).resolve().parents[1].parent / "shared" / "data" / "locomo" / "locomo_dev.json"
 )
 
 
@@ -50,8 +53,9 @@ def serve(
     """Run the app (``app``, or one built from ``settings``) with uvicorn in a
     thread; yields its base URL.
 
-    Waits (up to 120 s: models load on first use) until ``ready_path`` answers
-    ``ready_status``, and shuts the server down cleanly afterwards.
+    Waits (up to 600 s: models load on first use, slowly on a busy machine)
+    until ``ready_path`` answers ``ready_status``, and shuts the server down
+    cleanly afterwards.
     """
     port = free_port()
     config = uvicorn.Config(
@@ -61,7 +65,7 @@ def serve(
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 600
     while True:
         try:
             if httpx.get(url + ready_path, timeout=5).status_code == ready_status:
@@ -155,10 +159,44 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("kenning")
 
 
+#: The engines the API, GraphQL, temporal and LoCoMo suites run on, once each
+#: (as graphiti runs its suites over its drivers); ids give ``[falkordb]`` /
+#: ``[neo4j]``, and ``-m "not neo4j"`` leaves the Neo4j half out.
+ENGINES = ["falkordb", pytest.param("neo4j", marks=pytest.mark.neo4j)]
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """The engine of the session's app: ``falkordb`` (embedded) or ``neo4j``."""
+    value: str = request.param
+    return value
+
+
+def settings_on(engine: str, data_dir: Path, request: pytest.FixtureRequest) -> Settings:
+    """Settings of an app on ``engine``: the embedded FalkorDB in ``data_dir``
+    (one app per data dir), or the session's Neo4j (``neo4j_server``; skips
+    with its reason when there is none). Apps on Neo4j share its one database."""
+    if engine == "falkordb":
+        return load_settings(data_dir=data_dir)
+    server: Neo4jServer = request.getfixturevalue("neo4j_server")
+    return load_settings(
+        data_dir=data_dir,
+        graph_url=server.url,
+        neo4j_user=server.user,
+        neo4j_password=server.password,
+    )
+
+
 @pytest.fixture(scope="session")
-def app_url(data_dir: Path) -> Iterator[str]:
-    """Base URL of the real app on the embedded engine (one per test session)."""
-    with serve(load_settings(data_dir=data_dir)) as url:
+def engine_settings(engine: str, data_dir: Path, request: pytest.FixtureRequest) -> Settings:
+    """Settings of the session's app on ``engine`` (see :func:`settings_on`)."""
+    return settings_on(engine, data_dir / engine, request)
+
+
+@pytest.fixture(scope="session")
+def app_url(engine_settings: Settings) -> Iterator[str]:
+    """Base URL of the real app on the session's engine (one per engine)."""
+    with serve(engine_settings) as url:
         yield url
 
 
@@ -171,8 +209,9 @@ def api(app_url: str) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="session")
 def conv26_import(app_url: str) -> str:
-    """LoCoMo conv-26 imported once per session with `kenning import locomo`
-    into the session's app (space ``conv-26``); returns the CLI's output."""
+    """LoCoMo conv-26 imported once per session and engine with `kenning
+    import locomo` into the session's app (space ``conv-26``); returns the
+    CLI's output."""
     if not LOCOMO.exists():
         pytest.skip(f"LoCoMo data not found at {LOCOMO}")
     result = CliRunner().invoke(
@@ -182,3 +221,51 @@ def conv26_import(app_url: str) -> str:
     )
     assert result.exit_code == 0, result.output
     return result.output
+
+
+# -- per-engine counts in the terminal summary ----------------------------------
+
+#: node id → (engine, outcome); a failure in any phase overrides a pass.
+_OUTCOMES: dict[str, tuple[str, str]] = {}
+
+
+def _engine_of(item: pytest.Item) -> str:
+    """``falkordb`` / ``neo4j`` for a test run on one engine, else ``any``."""
+    callspec = getattr(item, "callspec", None)
+    for value in callspec.params.values() if callspec else ():
+        if value in ("falkordb", "neo4j"):
+            return str(value)
+    return "neo4j" if item.get_closest_marker("neo4j") else "any"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Record each test's outcome under its engine (see pytest_terminal_summary)."""
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    if report.failed:
+        kind = "failed"
+    elif report.skipped:
+        kind = "skipped"
+    elif report.when == "call":
+        kind = "passed"
+    else:
+        return
+    if _OUTCOMES.get(item.nodeid, ("", ""))[1] != "failed":
+        _OUTCOMES[item.nodeid] = (_engine_of(item), kind)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Per-engine passed/failed/skipped counts, so the CI log shows that both
+    engines ran (``any``: tests that are about no one engine)."""
+    if not _OUTCOMES:
+        return
+    counts: dict[str, Counter[str]] = {}
+    for engine, kind in _OUTCOMES.values():
+        counts.setdefault(engine, Counter())[kind] += 1
+    terminalreporter.section("per engine")
+    for engine in sorted(counts):
+        c = counts[engine]
+        terminalreporter.write_line(
+            f"{engine:>8}: {c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped"
+        )

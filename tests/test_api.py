@@ -38,10 +38,10 @@ def ingest(api: httpx.Client, space: str) -> dict[str, Any]:
     return response.json()
 
 
-def test_healthz_reports_the_embedded_engine(api: httpx.Client) -> None:
+def test_healthz_reports_the_engine(api: httpx.Client, engine: str) -> None:
     body = api.get("/healthz").json()
     assert body["status"] == "ok"
-    assert body["engine"] == "falkordb"
+    assert body["engine"] == engine
 
 
 def test_ingest_runs_to_done_and_search_finds_the_turn(api: httpx.Client) -> None:

@@ -106,7 +106,7 @@ def test_until_sets_valid_to_and_my_sister_is_the_speakers(extractor: SpacyExtra
     assert triple.object == "Paris"
     assert triple.subject_type == "Person"
     assert triple.valid_from is None
-    assert triple.valid_to == datetime(2024, 6, 1, tzinfo=UTC)
+    assert triple.valid_to == datetime(2024, 7, 1, tzinfo=UTC)  # June included
 
 
 def test_conjoined_clauses_give_two_triples(extractor: SpacyExtractor) -> None:
@@ -217,10 +217,22 @@ def test_ground_dates_against_the_episode_instant(
     assert ground_dates(text, SAID_AT) == TimeRange(start=start, end=None, granularity=granularity)
 
 
-def test_until_bounds_the_end() -> None:
-    assert ground_dates("until June 2024", SAID_AT) == TimeRange(
-        start=None, end=datetime(2024, 6, 1, tzinfo=UTC), granularity="month"
-    )
+@pytest.mark.parametrize(
+    ("text", "end", "granularity"),
+    [
+        ("until June 2024", datetime(2024, 7, 1, tzinfo=UTC), "month"),
+        ("until 2018", datetime(2019, 1, 1, tzinfo=UTC), "year"),
+        ("till December 2022", datetime(2023, 1, 1, tzinfo=UTC), "month"),
+        ("through 8 May 2023", datetime(2023, 5, 9, tzinfo=UTC), "day"),
+        ("until yesterday", datetime(2023, 5, 8, tzinfo=UTC), "day"),
+        ("until 1:56 pm", datetime(2023, 5, 8, 13, 56, tzinfo=UTC), "time"),
+        ("until 9999", datetime(9999, 1, 1, tzinfo=UTC), "year"),
+    ],
+)
+def test_an_end_named_by_a_period_includes_it_whole(
+    text: str, end: datetime, granularity: str
+) -> None:
+    assert ground_dates(text, SAID_AT) == TimeRange(start=None, end=end, granularity=granularity)
 
 
 @pytest.mark.parametrize(

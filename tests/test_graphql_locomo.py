@@ -1,4 +1,4 @@
-"""GraphQL over HTTP against the real app on the embedded engine, with LoCoMo
+"""GraphQL over HTTP against the real app on each engine, with LoCoMo
 conv-26 imported by the CLI: neighbourhoods, paths, pagination, mutations,
 limits, coded errors and store round trips."""
 
@@ -19,7 +19,7 @@ from kenning.api.app import create_app
 from kenning.cli import app as cli
 from kenning.config import load_settings
 from kenning.store.base import CypherStore
-from tests.conftest import LOCOMO, serve
+from tests.conftest import LOCOMO, serve, settings_on
 
 pytestmark = [
     pytest.mark.slow,
@@ -30,9 +30,13 @@ SPACE = "conv-26"
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
-    """The module's own app (its own data dir), so the store can be instrumented."""
-    return create_app(load_settings(data_dir=tmp_path_factory.mktemp("graphql")))
+def app(
+    engine: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> FastAPI:
+    """The module's own app on each engine (on FalkorDB its own data dir), so
+    the store can be instrumented. On Neo4j it shares the session's database;
+    conv-26 is only read here and the import is idempotent."""
+    return create_app(settings_on(engine, tmp_path_factory.mktemp("graphql"), request))
 
 
 @pytest.fixture(scope="module")

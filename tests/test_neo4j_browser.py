@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect, sync_playwright
-from typer.testing import CliRunner
 
-from kenning.cli import app as cli
-from kenning.config import load_settings
-from tests.conftest import LOCOMO, Neo4jServer, serve
+from tests.conftest import Neo4jServer
 
 OUTPUT = Path(__file__).resolve().parent / "output" / "neo4j_browser"
 #: The network is closed here: without these Chromium waits on (or is refused
@@ -50,22 +46,15 @@ def _chromium() -> str:
     return path
 
 
-@pytest.fixture(scope="module")
-def neo4j_app(neo4j_server: Neo4jServer) -> Iterator[str]:
-    """The app on the session's Neo4j with conv-26 imported; yields its URL."""
+@pytest.fixture
+def neo4j_app(engine: str, neo4j_server: Neo4jServer, app_url: str, conv26_import: str) -> str:
+    """The session's app on Neo4j with conv-26 imported (shared with the other
+    LoCoMo suites, so the import runs once per engine); its URL."""
+    if engine != "neo4j":
+        pytest.skip("Neo4j Browser shows a Neo4j database, not the embedded FalkorDB")
     if neo4j_server.browser_url is None:
         pytest.skip(f"Neo4j from {neo4j_server.source} has no known Browser URL")
-    if not LOCOMO.exists():
-        pytest.skip(f"LoCoMo data not found at {LOCOMO}")
-    settings = load_settings(graph_url=neo4j_server.url, neo4j_password=neo4j_server.password)
-    with serve(settings) as url:
-        result = CliRunner().invoke(
-            cli,
-            ["import", "locomo", str(LOCOMO), "--conversation", "conv-26"],
-            env={"KENNING_URL": url},
-        )
-        assert result.exit_code == 0, result.output
-        yield url
+    return app_url
 
 
 def _run(page: Page, command: str) -> None:

@@ -56,7 +56,11 @@ def test_entity_and_predicate_keys() -> None:
 
 def test_dedup_key_prefers_the_client_key() -> None:
     digest = content_hash("user", "Ann", "hi")
-    assert dedup_key("k1", digest, AT) == "key:k1"
+    assert dedup_key("k1", digest, AT) == dedup_key("k1", "other", AT.replace(minute=57))
+    assert dedup_key("k1", digest, AT) != dedup_key("k2", digest, AT)
+    # Whitespace and control characters never reach the constrained property.
+    assert dedup_key("k1 \x0b", digest, AT).isascii()
+    assert dedup_key("k1 \x0b", digest, AT).removeprefix("key:").isalnum()
     assert dedup_key(None, digest, AT) != dedup_key(None, digest, AT.replace(minute=57))
     assert content_hash("user", "Ann", "hi") != content_hash("user", "Bob", "hi")
 

@@ -1,11 +1,16 @@
-// Claim pending episodes (any tenant) for the ingest worker. A claim older than
-// $stale_before belongs to a worker that died, so it is taken again.
+// Claim pending episodes (any tenant) for the ingest worker $worker. A claim
+// older than $stale_before belongs to a worker that died (live workers renew
+// theirs with renew_claims), so it is taken again. A worker claims only when
+// it holds no batch, so its own claims still processing were dropped (the
+// store went away mid-batch) and are taken again at once.
 MATCH (e:Episode)
-WHERE e.status = 'pending' OR (e.status = 'processing' AND e.claimed_at < $stale_before)
+WHERE e.status = 'pending'
+  OR (e.status = 'processing' AND (e.claimed_at < $stale_before OR e.claimed_by = $worker))
 WITH e
 ORDER BY e.recorded_at, e.id
 LIMIT $limit
-SET e.status = 'processing', e.claimed_at = $now, e.attempts = coalesce(e.attempts, 0) + 1
+SET e.status = 'processing', e.claimed_at = $now, e.claimed_by = $worker,
+  e.attempts = coalesce(e.attempts, 0) + 1
 RETURN e.tenant AS tenant, {
   id: e.id, space: e.space, role: e.role, speaker: e.speaker, content: e.content,
   content_hash: e.content_hash, occurred_at: e.occurred_at, recorded_at: e.recorded_at,

@@ -9,5 +9,6 @@ RETURN {
   observed_at: coalesce(f.observed_at, f.recorded_at), valid_from: f.valid_from,
   valid_to: f.valid_to, superseded_by: f.superseded_by, text: f.text,
   confidence: f.confidence, invalidation_reason: f.invalidation_reason,
-  recorded_at: f.recorded_at
+  recorded_at: f.recorded_at, episode_ids: f.episode_ids, statements: f.statements,
+  correction: f.correction
 } AS fact

@@ -1,8 +1,10 @@
-// Lucene over episode content; $query is built by the adapter from plain words.
-CALL db.index.fulltext.queryNodes('episode_text', $query, {limit: $candidates})
+// One page of Lucene hits over episode content and speaker. $query is built by
+// the adapter from plain words and already names this tenant and space; the
+// WHERE keeps exact matches only (the index compares analysed tokens). `seen`
+// tells the adapter whether the index has more pages.
+CALL db.index.fulltext.queryNodes('episode_text_scoped', $query, {skip: $skip, limit: $candidates})
 YIELD node, score
-WITH node AS e, score
-WHERE e.tenant = $tenant AND e.space = $space AND e.recorded_at <= $known_at
-RETURN e.id AS id, score
-ORDER BY score DESC
-LIMIT $k
+WITH collect({e: node, score: score}) AS page
+RETURN size(page) AS seen,
+  [h IN page WHERE h.e.tenant = $tenant AND h.e.space = $space AND h.e.recorded_at <= $known_at
+   | {id: h.e.id, score: h.score}] AS hits

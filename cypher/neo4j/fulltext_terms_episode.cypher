@@ -1,12 +1,14 @@
-// For each query word, the space's episodes (known at $known_at) whose content
-// matches it, for BM25 scoring by the caller: the document frequency always;
-// ids and content lengths only for words in at most $max_df episodes.
-UNWIND $terms AS term
-CALL db.index.fulltext.queryNodes('episode_text', term, {limit: $candidates})
+// One page of hits per query word: the space's episodes (known at $known_at)
+// whose content or speaker matches it, for BM25 scoring by the caller. Each
+// $terms row is {term, query}: the adapter's Lucene query for the word that
+// already names this tenant and space, so other scopes' hits rarely take room
+// in a page; the WHERE keeps exact matches (the index compares tokens, and
+// tenant "acme" also matches "acme-eu"). `seen` tells the adapter whether the
+// word has more pages.
+UNWIND $terms AS t
+CALL db.index.fulltext.queryNodes('episode_text_scoped', t.query, {skip: $skip, limit: $candidates})
 YIELD node
-WITH term, node AS e
-WHERE e.tenant = $tenant AND e.space = $space AND e.recorded_at <= $known_at
-WITH term, collect(e.id) AS ids, collect(size(e.content)) AS lengths
-RETURN term, size(ids) AS df,
-  CASE WHEN size(ids) <= $max_df THEN ids ELSE [] END AS ids,
-  CASE WHEN size(ids) <= $max_df THEN lengths ELSE [] END AS lengths
+WITH t.term AS term, collect(node) AS page
+WITH term, size(page) AS seen,
+  [e IN page WHERE e.tenant = $tenant AND e.space = $space AND e.recorded_at <= $known_at] AS kept
+RETURN term, seen, [e IN kept | e.id] AS ids, [e IN kept | size(e.content)] AS lengths

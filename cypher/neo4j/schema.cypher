@@ -24,8 +24,19 @@ CREATE VECTOR INDEX entity_embedding IF NOT EXISTS
 FOR (n:Entity) ON (n.embedding)
 OPTIONS {indexConfig: {`vector.dimensions`: 384, `vector.similarity_function`: 'cosine', `vector.quantization.enabled`: false,
                        `vector.hnsw.m`: 32, `vector.hnsw.ef_construction`: 200}};
-CREATE FULLTEXT INDEX fact_text IF NOT EXISTS FOR ()-[f:FACT]-() ON EACH [f.text];
-// Who said a turn is searchable too, as in the embedded text. An index cannot
-// gain a property, so the content-only index of earlier versions is replaced.
+// Full-text indexes also hold tenant and space, so a query filters by scope
+// inside the index call: a candidate limit applied across all tenants would
+// lose a scope's matches on a busy database. An index cannot gain a property,
+// so the indexes of earlier versions are replaced (episode_content, the first,
+// was content only; who said a turn is searchable too, as in the embedded text).
 DROP INDEX episode_content IF EXISTS;
-CREATE FULLTEXT INDEX episode_text IF NOT EXISTS FOR (e:Episode) ON EACH [e.content, e.speaker];
+DROP INDEX episode_text IF EXISTS;
+DROP INDEX fact_text IF EXISTS;
+// English analysis (stemming, stop words) as FalkorDB's full-text index does,
+// so "adopt" finds "adopted" on both engines.
+CREATE FULLTEXT INDEX fact_text_scoped IF NOT EXISTS
+FOR ()-[f:FACT]-() ON EACH [f.text, f.tenant, f.space]
+OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}};
+CREATE FULLTEXT INDEX episode_text_scoped IF NOT EXISTS
+FOR (e:Episode) ON EACH [e.content, e.speaker, e.tenant, e.space]
+OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}};

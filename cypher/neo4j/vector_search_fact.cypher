@@ -1,10 +1,13 @@
-// ANN over all facts, then this scope. Neo4j's cosine score is (1 + cos) / 2.
+// ANN over the shared index ($k nearest across all tenants and spaces), then
+// this scope; the adapter asks again with a larger $k while too few are in
+// scope and the index returned all it was asked for (`seen`). Small spaces
+// are scanned exactly instead (exact_search_*). Neo4j's cosine score is (1 + cos) / 2.
 CALL db.index.vector.queryRelationships('fact_embedding', $k, $vector)
 YIELD relationship, score
-WITH relationship AS f, score
-WHERE f.tenant = $tenant AND f.space = $space
-  AND (f.valid_from IS NULL OR f.valid_from <= $as_of)
-  AND (f.valid_to IS NULL OR $as_of < f.valid_to)
-  AND f.recorded_at <= $known_at AND (f.expired_at IS NULL OR $known_at < f.expired_at)
-RETURN f.id AS id, 2.0 * score - 1.0 AS score
-ORDER BY score DESC
+WITH collect({f: relationship, score: score}) AS found
+RETURN size(found) AS seen,
+  [h IN found WHERE h.f.tenant = $tenant AND h.f.space = $space
+     AND (h.f.valid_from IS NULL OR h.f.valid_from <= $as_of)
+     AND (h.f.valid_to IS NULL OR $as_of < h.f.valid_to)
+     AND h.f.recorded_at <= $known_at AND (h.f.expired_at IS NULL OR $known_at < h.f.expired_at)
+   | {id: h.f.id, score: 2.0 * h.score - 1.0}] AS hits

@@ -1,7 +1,9 @@
-"""The ``kenning`` command line: serve, import, search, status."""
+"""The ``kenning`` command line: serve, import, export, search, status."""
 
 from __future__ import annotations
 
+import json
+import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -56,6 +58,9 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level.lower(),
+        # Open requests get this long on SIGTERM; store calls are bounded too,
+        # so shutdown ends in a bounded time even while the store hangs.
+        timeout_graceful_shutdown=settings.shutdown_timeout_s,
     )
 
 
@@ -102,6 +107,68 @@ def _import_conversation(client: KenningClient, space: str, episodes: list[Episo
     )
     for error in {e for s in statuses for e in s["errors"]}:
         console.print(f"  [red]failed:[/red] {error}")
+
+
+@import_app.command("kenning-jsonl")
+def import_jsonl(
+    path: Annotated[Path, typer.Argument(help="A file written by `kenning export`.")],
+    space: Annotated[
+        str | None, typer.Option(help="Target space (must be empty); default: the file's.")
+    ] = None,
+    new_ids: Annotated[
+        bool,
+        typer.Option(
+            "--new-ids",
+            help="Give every item a new id (needed when importing into the database "
+            "the file came from).",
+        ),
+    ] = False,
+) -> None:
+    """Import a kenning-jsonl export into an empty space, exactly as exported."""
+    target = space or _header_space(path)
+    client = _client()
+    try:
+        result = client.import_space(target, path, new_ids)
+    except KenningError as exc:
+        raise _fail(exc) from None
+    finally:
+        client.close()
+    counts = ", ".join(f"{n} {kind}s" for kind, n in result["counts"].items())
+    console.print(f"{result['space']}: imported {counts} (ids {result['ids']})")
+
+
+def _header_space(path: Path) -> str:
+    try:
+        with path.open("rb") as file:
+            header = json.loads(file.readline())
+        return str(header["space"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        console.print(f"[red]error:[/red] {path}: no kenning-jsonl header with a space ({exc})")
+        raise typer.Exit(code=1) from None
+
+
+@app.command("export")
+def export_space(
+    space: Annotated[str, typer.Option(help="The space to export.")],
+    out: Annotated[
+        Path | None, typer.Option(help="File to write; default: standard output.")
+    ] = None,
+) -> None:
+    """Export a space (episodes, entities, every fact version, mentions,
+    embeddings) as kenning-jsonl."""
+    client = _client()
+    try:
+        if out is None:
+            client.export_space(space, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        else:
+            with out.open("wb") as file:
+                written = client.export_space(space, file)
+            Console(stderr=True).print(f"{space}: {written} bytes written to {out}")
+    except KenningError as exc:
+        raise _fail(exc) from None
+    finally:
+        client.close()
 
 
 @app.command()

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
 
 import httpx
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from kenning.domain.models import EpisodeCreate
-from kenning.errors import KenningError, StoreUnavailable
+from kenning.errors import KenningError, StoreBusy, StoreUnavailable
 
 
 class ClientError(KenningError):
@@ -36,7 +40,17 @@ class KenningClient:
         """Close the connection pool."""
         self._http.close()
 
+    # A busy server (429) or a store restarting (503) is worth a few tries
+    # before a long import gives up: about 0.5 + 1 + 2 + 4 s, then the error.
+    @retry(
+        retry=retry_if_exception_type((StoreBusy, StoreUnavailable)),
+        stop=stop_after_attempt(5),
+        wait=wait_exponential(multiplier=0.5, max=4),
+        reraise=True,
+    )
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """One request; ``StoreBusy`` / ``StoreUnavailable`` are retried 4 times
+        with exponential backoff (0.5–4 s), other errors raise ``ClientError``."""
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
@@ -44,10 +58,7 @@ class KenningClient:
                 f"no Kenning server answers at {self.url} ({exc}); start one with "
                 "`make serve` or `kenning serve`"
             ) from exc
-        if response.status_code == 503:
-            raise StoreUnavailable(_message(response))
-        if response.is_error:
-            raise ClientError(_message(response), response.status_code)
+        _raise_for(response)
         return response.json()
 
     def health(self) -> dict[str, Any]:
@@ -75,10 +86,69 @@ class KenningClient:
         result: list[dict[str, Any]] = self._call("POST", "/v1/search", json=body)["results"]
         return result
 
+    def export_space(self, space: str, out: BinaryIO) -> int:
+        """``GET /v1/spaces/{space}/export``, streamed into ``out``; returns bytes written.
+
+        Raises:
+            ClientError: the server refused, or the stream ended without its
+                ``end`` line (the server failed part-way).
+        """
+        written, last = 0, b""
+        try:
+            with self._http.stream("GET", f"/v1/spaces/{space}/export") as response:
+                if response.is_error:
+                    response.read()
+                    _raise_for(response)
+                for chunk in response.iter_bytes():
+                    out.write(chunk)
+                    written += len(chunk)
+                    last = (last + chunk)[-4096:]
+        except httpx.TransportError as exc:
+            raise ClientError(f"export from {self.url} broke off: {exc}") from exc
+        if not _is_end_line(last.rstrip(b"\n").rsplit(b"\n", 1)[-1]):
+            raise ClientError("the export ended without its end line; the file is incomplete")
+        return written
+
+    def import_space(self, space: str, path: Path, new_ids: bool = False) -> dict[str, Any]:
+        """``POST /v1/spaces/{space}/import`` with the file at ``path``, streamed."""
+        params = {"ids": "new" if new_ids else "keep"}
+        headers = {"Content-Type": "application/x-ndjson"}
+        result: dict[str, Any] = self._call(
+            "POST",
+            f"/v1/spaces/{space}/import",
+            params=params,
+            headers=headers,
+            content=_chunks(path),
+            timeout=None,
+        )
+        return result
+
     def stats(self) -> list[dict[str, Any]]:
         """``GET /v1/stats``; one row per space."""
         result: list[dict[str, Any]] = self._call("GET", "/v1/stats")["spaces"]
         return result
+
+
+def _raise_for(response: httpx.Response) -> None:
+    if response.status_code == 503:
+        raise StoreUnavailable(_message(response))
+    if response.status_code == 429:
+        raise StoreBusy(_message(response))
+    if response.is_error:
+        raise ClientError(_message(response), response.status_code)
+
+
+def _is_end_line(line: bytes) -> bool:
+    try:
+        return bool(json.loads(line).get("type") == "end")
+    except (ValueError, AttributeError):
+        return False
+
+
+def _chunks(path: Path, size: int = 1 << 16) -> Iterator[bytes]:
+    with path.open("rb") as file:
+        while chunk := file.read(size):
+            yield chunk
 
 
 def _message(response: httpx.Response) -> str:

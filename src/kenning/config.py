@@ -11,11 +11,14 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, TypeAdapter, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kenning.domain.ids import predicate_key
+from kenning.domain.models import TenantId
+from kenning.domain.rules import SCOPE_MAX_CHARS, SCOPE_PATTERN, InputLimits
 from kenning.errors import ConfigError
+from kenning.store.limits import StoreLimits
 
 GRAPH_SCHEMES = ("embedded", "falkordb", "neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s")
 
@@ -29,6 +32,9 @@ DEFAULT_FUNCTIONAL_PREDICATES = (
     "dating",
     "age",
 )
+
+
+_TENANT: TypeAdapter[str] = TypeAdapter(TenantId)
 
 
 def _user_cache() -> Path:
@@ -90,7 +96,29 @@ class Settings(BaseSettings):
     max_content_chars: int = Field(20000, ge=1)
     worker_batch: int = Field(32, ge=1, le=1024, description="Episodes claimed at once.")
     worker_poll_ms: int = Field(250, ge=10)
-    claim_lease_s: int = Field(300, ge=5, description="A claim older than this is retaken.")
+    # Ingest reliability: claim leases renewed by a heartbeat, bounded retries.
+    claim_lease_s: int = Field(
+        30,
+        ge=3,
+        le=3600,
+        description="Seconds a claim on an episode lasts; the worker renews its claims "
+        "every lease/3 while it works, so only a dead worker's claims run out and "
+        "are retaken by the next poll.",
+    )
+    ingest_retries: int = Field(
+        2,
+        ge=0,
+        le=20,
+        description="Times a batch whose extraction, embedding or write failed is tried "
+        "again before its episodes are marked failed (store outages never mark them).",
+    )
+    ingest_retry_backoff_s: float = Field(
+        1.0,
+        ge=0.0,
+        le=60.0,
+        description="Wait before the first retry of a failed batch; doubles per retry "
+        "(at most 30 s).",
+    )
     exact_search_max_items: int = Field(
         20000,
         ge=0,
@@ -122,6 +150,103 @@ class Settings(BaseSettings):
     context_tokenizer: str = Field(
         "all-MiniLM-L6-v2", description="Tokenizer that counts POST /v1/context budgets."
     )
+    # Observability (README "Metrics").
+    metrics_key: str = Field(
+        "",
+        description="Bearer key GET /metrics requires; empty: /metrics is open "
+        "(scrapers usually hold no app keys; metrics carry no tenant data).",
+    )
+    # Input limits (README "REST API"): a larger body answers 413, a longer field 422.
+    max_body_bytes: int = Field(
+        16 * 1024 * 1024, ge=1024, description="Bytes of one request body (413 above)."
+    )
+    max_text_chars: int = Field(2000, ge=1, description="Characters of a fact's text.")
+    max_name_chars: int = Field(256, ge=1, description="Characters of an entity name or speaker.")
+    max_type_chars: int = Field(64, ge=1, description="Characters of an entity type.")
+    max_metadata_keys: int = Field(64, ge=0, description="Keys of an episode's metadata.")
+    max_metadata_bytes: int = Field(
+        8192, ge=2, description="Bytes of an episode's metadata as UTF-8 JSON."
+    )
+
+    @field_validator("api_keys")
+    @classmethod
+    def _usable_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        # Never echo a key: the message names its position in the map only.
+        for n, (key, tenant) in enumerate(value.items(), start=1):
+            if not key:
+                raise ValueError(f"key number {n} is empty; every key needs characters")
+            try:
+                _TENANT.validate_python(tenant)
+            except ValidationError:
+                raise ValueError(
+                    f"the tenant of key number {n} ({tenant!r}) must be 1–{SCOPE_MAX_CHARS} "
+                    f"characters matching {SCOPE_PATTERN}"
+                ) from None
+        return value
+
+    @property
+    def input_limits(self) -> InputLimits:
+        """The size limits requests are checked against (``KENNING_MAX_*``)."""
+        return InputLimits(
+            batch=self.max_batch,
+            content_chars=self.max_content_chars,
+            text_chars=self.max_text_chars,
+            name_chars=self.max_name_chars,
+            type_chars=self.max_type_chars,
+            metadata_keys=self.max_metadata_keys,
+            metadata_bytes=self.max_metadata_bytes,
+        )
+
+    # Store connections and timeouts (issue 9; store/limits.py explains each).
+    store_pool_size: int = Field(
+        16,
+        ge=1,
+        le=1024,
+        description="Store queries that run at once (connections in use); more queue.",
+    )
+    store_pool_timeout_s: float = Field(
+        2.0,
+        gt=0,
+        le=300,
+        description="Longest wait for a free store connection; then 429 with Retry-After.",
+    )
+    store_read_timeout_s: float = Field(
+        5.0,
+        gt=0,
+        le=3600,
+        description="Longest run of a read query (search, lists: well under 1 s on a "
+        "healthy store); then 503 with Retry-After.",
+    )
+    store_write_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="Longest run of a write query (an ingest batch writes its graph in "
+        "one transaction, seconds at most); then 503 with Retry-After.",
+    )
+    max_concurrent_requests: int = Field(
+        0,
+        ge=0,
+        le=100000,
+        description="API requests (/v1, /graphql) in flight at once; more wait "
+        "request_queue_timeout_s, then 429. 0: two per CPU core, at least 4.",
+    )
+    request_queue_timeout_s: float = Field(
+        0.25, gt=0, le=300, description="Longest wait of a request for a slot; then 429."
+    )
+    embedded_hang_timeout_s: float = Field(
+        20.0,
+        gt=0,
+        le=3600,
+        description="The embedded FalkorDB server is killed and restarted from its "
+        "files after it has not answered PING for this long.",
+    )
+    shutdown_timeout_s: int = Field(
+        5,
+        ge=1,
+        le=600,
+        description="kenning serve: longest wait for open requests on SIGTERM.",
+    )
 
     @field_validator("graph_url")
     @classmethod
@@ -140,6 +265,15 @@ class Settings(BaseSettings):
         if not all(keys):
             raise ValueError("every predicate needs a letter or digit")
         return keys
+
+    def store_limits(self) -> StoreLimits:
+        """The ``KENNING_STORE_*`` bounds for the store adapters."""
+        return StoreLimits(
+            pool_size=self.store_pool_size,
+            pool_timeout_s=self.store_pool_timeout_s,
+            read_timeout_s=self.store_read_timeout_s,
+            write_timeout_s=self.store_write_timeout_s,
+        )
 
     @property
     def engine(self) -> Literal["falkordb", "neo4j"]:

@@ -11,8 +11,11 @@ exception: adapters translate driver errors at the boundary.
      ├── NotFound                 a named object does not exist in the scope (404)
      ├── Conflict                 the request contradicts stored state (409)
      ├── StoreError               the graph store failed
-     │    ├── StoreUnavailable    cannot reach the store; retryable (503)
+     │    ├── StoreUnavailable    cannot reach the store, or it did not answer in
+     │    │                       time; retryable (503)
      │    └── QueryMissing        a query the store needs is absent from cypher/
+     ├── StoreBusy                every store connection stayed in use for the
+     │                            bounded wait; retryable (429), not an outage
      └── ModelError               an embedding or extraction model failed
 """
 
@@ -61,6 +64,16 @@ class StoreError(KenningError):
 
 class StoreUnavailable(StoreError):
     """The graph store cannot be reached. Safe to retry; the API answers 503."""
+
+    retryable = True
+
+
+class StoreBusy(KenningError):
+    """Every store connection stayed in use for the whole bounded wait
+    (``KENNING_STORE_POOL_TIMEOUT_S``). The store itself is healthy: this is
+    back-pressure, so the API answers 429 with ``Retry-After``, never 503.
+    Safe to retry.
+    """
 
     retryable = True
 

@@ -6,35 +6,51 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from kenning import __version__
+from kenning.api.admission import Admission, default_limit
 from kenning.api.errors import install_error_handlers
+from kenning.api.graphql.errors import GraphQLRequestError, request_error_answer
 from kenning.api.graphql.schema import graphql_router
+from kenning.api.inputs import BodyLimit, refuse_bad_params
+from kenning.api.middleware import RequestContextMiddleware
 from kenning.api.rest import (
     context,
     episodes,
     facts,
     graph,
     health,
+    metrics,
     neo4j_browser,
+    portable,
     search,
     temporal,
 )
+from kenning.api.rest.responses import errors
 from kenning.api.runtime import Runtime
 from kenning.config import Settings, load_settings
+from kenning.observability import Metrics, install_log_filter
 
-DESCRIPTION = """Graph-native long-term memory for AI applications and agents.
+DESCRIPTION = r"""Graph-native long-term memory for AI applications and agents.
 
 Episodes (chat turns, documents) go in and become facts: subject–predicate–object
 triples with validity intervals in a property graph. Search fuses vector and
 full-text hits over facts and episodes with reciprocal rank fusion.
 
-Errors are `{"error": {"code", "message", "field"?}}`: 422 names the field and
-the rule; 503 (with `Retry-After`) means the graph store is down.
+Errors are `{"error": {"code", "message", "field"?, "request_id"}}`: 422 names
+the field and the rule; 413 means the body is over KENNING_MAX_BODY_BYTES; 429 and 503 (with
+`Retry-After`) mean the graph store is busy or down. Tenants and spaces match
+`^[\w.:@-]+$` (1–128 characters), ids `^[A-Za-z0-9_-]+$` (1–64); no string may
+hold a NUL character or a lone surrogate. Every answer carries `X-Request-ID`
+(the caller's, when valid, or a new one); the server's log lines of that
+request carry it too. 429 (with `Retry-After`) also means the server is at
+capacity: retry shortly.
 
 GraphQL (with GraphiQL in a browser) is at `/graphql`.
 """
+#: Log lines name the request they belong to (``-`` outside a request).
+LOG_FORMAT = "%(levelname)s %(name)s [%(request_id)s]: %(message)s"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -44,20 +60,52 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings: Defaults to :func:`load_settings` (environment and ``.env``).
     """
     settings = settings or load_settings()
-    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
+    install_log_filter()
+    registry = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await Runtime.start(settings)
+        runtime.store.set_observer(registry.observe_query)
+        registry.bind_store(runtime.store)
         app.state.runtime = runtime
         try:
             yield
         finally:
             await runtime.stop()
 
-    app = FastAPI(title="Kenning", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="Kenning",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.metrics = registry
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
-    for module in (health, episodes, facts, search, context, temporal, graph, neo4j_browser):
-        app.include_router(module.router)
-    app.include_router(graphql_router(), tags=["graphql"])
+    app.add_exception_handler(GraphQLRequestError, request_error_answer)
+    app.add_middleware(
+        Admission,
+        limit=settings.max_concurrent_requests or default_limit(),
+        wait_s=settings.request_queue_timeout_s,
+    )
+    # Added last, so it runs first: every answer, a 413 or 429 included, has a
+    # request id and is counted.
+    app.add_middleware(RequestContextMiddleware, metrics=registry)
+    app.include_router(health.router)
+    app.include_router(metrics.router)
+    app.include_router(neo4j_browser.router)
+    checked = [Depends(refuse_bad_params)]
+    for module in (episodes, facts, search, context, temporal, graph, portable):
+        app.include_router(module.router, dependencies=checked)
+    app.include_router(
+        graphql_router(),
+        tags=["graphql"],
+        dependencies=checked,
+        responses={
+            **errors(401, 413, 422),
+            400: {"description": "The request is not GraphQL over HTTP Kenning can run."},
+        },
+    )
     return app

@@ -15,6 +15,9 @@ DEFAULT_TENANT = "default"
 
 _bearer = HTTPBearer(auto_error=False)
 
+#: The bearer credentials sent, if any.
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
 
 def get_runtime(request: Request) -> Runtime:
     """The app's runtime (store, services)."""
@@ -25,10 +28,7 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_tenant(
-    runtime: RuntimeDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> str:
+def get_tenant(runtime: RuntimeDep, credentials: BearerDep) -> str:
     """The caller's tenant, from its API key; never from the request body.
 
     Raises:

@@ -120,7 +120,13 @@ class Runtime:
         self.supersession = Supersession(self.store, s.functional_predicates)
         self.temporal = TemporalService(self.store, self.supersession, self.embedder)
         self.ingest = IngestService(
-            self.store, self.embedder, s.max_batch, s.max_content_chars, self.supersession
+            self.store,
+            self.embedder,
+            s.max_batch,
+            s.max_content_chars,
+            self.supersession,
+            lease_s=s.claim_lease_s,
+            limits=s.input_limits,
         )
         self.search = SearchService(
             self.store, self.embedder, s.exact_search_max_items, s.ann_oversample, search_config(s)
@@ -168,6 +174,8 @@ class Runtime:
             s.worker_batch,
             s.claim_lease_s,
             self.supersession,
+            retries=s.ingest_retries,
+            retry_backoff_s=s.ingest_retry_backoff_s,
         )
         await worker.run_forever(self.ingest.wake, s.worker_poll_ms / 1000)
 

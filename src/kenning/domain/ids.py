@@ -81,8 +81,11 @@ def dedup_key(idempotency_key: str | None, digest: str, occurred_at: datetime) -
     """The per-space identity an episode is merged on.
 
     A client idempotency key wins; otherwise the content hash and the instant it
-    was said, so the same words at another time are a new episode.
+    was said, so the same words at another time are a new episode. The client
+    key is stored as its SHA-256 hex: the key is uniquely constrained, and
+    FalkorDB 4.16 crashes creating such a node when the value ends in
+    whitespace or holds some control characters (``"k "``, ``"a\x01b"``).
     """
     if idempotency_key:
-        return f"key:{idempotency_key}"
+        return "key:" + hashlib.sha256(idempotency_key.encode("utf-8")).hexdigest()
     return f"hash:{digest}:{occurred_at.isoformat()}"

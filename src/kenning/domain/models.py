@@ -7,15 +7,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from kenning.domain.ids import predicate_key
-
-
-def _utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+from kenning.domain.rules import (
+    ID_MAX_CHARS,
+    ID_PATTERN,
+    INSTANT_RANGE,
+    SCOPE_MAX_CHARS,
+    SCOPE_PATTERN,
+    find_bad_text,
+    to_utc,
+)
 
 
 def _predicate(value: str) -> str:
@@ -25,13 +30,26 @@ def _predicate(value: str) -> str:
     return key
 
 
-#: A timezone-aware instant, normalised to UTC. Naive datetimes are refused.
-Instant = Annotated[AwareDatetime, AfterValidator(_utc)]
+#: A timezone-aware instant, normalised to UTC. Naive datetimes are refused, and
+#: so is one whose UTC value falls outside the datetime range (year 1 to 9999).
+Instant = Annotated[
+    AwareDatetime,
+    AfterValidator(to_utc),
+    Field(description=f"ISO 8601 with a zone, within {INSTANT_RANGE} in UTC."),
+]
 #: snake_case predicate, normalised from free text ("Works at" → "works_at").
 Predicate = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_predicate)]
-Name = Annotated[str, Field(min_length=1, max_length=256)]
+#: An entity name or speaker; its length limit is KENNING_MAX_NAME_CHARS.
+Name = Annotated[str, Field(min_length=1)]
+#: An entity type such as Person; its length limit is KENNING_MAX_TYPE_CHARS.
+EntityType = Annotated[str, Field(min_length=1)]
 Tag = Annotated[str, Field(min_length=1, max_length=128)]
-SpaceId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\w.:@-]+$")]
+#: A space: who a memory belongs to within a tenant.
+SpaceId = Annotated[str, Field(min_length=1, max_length=SCOPE_MAX_CHARS, pattern=SCOPE_PATTERN)]
+#: A tenant: set by API keys (KENNING_API_KEYS), never by a request body.
+TenantId = Annotated[str, Field(min_length=1, max_length=SCOPE_MAX_CHARS, pattern=SCOPE_PATTERN)]
+#: An id Kenning issued (``ep_…``, ``fa_…``, ``en_…``, ``job_…``).
+ItemId = Annotated[str, Field(min_length=1, max_length=ID_MAX_CHARS, pattern=ID_PATTERN)]
 Metadata = dict[str, str | int | float | bool | None]
 T = TypeVar("T")
 
@@ -42,16 +60,30 @@ def utcnow() -> datetime:
 
 
 class Model(BaseModel):
-    """Base: unknown fields are refused, so typos surface as 422."""
+    """Base: unknown fields are refused, so typos surface as 422, and no string
+    of any field (nested lists and dict keys included) may hold a NUL character
+    or a lone surrogate (see :func:`kenning.domain.rules.text_problem`)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        # Nested models ran this validator on their own fields already.
+        if isinstance(value, BaseModel):
+            return value
+        found = find_bad_text(value)
+        if found is not None:
+            path, problem = found
+            raise ValueError(f"{path}: {problem}" if path else problem)
+        return value
 
 
 class Scope(Model):
     """Whose memory: ``tenant`` (isolation, from credentials) and ``space`` (a user)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    tenant: str
+    tenant: TenantId
     space: SpaceId
 
 
@@ -78,7 +110,9 @@ Role = Literal["user", "assistant", "system", "tool", "document"]
 class EpisodeCreate(Tags):
     """One message or document as a caller sends it."""
 
-    content: Annotated[str, Field(min_length=1)]
+    content: Annotated[str, Field(min_length=1)] = Field(
+        description="At most KENNING_MAX_CONTENT_CHARS (default 20000) characters."
+    )
     role: Role = "user"
     speaker: Name | None = None
     occurred_at: Instant | None = Field(
@@ -88,7 +122,11 @@ class EpisodeCreate(Tags):
         None, description="Client key; a resend with the same key is a no-op."
     )
     source: Tag | None = None
-    metadata: Metadata | None = None
+    metadata: Metadata | None = Field(
+        None,
+        description="Flat JSON object; at most KENNING_MAX_METADATA_KEYS (default 64) keys "
+        "and KENNING_MAX_METADATA_BYTES (default 8192) bytes as JSON.",
+    )
 
 
 class Episode(Tags):
@@ -128,9 +166,13 @@ class Triple(Model):
     subject: Name
     predicate: Predicate
     object: Name
-    subject_type: str = "Entity"
-    object_type: str = "Entity"
-    text: str | None = Field(None, description="A sentence stating the fact.")
+    subject_type: EntityType = "Entity"
+    object_type: EntityType = "Entity"
+    text: str | None = Field(
+        None,
+        description="A sentence stating the fact; at most KENNING_MAX_TEXT_CHARS "
+        "(default 2000) characters.",
+    )
     confidence: float = Field(1.0, ge=0.0, le=1.0)
     valid_from: Instant | None = None
     valid_to: Instant | None = None
@@ -191,6 +233,11 @@ class JobStatus(Model):
     processing: int
     done: int
     failed: int
+    stuck: int = Field(
+        0,
+        description="Of `processing`, episodes whose claim lease ran out (their worker "
+        "died or stalled); the next worker to poll takes them again.",
+    )
     errors: list[str] = Field(default_factory=list)
 
 

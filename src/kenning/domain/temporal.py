@@ -47,7 +47,9 @@ class FactUpdate(Model):
     valid_from: Instant | None = None
     valid_to: Instant | None = None
     confidence: float | None = Field(None, ge=0.0, le=1.0)
-    text: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
+    text: Annotated[str, Field(min_length=1)] | None = Field(
+        None, description="At most KENNING_MAX_TEXT_CHARS (default 2000) characters."
+    )
 
 
 class Deletion(Model):

@@ -14,11 +14,13 @@ on a probe text, so a stale or broken file is never used.
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import io
 import logging
 import os
 import tempfile
+import threading
 import warnings
 from importlib import metadata
 from pathlib import Path
@@ -45,7 +47,12 @@ class OnnxQueryEncoder:
         session: An ``onnxruntime.InferenceSession`` with inputs
             ``input_ids`` and ``attention_mask`` and one output, ``(batch,
             dimension)`` float32 unit rows.
-        tokenizer: The model's Hugging Face tokenizer.
+        tokenizer: A Hugging Face tokenizer of the model that no other code
+            uses: a fast tokenizer keeps its padding and truncation settings
+            as mutable state that every call rewrites, so one shared with the
+            batch path lets a batch run with a query's settings
+            (``ValueError: expected sequence of length 21 ...``). :meth:`load`
+            passes a copy of the model's tokenizer.
         max_tokens: Longer texts are truncated to this many tokens, as the
             PyTorch path does (the model's ``max_seq_length``).
     """
@@ -54,12 +61,17 @@ class OnnxQueryEncoder:
         self._session = session
         self._tokenizer = tokenizer
         self._max_tokens = max_tokens
+        # Queries run on one thread, but encode() is public: the lock keeps
+        # even concurrent callers from racing on the tokenizer's settings
+        # (uncontended, it costs well under a microsecond).
+        self._lock = threading.Lock()
 
     def encode(self, text: str) -> npt.NDArray[np.float32]:
-        """The text's vector: ``(dimension,)`` float32, unit length."""
-        tokens = self._tokenizer(
-            [text], truncation=True, max_length=self._max_tokens, return_tensors="np"
-        )
+        """The text's vector: ``(dimension,)`` float32, unit length. Thread-safe."""
+        with self._lock:
+            tokens = self._tokenizer(
+                [text], truncation=True, max_length=self._max_tokens, return_tensors="np"
+            )
         feeds = {name: tokens[name].astype(np.int64) for name in ("input_ids", "attention_mask")}
         row: npt.NDArray[np.float32] = self._session.run(None, feeds)[0][0]
         return row
@@ -112,7 +124,9 @@ class OnnxQueryEncoder:
         Raises:
             ValueError: it does not (the file is removed).
         """
-        encoder = cls(session, model.tokenizer, int(model.max_seq_length))
+        # Its own tokenizer (a few MB of vocabulary; the weights stay shared).
+        tokenizer = copy.deepcopy(model.tokenizer)
+        encoder = cls(session, tokenizer, int(model.max_seq_length))
         expected = model.encode(
             [_PROBE], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )[0]

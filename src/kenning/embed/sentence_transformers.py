@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import logging
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -37,7 +38,15 @@ def resolve_model_path(name: str) -> str:
 
 
 class SentenceTransformerEmbedder:
-    """Embeds with a sentence-transformers model on the CPU.
+    """Embeds with a sentence-transformers model on the CPU. Thread-safe.
+
+    A Hugging Face fast tokenizer keeps its padding and truncation settings as
+    state that every call rewrites, so two threads sharing one can tokenize a
+    batch with the other's settings (issue 9: ``ValueError: expected sequence
+    of length 21 at dim 1 (got 20)`` failed 2.6 % of episodes under search
+    load). So the ONNX query encoder owns a copy of the tokenizer (the weights
+    stay shared), and batch calls (:meth:`embed`, and queries when they run
+    in PyTorch) take turns on the model: one batch already uses every core.
 
     Args:
         model: A hub name or a local directory. Default all-MiniLM-L6-v2 (384-d).
@@ -69,6 +78,7 @@ class SentenceTransformerEmbedder:
         except Exception as exc:  # the library raises many unrelated types
             raise ModelError(f"cannot load embedding model {model!r}: {exc}") from exc
         self._batch_size = batch_size
+        self._batch_lock = threading.Lock()
         # sentence-transformers 6 renamed the accessor; accept both.
         getter = (
             getattr(self._model, "get_embedding_dimension", None)
@@ -87,16 +97,20 @@ class SentenceTransformerEmbedder:
         log.info("embedding model %s loaded from %s (%d-d)", model, path, self.dimension)
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        """Embed ``texts``; returns ``(len(texts), dimension)`` float32, unit rows."""
+        """Embed ``texts``; returns ``(len(texts), dimension)`` float32, unit rows.
+
+        Safe to call from several threads at once; calls run one at a time.
+        """
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self._model.encode(
-            list(texts),
-            batch_size=self._batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        with self._batch_lock:
+            vectors = self._model.encode(
+                list(texts),
+                batch_size=self._batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return np.asarray(vectors, dtype=np.float32)
 
     async def embed_query(self, text: str) -> npt.NDArray[np.float32]:

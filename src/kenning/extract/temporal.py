@@ -3,14 +3,15 @@
 The calendar work is dateparser's; this module only decides which text to hand
 it, refuses what would be a guess (bare durations such as ``"10 years"``,
 decades), and reads ``"since X"`` / ``"until X"`` as the start / end of a
-validity interval. Unknown stays unknown: ``None``, never "now".
+validity interval (an end named by a year, month or day includes it whole).
+Unknown stays unknown: ``None``, never "now".
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dateparser.date import DateDataParser
@@ -60,7 +61,11 @@ class TimeRange:
             when it only bounds the end (``"until June"``). For a day, month or
             year it is the first instant of that unit: ``"last year"`` said in
             2023 starts at 2022-01-01T00:00Z.
-        end: Set only for ``"until X"``-style expressions: the instant ``X``.
+        end: Set only for ``"until X"``-style expressions: the first instant
+            after ``X`` (exclusive end), so a period named by a day, month or
+            year is included whole: ``"until 2018"`` ends at 2019-01-01T00:00Z,
+            ``"until June 2024"`` at 2024-07-01T00:00Z. A week or a time of day
+            ends at the instant named.
         granularity: dateparser's period: ``"day"``, ``"week"``, ``"month"``,
             ``"year"``, ``"time"`` or ``"part_of_day"``.
     """
@@ -92,7 +97,7 @@ def ground_dates(text: str, reference: datetime) -> TimeRange | None:
     period = str(data.period or "day")
     instant = _truncate(data.date_obj.astimezone(UTC), period)
     if marker in END_MARKERS:
-        return TimeRange(start=None, end=instant, granularity=period)
+        return TimeRange(start=None, end=_after(instant, period), granularity=period)
     return TimeRange(start=instant, end=None, granularity=period)
 
 
@@ -127,6 +132,21 @@ def _truncate(instant: datetime, period: str) -> datetime:
     """Move an instant to the start of its day/week-day/month/year."""
     fields: dict[str, Any] = _TRUNCATE.get(period, {})
     return instant.replace(**fields)
+
+
+def _after(start: datetime, period: str) -> datetime:
+    """The first instant after the day, month or year starting at ``start``
+    (other periods: ``start``; past year 9999: ``start``)."""
+    try:
+        if period == "year":
+            return start.replace(year=start.year + 1)
+        if period == "month":
+            return start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
+        if period == "day":
+            return start + timedelta(days=1)
+    except (ValueError, OverflowError):  # the end of the calendar
+        return start
+    return start
 
 
 def _parser(reference: datetime) -> DateDataParser:

@@ -9,6 +9,7 @@ from datetime import datetime
 from kenning.domain.ids import entity_key, new_id
 from kenning.domain.models import Episode, Extraction, Tags, Triple
 from kenning.store.port import EntityRow, FactRow, GraphWrite, MentionRow
+from kenning.store.temporal_port import Statement
 from kenning.temporal.tense import ground_tense
 
 #: Entity type given to an episode's speaker.
@@ -20,7 +21,8 @@ class GraphWriteBuilder:
 
     Entity resolution here is by normalised name within the batch; the store
     merges on the same key within the space. Facts with the same (subject,
-    predicate, object) merge: their episode ids join, the higher confidence wins.
+    predicate, object) share one row: their episode ids and statements join,
+    the higher confidence wins.
     """
 
     def __init__(self) -> None:
@@ -54,9 +56,12 @@ class GraphWriteBuilder:
     ) -> str | None:
         """Register a triple as a fact; returns the fact row id, or None if unkeyable.
 
-        ``observed_at`` is when its episode was said (None: when it is written).
-        Merged rows keep the earliest start, latest end and earliest observation,
-        as the store does, so the batch order does not matter.
+        ``observed_at`` is when its episode was said (None: when it is written;
+        give it for a statement to be kept on its own, as the API does). Each
+        call is one :class:`Statement`; a row merged with another keeps both
+        statements (supersession decides whether they are one fact) and the
+        earliest start, latest end and earliest observation, so the batch
+        order does not matter.
         """
         subject = self.entity(triple.subject, triple.subject_type)
         obj = self.entity(triple.object, triple.object_type)
@@ -64,6 +69,19 @@ class GraphWriteBuilder:
             return None
         identity = (subject, triple.predicate, obj)
         known = self._facts.get(identity)
+        said = (
+            []
+            if observed_at is None
+            else [
+                Statement(
+                    tuple(episode_ids),
+                    triple.valid_from,
+                    triple.valid_to,
+                    observed_at,
+                    triple.confidence,
+                ).canonical()
+            ]
+        )
         if known is not None:
             merged = known.episode_ids + [i for i in episode_ids if i not in known.episode_ids]
             self._facts[identity] = replace(
@@ -73,6 +91,7 @@ class GraphWriteBuilder:
                 valid_from=_earliest(known.valid_from, triple.valid_from),
                 valid_to=_latest(known.valid_to, triple.valid_to),
                 observed_at=_earliest(known.observed_at, observed_at),
+                statements=known.statements + [x for x in said if x not in known.statements],
             )
             return known.id
         text = (
@@ -92,6 +111,7 @@ class GraphWriteBuilder:
             run_id=tags.run_id,
             app_id=tags.app_id,
             observed_at=observed_at,
+            statements=said,
         )
         return self._facts[identity].id
 

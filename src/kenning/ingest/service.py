@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from kenning.domain.ids import content_hash, dedup_key, new_id
-from kenning.domain.models import EpisodeCreate, Fact, FactCreate, Scope, utcnow
+from kenning.domain.models import EpisodeCreate, Fact, FactCreate, JobStatus, Scope, utcnow
+from kenning.domain.rules import InputLimits
 from kenning.embed.port import Embedder
-from kenning.errors import Conflict, InputError
+from kenning.errors import Conflict, InputError, NotFound
 from kenning.ingest.graph_write import GraphWriteBuilder
 from kenning.store.port import GraphStore, NewEpisode
 from kenning.temporal.supersession import Supersession
@@ -37,6 +38,11 @@ class IngestService:
         max_content_chars: Longest episode content accepted.
         supersession: Writes facts and resolves their valid time (shared with
             the worker); default: one with the default functional predicates.
+        lease_s: The workers' claim lease in seconds (``KENNING_CLAIM_LEASE_S``):
+            a job counts an episode claimed longer ago as ``stuck``.
+        limits: Every size limit (names, text, metadata); ``max_batch`` and
+            ``max_content_chars`` override its batch and content limits.
+            Default: :class:`InputLimits` defaults.
     """
 
     def __init__(
@@ -46,23 +52,17 @@ class IngestService:
         max_batch: int,
         max_content_chars: int,
         supersession: Supersession | None = None,
+        lease_s: float = 30,
+        limits: InputLimits | None = None,
     ) -> None:
         self._store = store
+        self._lease = timedelta(seconds=lease_s)
         self._supersession = supersession or Supersession(store)
         self._embedder = embedder
-        self._max_batch = max_batch
-        self._max_chars = max_content_chars
+        self._limits = replace(
+            limits or InputLimits(), batch=max_batch, content_chars=max_content_chars
+        )
         self.wake = asyncio.Event()
-
-    def _check_batch(self, field: str, size: int) -> None:
-        if size == 0:
-            raise InputError(f"{field} must hold at least one item", field=field)
-        if size > self._max_batch:
-            raise InputError(
-                f"{field} holds {size} items; at most {self._max_batch} per request "
-                "(KENNING_MAX_BATCH)",
-                field=field,
-            )
 
     async def submit(self, scope: Scope, items: Sequence[EpisodeCreate]) -> Accepted:
         """Validate and store episodes in one transaction; extraction runs later.
@@ -71,18 +71,11 @@ class IngestService:
         at the same instant) are not stored twice.
 
         Raises:
-            InputError: empty or oversized batch, or content over the limit
+            InputError: empty or oversized batch, or a field over its limit
                 (``field`` names the item, e.g. ``episodes.3.content``).
             StoreUnavailable: the graph is down; nothing was stored.
         """
-        self._check_batch("episodes", len(items))
-        for i, item in enumerate(items):
-            if len(item.content) > self._max_chars:
-                raise InputError(
-                    f"content has {len(item.content)} characters; at most {self._max_chars} "
-                    "(KENNING_MAX_CONTENT_CHARS)",
-                    field=f"episodes.{i}.content",
-                )
+        self._limits.check_episodes(items)
         now = utcnow()
         rows = [self._new_episode(item, now) for item in items]
         await self._check_keys(scope, rows)
@@ -91,6 +84,35 @@ class IngestService:
         self.wake.set()
         created = sum(r.created for r in refs)
         return Accepted(job_id, [r.id for r in refs], created, len(refs) - created)
+
+    async def job_status(self, tenant: str, job_id: str) -> JobStatus:
+        """Progress of a job, with its stuck claims (lease run out).
+
+        Raises:
+            NotFound: the tenant has no such job.
+            StoreUnavailable: the graph is down.
+        """
+        job = await self._store.get_job(tenant, job_id, utcnow() - self._lease)
+        if job is None:
+            raise NotFound(f"no job {job_id!r}")
+        return job
+
+    async def retry_failed(self, tenant: str, job_id: str) -> JobStatus:
+        """Queue a job's ``failed`` episodes again (``pending``, error cleared)
+        and wake the worker; returns the job's status right after.
+
+        Safe to repeat: a second call finds nothing failed and raises Conflict.
+
+        Raises:
+            NotFound: the tenant has no such job.
+            Conflict: none of the job's episodes is ``failed``.
+            StoreUnavailable: the graph is down; nothing changed.
+        """
+        job = await self.job_status(tenant, job_id)
+        if job.failed == 0 or await self._store.retry_failed_episodes(tenant, job_id) == 0:
+            raise Conflict(f"job {job_id!r} has no failed episodes to retry")
+        self.wake.set()
+        return await self.job_status(tenant, job_id)
 
     async def _check_keys(self, scope: Scope, rows: list[NewEpisode]) -> None:
         """Refuse an idempotency key reused for different content (a client bug).
@@ -134,21 +156,24 @@ class IngestService:
     async def add_facts(self, scope: Scope, items: Sequence[FactCreate]) -> list[Fact]:
         """Store structured triples without extraction; returns them as stored.
 
-        Re-posting the same (subject, predicate, object) returns the existing
-        fact (merged), so the call is safe to repeat.
+        Each item is one statement, observed now. Re-posting the same (subject,
+        predicate, object) returns the existing fact (merged), unless another
+        value of a functional predicate was stated after it: a value that
+        returns starts a new fact (see ``kenning.temporal.restatement``).
 
         Raises:
-            InputError: empty or oversized batch, a subject equal to its object,
-                or ``valid_to`` not after ``valid_from``.
+            InputError: empty or oversized batch, a field over its limit, a
+                subject equal to its object, or ``valid_to`` not after ``valid_from``.
             StoreUnavailable: the graph is down; nothing was stored.
         """
-        self._check_batch("facts", len(items))
+        self._limits.check_facts(items)
         builder = GraphWriteBuilder()
         row_ids: list[str] = []
+        now = utcnow()
         for i, item in enumerate(items):
             if item.valid_from and item.valid_to and item.valid_to <= item.valid_from:
                 raise InputError("valid_to must be after valid_from", field=f"facts.{i}.valid_to")
-            row_id = builder.fact(item, [], item)
+            row_id = builder.fact(item, [], item, now)
             if row_id is None:
                 raise InputError(
                     "subject and object must name two different entities", field=f"facts.{i}"
@@ -160,7 +185,7 @@ class IngestService:
         write.fact_vectors = {f.id: vectors[i] for i, f in enumerate(write.facts)}
         offset = len(write.facts)
         write.entity_vectors = {e.key: vectors[offset + i] for i, e in enumerate(write.entities)}
-        stored_ids = await self._supersession.write(scope, write, [], utcnow())
+        stored_ids = await self._supersession.write(scope, write, [], now)
         by_row = dict(zip([f.id for f in write.facts], stored_ids, strict=True))
         facts = {f.id: f for f in await self._store.get_facts(scope, list(by_row.values()))}
         return [facts[by_row[row_id]] for row_id in row_ids]

@@ -1,4 +1,21 @@
-"""The in-process ingest worker: the graph is the queue."""
+"""The in-process ingest worker: the graph is the queue.
+
+Reliability (issue 9):
+
+* **Leases with a heartbeat.** A claim lasts ``lease_s`` seconds; while a
+  batch is worked on, the worker renews its claims every ``lease_s / 3`` s.
+  Only a dead worker's claims (or a stalled event loop's) run out; the next poll of any
+  worker takes them again, seconds after the death instead of minutes.
+* **Bounded retries.** A batch whose extraction, embedding or write fails is
+  tried again ``retries`` times with exponential backoff; then its episodes
+  are tried one by one, so one bad episode does not fail its neighbours; only
+  then is an episode marked ``failed`` (``POST /v1/jobs/{id}/retry`` queues
+  it again).
+* **Outages are not failures.** :class:`StoreUnavailable` is never retried
+  here nor recorded as a failure: the claims stay; this worker takes them
+  again with its next claim once the store answers (another one after the
+  lease).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +23,18 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_not_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from kenning.domain.ids import new_id
 from kenning.domain.models import Episode, Scope, utcnow
 from kenning.embed.port import Embedder
 from kenning.errors import KenningError, StoreUnavailable
@@ -18,6 +45,11 @@ from kenning.temporal.supersession import Supersession
 
 log = logging.getLogger(__name__)
 
+#: Longest wait between two tries of a failed batch, in seconds.
+MAX_BACKOFF_S = 30.0
+
+Groups = dict[Scope, list[Episode]]
+
 
 class IngestWorker:
     """Claims pending episodes and runs extract → resolve → embed → write.
@@ -27,10 +59,16 @@ class IngestWorker:
         extractor: Finds entities and triples.
         embedder: Embeds facts, entities and episodes.
         batch: Episodes claimed at once.
-        lease_s: A claim older than this many seconds is taken again (a worker
-            that died mid-batch); longer than any batch takes.
+        lease_s: Seconds a claim lasts unless renewed; the worker renews its
+            claims every ``lease_s / 3`` s while it works on them, so a claim
+            runs out only when its worker died or its event loop stalled
+            (``KENNING_CLAIM_LEASE_S``).
         supersession: Writes facts and resolves their valid time; default:
             one over ``store`` with the default functional predicates.
+        retries: Further tries of a failed batch before its episodes are
+            tried one by one and then marked failed (``KENNING_INGEST_RETRIES``).
+        retry_backoff_s: Wait before the first retry, doubled per retry up to
+            :data:`MAX_BACKOFF_S` (``KENNING_INGEST_RETRY_BACKOFF_S``).
     """
 
     def __init__(
@@ -39,8 +77,10 @@ class IngestWorker:
         extractor: Extractor,
         embedder: Embedder,
         batch: int = 32,
-        lease_s: int = 300,
+        lease_s: float = 30,
         supersession: Supersession | None = None,
+        retries: int = 2,
+        retry_backoff_s: float = 1.0,
     ) -> None:
         self._store = store
         self._supersession = supersession or Supersession(store)
@@ -48,52 +88,128 @@ class IngestWorker:
         self._embedder = embedder
         self._batch = batch
         self._lease = timedelta(seconds=lease_s)
+        self._retries = retries
+        self._backoff = retry_backoff_s
+        #: Names this worker's claims, so its heartbeat renews only its own.
+        self.id = new_id("wk")
 
     async def run_once(self) -> int:
         """Claim and process one batch; returns how many episodes it claimed.
 
         Raises:
-            StoreUnavailable: the graph is down (claims stay and are retried).
+            StoreUnavailable: the graph is down (claims stay and are retaken
+                once their lease runs out).
         """
         now = utcnow()
-        claimed = await self._store.claim_episodes(self._batch, now, now - self._lease)
-        groups: dict[Scope, list[Episode]] = defaultdict(list)
+        claimed = await self._store.claim_episodes(
+            self._batch, now, now - self._lease, worker=self.id
+        )
+        groups: Groups = defaultdict(list)
         for item in claimed:
             groups[_scope(item)].append(item.episode)
-        for scope, episodes in groups.items():
-            await self._process(scope, episodes)
+        async with self._heartbeat(groups):
+            for scope, episodes in groups.items():
+                await self._process(scope, episodes)
         return len(claimed)
 
-    async def _process(self, scope: Scope, episodes: list[Episode]) -> None:
+    @contextlib.asynccontextmanager
+    async def _heartbeat(self, groups: Groups) -> AsyncIterator[None]:
+        """Renew the claims of ``groups`` every lease/3 while the block runs."""
+        if not groups:
+            yield
+            return
+        task = asyncio.create_task(self._renew_forever(groups))
         try:
-            extractions = await asyncio.to_thread(self._extractor.extract, episodes)
-            write = from_extractions(episodes, extractions)
-            texts = (
-                [f.text for f in write.facts]
-                + [e.name for e in write.entities]
-                + [embedding_text(e) for e in episodes]
-            )
-            vectors = (await asyncio.to_thread(self._embedder.embed, texts)).tolist()
-            n_facts, n_entities = len(write.facts), len(write.entities)
-            write.fact_vectors = {f.id: vectors[i] for i, f in enumerate(write.facts)}
-            write.entity_vectors = {
-                e.key: vectors[n_facts + i] for i, e in enumerate(write.entities)
-            }
-            first_episode = n_facts + n_entities
-            write.episode_vectors = {
-                e.id: vectors[first_episode + i] for i, e in enumerate(episodes)
-            }
-            await self._supersession.write(scope, write, [e.id for e in episodes], utcnow())
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _renew_forever(self, groups: Groups) -> None:
+        interval = self._lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(interval)
+            now = utcnow()
+            for scope, episodes in groups.items():
+                try:
+                    await self._store.renew_claims(scope, self.id, [e.id for e in episodes], now)
+                except KenningError as exc:  # a missed beat must not stop the batch
+                    log.warning("could not renew ingest claims in %s: %s", scope.space, exc)
+
+    async def _process(self, scope: Scope, episodes: list[Episode]) -> None:
+        """Run the batch with retries; then one by one; then mark failures."""
+        try:
+            await self._with_retries(scope, episodes)
+            return
         except StoreUnavailable:
             raise
-        except KenningError as exc:
-            await self._fail(scope, episodes, str(exc))
-        except Exception as exc:  # a model or bug must not wedge the queue
-            log.exception("ingest failed for %d episodes in %s", len(episodes), scope.space)
-            await self._fail(scope, episodes, f"{type(exc).__name__}: {exc}")
+        except Exception as exc:
+            if len(episodes) == 1:
+                await self._fail(scope, episodes, exc)
+                return
+            log.warning(
+                "ingest of %d episodes in %s failed %d times (%s); trying them one by one",
+                len(episodes),
+                scope.space,
+                self._retries + 1,
+                _describe(exc),
+            )
+        for episode in episodes:
+            try:
+                await self._attempt(scope, [episode])
+            except StoreUnavailable:
+                raise
+            except Exception as exc:
+                await self._fail(scope, [episode], exc)
 
-    async def _fail(self, scope: Scope, episodes: list[Episode], error: str) -> None:
-        await self._store.fail_episodes(scope.tenant, [e.id for e in episodes], error)
+    async def _with_retries(self, scope: Scope, episodes: list[Episode]) -> None:
+        def log_retry(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            log.warning(
+                "ingest of %d episodes in %s failed (try %d of %d), retrying in %.1f s: %s",
+                len(episodes),
+                scope.space,
+                state.attempt_number,
+                self._retries + 1,
+                state.upcoming_sleep,
+                _describe(exc),
+            )
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._retries + 1),
+            wait=wait_exponential(multiplier=self._backoff, max=MAX_BACKOFF_S),
+            retry=retry_if_not_exception_type(StoreUnavailable),
+            before_sleep=log_retry,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                await self._attempt(scope, episodes)
+
+    async def _attempt(self, scope: Scope, episodes: list[Episode]) -> None:
+        """Extract, embed and write ``episodes`` once (safe to repeat)."""
+        extractions = await asyncio.to_thread(self._extractor.extract, episodes)
+        write = from_extractions(episodes, extractions)
+        texts = (
+            [f.text for f in write.facts]
+            + [e.name for e in write.entities]
+            + [embedding_text(e) for e in episodes]
+        )
+        vectors = (await asyncio.to_thread(self._embedder.embed, texts)).tolist()
+        n_facts, n_entities = len(write.facts), len(write.entities)
+        write.fact_vectors = {f.id: vectors[i] for i, f in enumerate(write.facts)}
+        write.entity_vectors = {e.key: vectors[n_facts + i] for i, e in enumerate(write.entities)}
+        first_episode = n_facts + n_entities
+        write.episode_vectors = {e.id: vectors[first_episode + i] for i, e in enumerate(episodes)}
+        await self._supersession.write(scope, write, [e.id for e in episodes], utcnow())
+
+    async def _fail(self, scope: Scope, episodes: list[Episode], exc: BaseException) -> None:
+        if not isinstance(exc, KenningError):  # a model or bug: keep the trace in the log
+            log.error(
+                "ingest failed for %d episodes in %s", len(episodes), scope.space, exc_info=exc
+            )
+        await self._store.fail_episodes(scope.tenant, [e.id for e in episodes], _describe(exc))
 
     async def run_forever(self, wake: asyncio.Event, poll_s: float = 0.25) -> None:
         """Process batches until cancelled; sleeps ``poll_s`` s (or until woken)
@@ -111,6 +227,14 @@ class IngestWorker:
             wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=backoff)
+
+
+def _describe(exc: BaseException | None) -> str:
+    """The error text stored on a failed episode: a Kenning error's message,
+    else the exception type and message."""
+    if exc is None or isinstance(exc, KenningError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _scope(item: ClaimedEpisode) -> Scope:

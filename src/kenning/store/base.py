@@ -7,22 +7,27 @@ how rows become domain models) is written once here.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import time
 from abc import ABC, abstractmethod
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal, LiteralString
 
 from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope
-from kenning.errors import StoreError
+from kenning.errors import StoreError, StoreUnavailable
 from kenning.store.cypher import CypherLibrary
 from kenning.store.graph_port import TimeFilter
 from kenning.store.graph_read import GRAPH_READ_QUERIES, GraphReadMixin
+from kenning.store.limits import CallGate, StoreLimits
 from kenning.store.port import (
     ClaimedEpisode,
     EntityFact,
+    FactRow,
     GraphWrite,
     Mention,
     NamedEntity,
@@ -35,13 +40,21 @@ from kenning.store.port import (
     TermMatches,
     VectorKind,
 )
-from kenning.store.temporal_queries import TEMPORAL_QUERIES, TemporalQueries
+from kenning.store.portable import PORTABLE_QUERIES, PortableQueries
+from kenning.store.temporal_port import Statement
+from kenning.store.temporal_queries import TEMPORAL_QUERIES, TemporalQueries, encode_statement
 
 Row = dict[str, Any]
+#: Called after every store query with its name (a file in ``cypher/``), its
+#: duration in seconds, the number of rows (None when it raised) and the
+#: error it raised (None on success). Must be quick and must not raise; the
+#: API feeds Prometheus with it, so ``store/`` does not depend on the API.
+QueryObserver = Callable[[str, float, int | None, BaseException | None], None]
 
 _WORD = re.compile(r"[^\W_]+")
-#: Most hits one full-text word may yield on an engine that needs a limit
-#: (Neo4j), across all spaces; beyond it a word is too common to rank by.
+#: Most hits one full-text word may yield in one space on an engine that needs
+#: a limit (Neo4j filters by scope inside the index call, so other tenants'
+#: hits do not count); beyond it a word is too common to rank by.
 FULLTEXT_CANDIDATES = 10000
 
 #: Every query a store runs; the loader fails at start if one is missing.
@@ -54,6 +67,8 @@ REQUIRED_QUERIES = (
     "write_graph",
     "set_embeddings",
     "fail_episodes",
+    "renew_claims",
+    "retry_failed_episodes",
     "get_job",
     "get_facts",
     "get_episodes",
@@ -77,7 +92,15 @@ REQUIRED_QUERIES = (
     "episode_neighbours",
     "fulltext_terms_fact",
     "fulltext_terms_episode",
+    # operations and portability (observability, export/import)
+    "ingest_queue",
+    *PORTABLE_QUERIES,
 )
+
+#: Seconds within which a store answer counts as proof of health.
+HEALTH_RECENT_S = 2.0
+#: Seconds a health check waits for a ping (``/healthz`` answers within 1 s).
+HEALTH_DEADLINE_S = 0.8
 
 _TIME_FIELDS = frozenset(
     {"occurred_at", "recorded_at", "valid_from", "valid_to", "expired_at"}
@@ -86,16 +109,33 @@ _TIME_FIELDS = frozenset(
 )
 
 
-class CypherStore(TemporalQueries, GraphReadMixin, ABC):
+class CypherStore(PortableQueries, TemporalQueries, GraphReadMixin, ABC):
     """A GraphStore implemented with the queries of one Cypher dialect."""
 
     dialect: ClassVar[Literal["falkordb", "neo4j"]]
     #: Queries this adapter needs beyond :data:`REQUIRED_QUERIES`.
     extra_queries: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self) -> None:
+    def __init__(self, limits: StoreLimits | None = None) -> None:
         required = REQUIRED_QUERIES + GRAPH_READ_QUERIES + self.extra_queries
         self.cypher = CypherLibrary(self.dialect, required)
+        self._observer: QueryObserver | None = None
+        self.limits = limits or StoreLimits()
+        self._gate = CallGate(self.limits)
+
+    @property
+    def pool_waits(self) -> int:
+        """Store calls so far that waited for a free connection (``/metrics``)."""
+        return self._gate.waits
+
+    @property
+    def pool_wait_seconds(self) -> float:
+        """Seconds those calls waited in all (``/metrics``)."""
+        return self._gate.wait_seconds
+
+    def set_observer(self, observer: QueryObserver | None) -> None:
+        """Report every query from now on to ``observer`` (None: stop)."""
+        self._observer = observer
 
     # -- what an engine adapter provides -------------------------------------
 
@@ -123,10 +163,33 @@ class CypherStore(TemporalQueries, GraphReadMixin, ABC):
     def _fulltext_query(self, terms: list[str]) -> str:
         """Plain words as this engine's full-text syntax, matching any word."""
 
+    def _unavailable_reason(self) -> str | None:
+        """Why the store is known to be down right now (calls then fail at
+        once instead of waiting out their timeout), or None."""
+        return None
+
     # -- helpers --------------------------------------------------------------
 
     async def _query(self, name: str, params: Row, *, write: bool = False) -> list[Row]:
-        return await self._run(self.cypher.query(name), self._params(params), write=write)
+        if (reason := self._unavailable_reason()) is not None:
+            raise StoreUnavailable(reason)
+        query, values = self.cypher.query(name), self._params(params)
+
+        async def run() -> list[Row]:
+            return await self._run(query, values, write=write)
+
+        # Every query of the port passes here: the one place to bound and time them.
+        observer = self._observer
+        if observer is None:
+            return await self._gate.run(run, write=write)
+        started = time.perf_counter()
+        try:
+            rows = await self._gate.run(run, write=write)
+        except BaseException as exc:
+            observer(name, time.perf_counter() - started, None, exc)
+            raise
+        observer(name, time.perf_counter() - started, len(rows), None)
+        return rows
 
     def _duration_to_db(self, value: timedelta) -> Any:
         """A duration as the engine adds it to a stored instant: whole ms here
@@ -171,6 +234,31 @@ class CypherStore(TemporalQueries, GraphReadMixin, ABC):
         """Round-trip to the database."""
         await self._query("ping", {})
 
+    async def health(self, deadline_s: float = HEALTH_DEADLINE_S) -> None:
+        """Check the store answers, within ``deadline_s`` s whatever the load.
+
+        A store that answered a query in the last :data:`HEALTH_RECENT_S` s
+        counts as healthy without a round-trip; otherwise one ping runs beside
+        the connection gate (on a reserved connection), so a busy pool never
+        makes a healthy store look down.
+
+        Raises:
+            StoreUnavailable: the store is known to be down, or the ping failed
+                or did not answer within ``deadline_s``.
+        """
+        if (reason := self._unavailable_reason()) is not None:
+            raise StoreUnavailable(reason)
+        if self._gate.answered_within(HEALTH_RECENT_S):
+            return
+        try:
+            async with asyncio.timeout(deadline_s):
+                await self._run(self.cypher.query("ping"), {}, write=False)
+        except TimeoutError as exc:
+            raise StoreUnavailable(
+                f"the graph store did not answer within {deadline_s:g} s"
+            ) from exc
+        self._gate.record_answer()
+
     async def add_episodes(
         self, scope: Scope, job_id: str, episodes: list[NewEpisode], now: datetime
     ) -> list[StoredEpisodeRef]:
@@ -203,12 +291,26 @@ class CypherStore(TemporalQueries, GraphReadMixin, ABC):
         return {r["dedup_key"]: r["content_hash"] for r in rows}
 
     async def claim_episodes(
-        self, limit: int, now: datetime, stale_before: datetime
+        self, limit: int, now: datetime, stale_before: datetime, *, worker: str | None = None
     ) -> list[ClaimedEpisode]:
         """See :meth:`GraphStore.claim_episodes`."""
-        params = {"limit": limit, "now": now, "stale_before": stale_before}
+        params = {"limit": limit, "now": now, "stale_before": stale_before, "worker": worker}
         rows = await self._query("claim_episodes", params, write=True)
         return [ClaimedEpisode(r["tenant"], self._episode(r["episode"])) for r in rows]
+
+    async def renew_claims(self, scope: Scope, worker: str, ids: list[str], now: datetime) -> int:
+        """See :meth:`GraphStore.renew_claims`."""
+        if not ids:
+            return 0
+        params = {**self._scope(scope), "worker": worker, "ids": ids, "now": now}
+        rows = await self._query("renew_claims", params, write=True)
+        return int(rows[0]["renewed"]) if rows else 0
+
+    async def retry_failed_episodes(self, tenant: str, job_id: str) -> int:
+        """See :meth:`GraphStore.retry_failed_episodes`."""
+        params = {"tenant": tenant, "job_id": job_id}
+        rows = await self._query("retry_failed_episodes", params, write=True)
+        return int(rows[0]["retried"]) if rows else 0
 
     async def write_graph(
         self, scope: Scope, write: GraphWrite, episode_ids: list[str], now: datetime
@@ -217,7 +319,7 @@ class CypherStore(TemporalQueries, GraphReadMixin, ABC):
         base = {**self._scope(scope), "now": now}
         graph = {
             "entities": [asdict(e) for e in write.entities],
-            "facts": [asdict(f) for f in write.facts],
+            "facts": [_fact_row(f, now) for f in write.facts],
             "mentions": [asdict(m) for m in write.mentions],
         }
         rows = await self._query("write_graph", {**base, **graph}, write=True)
@@ -243,13 +345,17 @@ class CypherStore(TemporalQueries, GraphReadMixin, ABC):
         params = {"tenant": tenant, "ids": ids, "error": error[:2000]}
         await self._query("fail_episodes", params, write=True)
 
-    async def get_job(self, tenant: str, job_id: str) -> JobStatus | None:
+    async def get_job(
+        self, tenant: str, job_id: str, stale_before: datetime | None = None
+    ) -> JobStatus | None:
         """See :meth:`GraphStore.get_job`."""
         rows = await self._query("get_job", {"tenant": tenant, "job_id": job_id})
         if not rows:
             return None
         row = self._times(rows[0])
         counts: Counter[str] = Counter(row["statuses"])
+        claimed = [self._instant_from_db(c) for c in row.get("claimed") or [] if c is not None]
+        stuck = sum(1 for c in claimed if c < stale_before) if stale_before else 0
         return JobStatus(
             id=row["id"],
             space=row["space"],
@@ -259,6 +365,7 @@ class CypherStore(TemporalQueries, GraphReadMixin, ABC):
             processing=counts["processing"],
             done=counts["done"],
             failed=counts["failed"],
+            stuck=stuck,
             errors=sorted({e for e in row["errors"] if e})[:10],
         )
 
@@ -332,6 +439,11 @@ class CypherStore(TemporalQueries, GraphReadMixin, ABC):
         }
         rows = await self._query(f"fulltext_search_{kind}", params)
         return [ScoredId(r["id"], float(r["score"])) for r in rows]
+
+    async def ingest_queue(self) -> dict[str, int]:
+        """See :meth:`GraphStore.ingest_queue`."""
+        rows = await self._query("ingest_queue", {})
+        return {r["status"]: int(r["episodes"]) for r in rows}
 
     async def space_stats(self, scope: Scope) -> SpaceStats:
         """See :meth:`GraphStore.space_stats`."""
@@ -423,8 +535,7 @@ class CypherStore(TemporalQueries, GraphReadMixin, ABC):
         known_at: datetime,
     ) -> list[TermMatches]:
         """See :meth:`GraphStore.fulltext_terms`."""
-        # One plain word per index call; anything else could become query syntax.
-        words = list(dict.fromkeys(w for t in terms for w in _WORD.findall(t.lower())))
+        words = fulltext_words(terms)
         if not words:
             return []
         params = {
@@ -442,6 +553,29 @@ class CypherStore(TemporalQueries, GraphReadMixin, ABC):
         ]
 
 
+def fulltext_words(terms: list[str]) -> list[str]:
+    """The distinct lower-cased plain words of ``terms``, in order: one per
+    index call, since anything else could become query syntax."""
+    return list(dict.fromkeys(w for t in terms for w in _WORD.findall(t.lower())))
+
+
 def _when(as_of: datetime | None, known_at: datetime | None) -> Row:
     """``$as_of`` (valid time) and ``$known_at`` (transaction time); None is now."""
     return asdict(TimeFilter.resolve(as_of, known_at))
+
+
+def _fact_row(row: FactRow, now: datetime) -> Row:
+    """A fact row as query parameters, its statements as JSON text (a row
+    without statements is one, observed at ``observed_at`` or ``now``)."""
+    statements = row.statements or [
+        Statement(
+            tuple(row.episode_ids),
+            row.valid_from,
+            row.valid_to,
+            row.observed_at or now,
+            row.confidence,
+        )
+    ]
+    params = asdict(row)
+    params["statements"] = [encode_statement(s) for s in statements]
+    return params

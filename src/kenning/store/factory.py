@@ -13,8 +13,15 @@ def create_store(settings: Settings) -> CypherStore:
     """
     if settings.engine == "falkordb":
         from kenning.store.falkordb.store import FalkorStore
+        from kenning.store.falkordb.supervisor import Supervision
 
-        return FalkorStore(settings.graph_url, settings.graph_name, settings.data_dir)
+        return FalkorStore(
+            settings.graph_url,
+            settings.graph_name,
+            settings.data_dir,
+            settings.store_limits(),
+            Supervision(hang_timeout_s=settings.embedded_hang_timeout_s),
+        )
     from kenning.store.neo4j.store import Neo4jStore
 
     return Neo4jStore(
@@ -22,4 +29,5 @@ def create_store(settings: Settings) -> CypherStore:
         settings.neo4j_user,
         settings.neo4j_password,
         settings.neo4j_database,
+        settings.store_limits(),
     )

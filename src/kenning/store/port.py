@@ -6,13 +6,15 @@ tenant and space; the tenant always comes from the caller's credentials.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope
 from kenning.store.graph_port import GraphReadStore
-from kenning.store.temporal_port import TemporalStore
+from kenning.store.portable_port import PortableStore
+from kenning.store.temporal_port import Statement, TemporalStore
 
 #: Dimension of every vector index. all-MiniLM-L6-v2 gives 384; a model of
 #: another size needs new indexes, so start-up refuses it (see app wiring).
@@ -70,7 +72,14 @@ class EntityRow:
 
 @dataclass(frozen=True, slots=True)
 class FactRow:
-    """A fact between two entities (by key) to merge on (subject, predicate, object)."""
+    """A fact between two entities (by key).
+
+    Its statements join a live fact of the same (subject, predicate, object)
+    if there is one; supersession then splits a functional chain where a
+    value returns after another (see :mod:`kenning.temporal.restatement`).
+    ``valid_from``, ``valid_to`` and ``observed_at`` are the statements merged
+    (earliest start, latest end, earliest observation).
+    """
 
     id: str
     subject_key: str
@@ -86,6 +95,9 @@ class FactRow:
     app_id: str | None = None
     #: Earliest ``occurred_at`` of the episodes stating it; None: when written.
     observed_at: datetime | None = None
+    #: One per episode (or post) that stated it; empty: the row's own fields
+    #: are one statement, observed at ``observed_at`` or when written.
+    statements: list[Statement] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +189,7 @@ class SpaceStats:
     facts: int
 
 
-class GraphStore(TemporalStore, GraphReadStore, Protocol):
+class GraphStore(PortableStore, TemporalStore, GraphReadStore, Protocol):
     """The storage port. Both adapters pass one contract test suite.
 
     All methods raise :class:`~kenning.errors.StoreUnavailable` when the
@@ -198,6 +210,20 @@ class GraphStore(TemporalStore, GraphReadStore, Protocol):
     async def ping(self) -> None:
         """Round-trip to the database; raises StoreUnavailable if it is down."""
 
+    def set_observer(
+        self, observer: Callable[[str, float, int | None, BaseException | None], None] | None
+    ) -> None:
+        """Report every query to ``observer(name, seconds, rows, error)`` from
+        now on (``rows`` None and ``error`` set when it raised); None stops."""
+
+    async def ingest_queue(self) -> dict[str, int]:
+        """Episodes per status among ``pending`` and ``processing``, across all
+        tenants (an operator's count for ``/metrics``)."""
+
+    async def health(self, deadline_s: float = 0.8) -> None:
+        """Raise StoreUnavailable unless the store answered recently or answers
+        a ping within ``deadline_s`` s; never waits behind queued queries."""
+
     async def add_episodes(
         self, scope: Scope, job_id: str, episodes: list[NewEpisode], now: datetime
     ) -> list[StoredEpisodeRef]:
@@ -211,11 +237,24 @@ class GraphStore(TemporalStore, GraphReadStore, Protocol):
         """Content hash of each stored episode among ``dedup_keys`` (absent keys omitted)."""
 
     async def claim_episodes(
-        self, limit: int, now: datetime, stale_before: datetime
+        self, limit: int, now: datetime, stale_before: datetime, *, worker: str | None = None
     ) -> list[ClaimedEpisode]:
         """Atomically mark up to ``limit`` pending episodes (any tenant) as
-        ``processing``; claims older than ``stale_before`` are taken again, so
-        work survives a crash."""
+        ``processing``, claimed at ``now`` by ``worker``; claims older than
+        ``stale_before`` (a worker that stopped renewing them) are taken
+        again, so work survives a crash, and so are ``worker``'s own claims
+        still processing (a worker claims only when it holds no batch, so
+        those were dropped by an outage mid-batch). ``worker`` None: an
+        anonymous claim that no heartbeat renews."""
+
+    async def renew_claims(self, scope: Scope, worker: str, ids: list[str], now: datetime) -> int:
+        """Heartbeat: set the claim instant of those ``ids`` that are still
+        ``processing`` under ``worker``'s claim to ``now``; returns how many.
+        Safe to repeat."""
+
+    async def retry_failed_episodes(self, tenant: str, job_id: str) -> int:
+        """Set a job's ``failed`` episodes back to ``pending`` (error cleared);
+        returns how many (0 also for an unknown job)."""
 
     async def write_graph(
         self, scope: Scope, write: GraphWrite, episode_ids: list[str], now: datetime
@@ -229,8 +268,12 @@ class GraphStore(TemporalStore, GraphReadStore, Protocol):
     async def fail_episodes(self, tenant: str, ids: list[str], error: str) -> None:
         """Mark episodes ``failed`` with ``error`` (they can be retried)."""
 
-    async def get_job(self, tenant: str, job_id: str) -> JobStatus | None:
-        """Progress of a job, or None when the tenant has no such job."""
+    async def get_job(
+        self, tenant: str, job_id: str, stale_before: datetime | None = None
+    ) -> JobStatus | None:
+        """Progress of a job, or None when the tenant has no such job.
+        ``stuck`` counts episodes in processing claimed before
+        ``stale_before`` (a lease that ran out); 0 when it is None."""
 
     async def get_facts(self, scope: Scope, ids: list[str]) -> list[Fact]:
         """Facts by id (unknown ids are skipped); order not guaranteed."""

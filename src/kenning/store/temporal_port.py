@@ -8,16 +8,88 @@ believing them (transaction time). Hard deletes remove every version.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from kenning.domain.models import Fact, Scope
 
 
 @dataclass(frozen=True, slots=True)
+class Statement:
+    """What one source stated about a fact, kept so a chain can be re-resolved.
+
+    Attributes:
+        episode_ids: The episodes that said it (empty: posted through the API).
+        valid_from: Start it stated (UTC), or None.
+        valid_to: End it stated (UTC, exclusive), or None.
+        observed_at: When it was said (UTC): its episode's ``occurred_at``, or
+            when it was posted.
+        confidence: The extractor's or caller's confidence, 0..1.
+    """
+
+    episode_ids: tuple[str, ...]
+    valid_from: datetime | None
+    valid_to: datetime | None
+    observed_at: datetime
+    confidence: float
+
+    def canonical(self) -> Statement:
+        """Instants floored to whole milliseconds, as every store keeps them,
+        so a statement compares equal to itself read back."""
+        return replace(
+            self,
+            valid_from=floor_ms(self.valid_from),
+            valid_to=floor_ms(self.valid_to),
+            observed_at=_floor(self.observed_at),
+        )
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+
+def _floor(value: datetime) -> datetime:
+    return _EPOCH + ((value - _EPOCH) // _MS) * _MS
+
+
+def floor_ms(value: datetime | None) -> datetime | None:
+    """An instant floored to a whole millisecond (None stays None)."""
+    return None if value is None else _floor(value)
+
+
+def to_ms(value: datetime | None) -> int | None:
+    """An instant as whole epoch milliseconds (floored), None stays None."""
+    return None if value is None else (value - _EPOCH) // _MS
+
+
+def from_ms(value: int | None) -> datetime | None:
+    """Epoch milliseconds back to an aware UTC instant."""
+    return None if value is None else _EPOCH + value * _MS
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """Stated valid time or confidence set by a user (``PATCH``, invalidation).
+
+    It overrides what sources stated, for the fact it was made on; a
+    ``sets_*`` flag tells "set to None" from "not corrected".
+    """
+
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+    confidence: float | None = None
+    sets_valid_from: bool = False
+    sets_valid_to: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ChainFact:
-    """A live fact as supersession sees it: what was stated and what is derived."""
+    """A live fact as supersession sees it: what was stated and what is derived.
+
+    ``statements`` is empty for a fact written before statements were kept;
+    supersession then reads its stated fields as one statement.
+    """
 
     id: str
     subject_key: str
@@ -33,12 +105,22 @@ class ChainFact:
     confidence: float
     invalidation_reason: str | None
     recorded_at: datetime
+    episode_ids: tuple[str, ...] = ()
+    statements: tuple[Statement, ...] = ()
+    correction: Correction | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class FactVersion:
-    """The new state of a live fact. Applying it archives the previous state
-    (unless that was recorded in the same instant) and records this one."""
+    """The new state of a live fact.
+
+    With ``archive`` (what memory believes changed: valid time, text, a
+    correction), applying it keeps the previous state as an archived copy
+    (unless that was recorded in the same instant) and records this one as of
+    now; without it (new sources of an unchanged belief) the fact is updated
+    in place. With ``copy_of``, the fact is new: a copy of that live fact
+    (same subject, object, text and embedding) split off its chain.
+    """
 
     id: str
     version_id: str  # id given to the archived copy of the previous state
@@ -50,6 +132,14 @@ class FactVersion:
     text: str
     confidence: float
     invalidation_reason: str | None
+    observed_at: datetime | None = None
+    episode_ids: tuple[str, ...] = ()
+    statements: tuple[Statement, ...] = ()
+    correction: Correction | None = None
+    archive: bool = True
+    copy_of: str | None = None
+    #: A new vector for a corrected text (:data:`VECTOR_DIMENSION`), or None.
+    embedding: list[float] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +173,16 @@ class TemporalStore(Protocol):
         """Live facts by id (unknown or archived ids are skipped)."""
 
     async def apply_versions(
-        self, scope: Scope, versions: list[FactVersion], now: datetime
+        self,
+        scope: Scope,
+        versions: list[FactVersion],
+        now: datetime,
+        retired: list[str] | None = None,
     ) -> None:
-        """Archive the previous state of each fact and record the new one as of ``now``."""
+        """In one transaction: create the split-off facts (``copy_of``), record
+        the new state of each fact as of ``now`` (archiving the previous one
+        where ``archive``), and retire the live facts ``retired`` (merged into
+        another: no longer live, ``expired_at = now``)."""
 
     async def timeline_facts(
         self,

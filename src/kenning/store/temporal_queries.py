@@ -6,13 +6,23 @@ query runs and how instants convert.
 
 from __future__ import annotations
 
+import json
 from abc import abstractmethod
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 from kenning.domain.models import Fact, Scope
-from kenning.store.temporal_port import ChainFact, Deleted, FactVersion, ScopeCounts
+from kenning.store.temporal_port import (
+    ChainFact,
+    Correction,
+    Deleted,
+    FactVersion,
+    ScopeCounts,
+    Statement,
+    from_ms,
+    to_ms,
+)
 
 Row = dict[str, Any]
 
@@ -30,6 +40,75 @@ TEMPORAL_QUERIES = (
     "scope_counts",
     "count_references",
 )
+
+
+def encode_statement(statement: Statement) -> str:
+    """A statement as the JSON text a fact keeps in its ``statements`` list.
+
+    Instants are epoch milliseconds, so the text is the same on every engine;
+    keys are sorted, so a statement written twice is recognised as one.
+    """
+    return json.dumps(
+        {
+            "episode_ids": list(statement.episode_ids),
+            "valid_from": to_ms(statement.valid_from),
+            "valid_to": to_ms(statement.valid_to),
+            "observed_at": to_ms(statement.observed_at),
+            "confidence": statement.confidence,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+
+
+def decode_statement(text: str) -> Statement:
+    """The inverse of :func:`encode_statement`."""
+    data = json.loads(text)
+    observed = from_ms(data["observed_at"])
+    assert observed is not None  # always written
+    return Statement(
+        tuple(data["episode_ids"]),
+        from_ms(data["valid_from"]),
+        from_ms(data["valid_to"]),
+        observed,
+        float(data["confidence"]),
+    )
+
+
+def encode_correction(fix: Correction | None) -> str | None:
+    """A correction as the JSON text of a fact's ``correction`` (only the fields set)."""
+    if fix is None:
+        return None
+    data: Row = {}
+    if fix.sets_valid_from:
+        data["valid_from"] = to_ms(fix.valid_from)
+    if fix.sets_valid_to:
+        data["valid_to"] = to_ms(fix.valid_to)
+    if fix.confidence is not None:
+        data["confidence"] = fix.confidence
+    return json.dumps(data, sort_keys=True)
+
+
+def decode_correction(text: str | None) -> Correction | None:
+    """The inverse of :func:`encode_correction`."""
+    if not text:
+        return None
+    data = json.loads(text)
+    return Correction(
+        valid_from=from_ms(data.get("valid_from")),
+        valid_to=from_ms(data.get("valid_to")),
+        confidence=data.get("confidence"),
+        sets_valid_from="valid_from" in data,
+        sets_valid_to="valid_to" in data,
+    )
+
+
+def _version_row(version: FactVersion) -> Row:
+    row = asdict(version)
+    row["statements"] = [encode_statement(s) for s in version.statements]
+    row["correction"] = encode_correction(version.correction)
+    row["episode_ids"] = list(version.episode_ids)
+    return row
 
 
 def _chains(touched: list[Row] | None) -> tuple[tuple[str, str], ...]:
@@ -57,7 +136,11 @@ class TemporalQueries:
         return {"tenant": scope.tenant, "space": scope.space}
 
     def _chain_fact(self, row: Row) -> ChainFact:
-        return ChainFact(**self._times(row))
+        data = self._times(row)
+        data["statements"] = tuple(decode_statement(t) for t in data.get("statements") or [])
+        data["correction"] = decode_correction(data.get("correction"))
+        data["episode_ids"] = tuple(data.get("episode_ids") or [])
+        return ChainFact(**data)
 
     async def read_chains(self, scope: Scope, chains: list[tuple[str, str]]) -> list[ChainFact]:
         """See :meth:`TemporalStore.read_chains`."""
@@ -73,11 +156,22 @@ class TemporalQueries:
         return [self._chain_fact(r["fact"]) for r in rows]
 
     async def apply_versions(
-        self, scope: Scope, versions: list[FactVersion], now: datetime
+        self,
+        scope: Scope,
+        versions: list[FactVersion],
+        now: datetime,
+        retired: list[str] | None = None,
     ) -> None:
         """See :meth:`TemporalStore.apply_versions`."""
-        if versions:
-            params = {**self._scope(scope), "now": now, "versions": [asdict(v) for v in versions]}
+        if versions or retired:
+            rows = [_version_row(v) for v in versions]
+            params = {
+                **self._scope(scope),
+                "now": now,
+                "versions": rows,
+                "created": [r for r in rows if r["copy_of"] is not None],
+                "retired": list(retired or []),
+            }
             await self._query("apply_versions", params, write=True)
 
     async def timeline_facts(

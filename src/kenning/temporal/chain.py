@@ -13,7 +13,8 @@ episodes in any order gives the same intervals:
    is anchored, whichever is first; in the second case it is *superseded* by
    that fact.
 4. A fact whose start is unknown starts where the previous fact ends: the
-   earliest start consistent with the predicate being functional. The first
+   earliest start consistent with the predicate being functional; after a
+   fact of the same object (which ended on its own), at its anchor. The first
    fact keeps an unknown start (``None``): unknown stays unknown.
 
 The resulting half-open intervals ``[valid_from, valid_to)`` never overlap.
@@ -91,6 +92,10 @@ def resolve_chain(links: Sequence[Link]) -> dict[str, Interval]:
     previous_end: datetime | None = None
     for i, link in enumerate(ordered):
         start = link.stated_from if link.stated_from is not None or i == 0 else previous_end
+        if link.stated_from is None and i > 0 and ordered[i - 1].object_key == link.object_key:
+            # The same value again after it ended: it was not true in between,
+            # so it starts no earlier than when it was said again.
+            start = anchor(link)
         end, superseded_by = own_end(link), None
         if i + 1 < len(ordered):
             successor = ordered[i + 1]

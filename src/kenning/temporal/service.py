@@ -16,10 +16,9 @@ from kenning.domain.models import Fact, Scope, utcnow
 from kenning.domain.temporal import Deletion, EpisodeSource, EventKind, FactUpdate, TimelineEvent
 from kenning.embed.port import Embedder
 from kenning.errors import InputError, NotFound
-from kenning.store.port import GraphStore, GraphWrite
-from kenning.store.temporal_port import ChainFact, Deleted, FactVersion
-from kenning.temporal.chain import Interval
-from kenning.temporal.supersession import Supersession, version
+from kenning.store.port import GraphStore
+from kenning.store.temporal_port import ChainFact, Correction, Deleted
+from kenning.temporal.supersession import Edit, Supersession
 
 #: Bounds of an open timeline window.
 BEGINNING = datetime(1, 1, 1, tzinfo=UTC)
@@ -127,19 +126,29 @@ class TemporalService:
                     f"valid_to must be after the fact's valid_from ({fact.valid_from.isoformat()})",
                     field="valid_to",
                 )
-            edited = replace(_same(fact), stated_valid_to=end, invalidation_reason=reason)
-            await self._store.apply_versions(scope, [edited], now)
-            await self._supersession.resolve(scope, [(fact.subject_key, fact.predicate)], now)
+            fix = replace(fact.correction or Correction(), valid_to=end, sets_valid_to=True)
+            edit = Edit(correction=fix, invalidation_reason=reason)
+            await self._resolve(scope, fact, edit, now)
         return await self._fact(scope, fact_id)
 
     async def update(self, scope: Scope, fact_id: str, changes: FactUpdate) -> Fact:
         """Correct a fact: stated valid time, confidence or text (fields sent).
+
+        A new text is embedded first; the correction, the new vector and the
+        chain's resolution are then written in one store write, so a failure
+        anywhere leaves the fact as it was. The previous state stays as an
+        archived version.
 
         Raises:
             NotFound: no live fact ``fact_id`` in the scope.
             InputError: the stated ``valid_to`` is not after ``valid_from``.
         """
         sent = changes.model_fields_set
+        vector: list[float] | None = None
+        if changes.text:
+            # Embedded before anything is written: a failure here changes nothing.
+            embedded = await asyncio.to_thread(self._embedder.embed, [changes.text])
+            vector = [float(x) for x in embedded[0]]
         async with self._supersession.lock:
             now = utcnow()
             fact = await self._live(scope, fact_id)
@@ -147,21 +156,16 @@ class TemporalService:
             end = changes.valid_to if "valid_to" in sent else fact.stated_valid_to
             if start is not None and end is not None and end <= start:
                 raise InputError("valid_to must be after valid_from", field="valid_to")
-            edited = replace(
-                _same(fact),
-                stated_valid_from=start,
-                stated_valid_to=end,
-                confidence=changes.confidence
-                if changes.confidence is not None
-                else fact.confidence,
-                text=changes.text or fact.text,
-            )
-            await self._store.apply_versions(scope, [edited], now)
-            if changes.text and changes.text != fact.text:
-                vector = (await asyncio.to_thread(self._embedder.embed, [changes.text]))[0]
-                write = GraphWrite(fact_vectors={fact_id: vector.tolist()})
-                await self._store.write_graph(scope, write, [], now)
-            await self._supersession.resolve(scope, [(fact.subject_key, fact.predicate)], now)
+            fix = fact.correction or Correction()
+            if "valid_from" in sent:
+                fix = replace(fix, valid_from=start, sets_valid_from=True)
+            if "valid_to" in sent:
+                fix = replace(fix, valid_to=end, sets_valid_to=True)
+            if changes.confidence is not None:
+                fix = replace(fix, confidence=changes.confidence)
+            new_text = changes.text if changes.text and changes.text != fact.text else None
+            edit = Edit(correction=fix, text=new_text, embedding=vector if new_text else None)
+            await self._resolve(scope, fact, edit, now)
         return await self._fact(scope, fact_id)
 
     async def delete_fact(self, scope: Scope, fact_id: str) -> Deletion:
@@ -214,6 +218,11 @@ class TemporalService:
             facts=deleted.facts, episodes=deleted.episodes, entities=deleted.entities + orphans
         )
 
+    async def _resolve(self, scope: Scope, fact: ChainFact, edit: Edit, now: datetime) -> None:
+        """Apply a user's edit with its chain's resolution, in one store write."""
+        chain = [(fact.subject_key, fact.predicate)]
+        await self._supersession.resolve(scope, chain, now, edits={fact.id: edit})
+
     async def _live(self, scope: Scope, fact_id: str) -> ChainFact:
         facts = await self._store.chain_facts(scope, [fact_id])
         if not facts:
@@ -222,11 +231,6 @@ class TemporalService:
 
     async def _fact(self, scope: Scope, fact_id: str) -> Fact:
         return (await self._store.get_facts(scope, [fact_id]))[0]
-
-
-def _same(fact: ChainFact) -> FactVersion:
-    """The stored state of a fact as a version to edit."""
-    return version(fact, Interval(fact.valid_from, fact.valid_to, fact.superseded_by))
 
 
 def _events(fact: Fact) -> list[tuple[datetime, EventKind]]:

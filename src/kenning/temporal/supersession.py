@@ -1,48 +1,53 @@
 """Supersession: keep every chain's valid time consistent after each write.
 
 All writes of facts go through :class:`Supersession`, so one lock orders them
-within a process; a chain is read, resolved (:mod:`kenning.temporal.chain`)
-and written back while no other write of this process can interleave.
+within a process; a chain is read, planned from its statements
+(:mod:`kenning.temporal.restatement`, :mod:`kenning.temporal.chain`) and
+written back in one store write while no other write of this process can
+interleave.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from kenning.config import DEFAULT_FUNCTIONAL_PREDICATES
-from kenning.domain.ids import new_id, predicate_key
+from kenning.domain.ids import predicate_key
 from kenning.domain.models import Scope
 from kenning.store.port import GraphStore, GraphWrite
-from kenning.store.temporal_port import ChainFact, FactVersion
-from kenning.temporal.chain import Interval, Link, resolve_chain, stated_interval
+from kenning.store.temporal_port import ChainFact, Correction
+from kenning.temporal.restatement import ChainPlan, plan_chain
 
 Chain = tuple[str, str]  # (subject key, predicate)
 
 
-def link(fact: ChainFact) -> Link:
-    """What the chain resolver needs of a stored fact."""
-    return Link(
-        fact.id, fact.object_key, fact.stated_valid_from, fact.stated_valid_to, fact.observed_at
-    )
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """A user's change to one live fact, applied with its chain's resolution.
+
+    Attributes:
+        correction: The fact's correction after the change (overrides sources).
+        text: The new text, or None to keep it.
+        embedding: The new text's vector (computed before any write), or None.
+        invalidation_reason: Why it was invalidated, or None to keep the stored one.
+    """
+
+    correction: Correction
+    text: str | None = None
+    embedding: list[float] | None = None
+    invalidation_reason: str | None = None
 
 
-def version(fact: ChainFact, interval: Interval) -> FactVersion:
-    """``fact`` with a new interval, everything else as stored."""
-    return FactVersion(
-        id=fact.id,
-        version_id=new_id("fa"),
-        valid_from=interval.valid_from,
-        valid_to=interval.valid_to,
-        superseded_by=interval.superseded_by,
-        stated_valid_from=fact.stated_valid_from,
-        stated_valid_to=fact.stated_valid_to,
-        text=fact.text,
-        confidence=fact.confidence,
-        invalidation_reason=fact.invalidation_reason,
+def _edited(fact: ChainFact, edit: Edit) -> ChainFact:
+    return replace(
+        fact,
+        correction=edit.correction,
+        text=edit.text or fact.text,
+        invalidation_reason=edit.invalidation_reason or fact.invalidation_reason,
     )
 
 
@@ -71,10 +76,12 @@ class Supersession:
 
         Episodes turn ``done`` only after supersession, so a crash in between
         leaves them claimed and the worker's retry resolves again (every step
-        is safe to repeat).
+        is safe to repeat: a statement already held is not added twice).
 
         Returns:
-            The stored id of each fact row, in order (see ``GraphStore.write_graph``).
+            The id of the fact each fact row's first statement belongs to
+            after resolution, in order (a restated value returning after
+            another one lands in a new fact; see ``plan_chain``).
 
         Raises:
             StoreUnavailable: the graph is down.
@@ -82,37 +89,50 @@ class Supersession:
         async with self.lock:
             graph = replace(write, episode_vectors={})
             ids = await self._store.write_graph(scope, graph, [], now)
-            await self.resolve(scope, {(f.subject_key, f.predicate) for f in write.facts}, now)
+            chains = {(f.subject_key, f.predicate) for f in write.facts}
+            plan = await self.resolve(scope, chains, now)
             if episode_ids:
                 done = GraphWrite(episode_vectors=write.episode_vectors)
                 await self._store.write_graph(scope, done, episode_ids, now)
-        return ids
+        return [
+            plan.placed.get((row.object_key, row.statements[0]), stored)
+            if row.statements
+            else stored
+            for row, stored in zip(write.facts, ids, strict=True)
+        ]
 
-    async def resolve(self, scope: Scope, chains: Iterable[Chain], now: datetime) -> int:
-        """Recompute the intervals of ``chains`` and record the changed ones.
+    async def resolve(
+        self,
+        scope: Scope,
+        chains: Iterable[Chain],
+        now: datetime,
+        edits: Mapping[str, Edit] | None = None,
+    ) -> ChainPlan:
+        """Recompute ``chains`` from their statements and record what changed,
+        all in one store write (so a failure changes nothing).
 
-        Call with :attr:`lock` held. Non-functional predicates keep their
-        stated interval. Returns how many facts got a new version.
+        Call with :attr:`lock` held. ``edits`` are user changes by live fact
+        id, applied in the same write (the edited fact is archived even when
+        its interval stays). Returns the plan applied.
         """
         wanted = sorted(set(chains))
+        plan = ChainPlan()
         if not wanted:
-            return 0
+            return plan
+        edits = edits or {}
         by_chain: dict[Chain, list[ChainFact]] = defaultdict(list)
         for fact in await self._store.read_chains(scope, wanted):
+            edit = edits.get(fact.id)
+            fact = _edited(fact, edit) if edit else fact
             by_chain[(fact.subject_key, fact.predicate)].append(fact)
-        versions: list[FactVersion] = []
-        for (_, predicate), facts in by_chain.items():
-            if predicate in self.functional:
-                intervals = resolve_chain([link(f) for f in facts])
-            else:
-                intervals = {f.id: stated_interval(link(f)) for f in facts}
-            for fact in facts:
-                new = intervals[fact.id]
-                if (fact.valid_from, fact.valid_to, fact.superseded_by) != (
-                    new.valid_from,
-                    new.valid_to,
-                    new.superseded_by,
-                ):
-                    versions.append(version(fact, new))
-        await self._store.apply_versions(scope, versions, now)
-        return len(versions)
+        for (_, predicate), facts in sorted(by_chain.items()):
+            part = plan_chain(facts, predicate in self.functional, edits.keys())
+            plan.versions += part.versions
+            plan.retired += part.retired
+            plan.placed |= part.placed
+        plan.versions = [
+            replace(v, embedding=edits[v.id].embedding) if v.id in edits else v
+            for v in plan.versions
+        ]
+        await self._store.apply_versions(scope, plan.versions, now, plan.retired)
+        return plan

@@ -11,10 +11,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from fastapi import Request
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
-from kenning.api.deps import RuntimeDep, TenantDep
+from kenning.api.deps import BearerDep, RuntimeDep, get_tenant
 from kenning.api.runtime import Runtime
 from kenning.domain.models import Entity, Episode, Scope
 from kenning.graph.service import GraphService
@@ -105,7 +106,26 @@ class GraphContext(BaseContext):
         return Scope(tenant=self.tenant, space=space)
 
 
-async def get_context(runtime: RuntimeDep, tenant: TenantDep) -> GraphContext:
+def _ide_page(request: Request) -> bool:
+    # Stricter than strawberry's own test (which also takes */*), so whenever
+    # this holds strawberry serves the GraphiQL page and runs nothing.
+    return (
+        request.method == "GET"
+        and "query" not in request.query_params
+        and "text/html" in request.headers.get("accept", "")
+    )
+
+
+async def get_context(
+    request: Request, runtime: RuntimeDep, credentials: BearerDep
+) -> GraphContext:
     """FastAPI dependency: the tenant comes from the bearer key exactly as in
-    REST (``401`` before any GraphQL runs when the key is missing or unknown)."""
+    REST (``401`` before any GraphQL runs when the key is missing or unknown).
+
+    A browser asking for the GraphiQL page gets it without a key: the page
+    holds no data, and the queries it sends need the key (GraphiQL's header
+    editor carries ``Authorization``). Its context has the tenant ``""``,
+    which no scope accepts.
+    """
+    tenant = "" if _ide_page(request) else get_tenant(runtime, credentials)
     return GraphContext(runtime, tenant, GraphService(runtime.store), Loaders(runtime, tenant))

@@ -3,11 +3,18 @@
 Every error the client sees carries ``extensions.code``:
 
 * ``BAD_USER_INPUT`` — the caller's request broke a rule: syntax, validation,
-  a limit (depth, complexity, page size), or an argument (``extensions.field``);
+  a variable of the wrong type, a limit (depth, complexity, page size), or an
+  argument (``extensions.field``);
 * ``NOT_FOUND`` — a named object does not exist in the caller's space;
 * ``CONFLICT`` — the request contradicts what is stored;
 * ``UNAVAILABLE`` — the graph store is down; retry (``extensions.retryable``);
-* ``INTERNAL`` — anything else; the message is generic, details go to the log.
+* ``RATE_LIMITED`` — every store connection stayed busy for the bounded wait
+  (HTTP would answer 429); retry after ``extensions.retryAfter`` s
+  (``extensions.retryable`` is true);
+* ``INTERNAL`` — anything else, store errors included; the message is
+  generic, details go to the log.
+
+Every error also carries ``extensions.request_id``, the request's ``X-Request-ID``.
 """
 
 from __future__ import annotations
@@ -15,13 +22,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
+from fastapi import Request
+from fastapi.responses import JSONResponse
 from graphql import GraphQLError
 from pydantic import ValidationError
 from strawberry.extensions import SchemaExtension
 
-from kenning.errors import Conflict, InputError, KenningError, NotFound, StoreUnavailable
+from kenning.errors import Conflict, InputError, NotFound, StoreBusy, StoreUnavailable
+from kenning.observability import current_request_id
 
 log = logging.getLogger(__name__)
+
+#: Seconds to wait before retrying a ``RATE_LIMITED`` error (as HTTP's 429).
+BUSY_RETRY_AFTER_S = 1
 
 
 def code_of(error: GraphQLError) -> str:
@@ -37,6 +50,12 @@ def code_of(error: GraphQLError) -> str:
         return "CONFLICT"
     if isinstance(original, StoreUnavailable):
         return "UNAVAILABLE"
+    if error.path is None and error.message.startswith("Variable '$"):
+        # graphql-core coercing a variable before any resolver ran (a scalar's
+        # parser raised, e.g. an unparseable DateTime): the input was wrong.
+        return "BAD_USER_INPUT"
+    if isinstance(original, StoreBusy):
+        return "RATE_LIMITED"
     return "INTERNAL"
 
 
@@ -45,6 +64,8 @@ def coded(error: GraphQLError) -> GraphQLError:
     code = code_of(error)
     original = error.original_error
     extensions: dict[str, object] = {**(error.extensions or {}), "code": code}
+    if (request_id := current_request_id()) is not None:
+        extensions["request_id"] = request_id
     message = error.message
     if isinstance(original, InputError) and original.field:
         extensions["field"] = original.field
@@ -54,7 +75,12 @@ def coded(error: GraphQLError) -> GraphQLError:
         message = f"{first['msg']}"
     elif code == "UNAVAILABLE":
         message, extensions["retryable"] = "the graph store is unavailable; retry later", True
-    elif code == "INTERNAL" and not isinstance(original, KenningError):
+    elif code == "RATE_LIMITED":
+        message, extensions["retryable"] = "the graph store is busy; retry shortly", True
+        extensions["retryAfter"] = BUSY_RETRY_AFTER_S
+    elif code == "INTERNAL":
+        # A store error's text can hold query text or the engine's parser
+        # output: it stays in the log (log_error).
         message = "internal error"
     return GraphQLError(
         message,
@@ -70,10 +96,12 @@ def coded(error: GraphQLError) -> GraphQLError:
 def log_error(error: GraphQLError) -> None:
     """Log on the server: client mistakes briefly, failures with their traceback."""
     original = error.original_error
-    if original is None or isinstance(original, InputError | NotFound | ValidationError):
+    if code_of(error) in ("BAD_USER_INPUT", "NOT_FOUND"):
         log.info("graphql request refused: %s", error.message)
     elif isinstance(original, StoreUnavailable):
         log.warning("graph store unavailable: %s", original)
+    elif isinstance(original, StoreBusy):
+        log.info("graph store busy: %s", original)
     else:
         log.error("graphql resolver failed: %s", error.message, exc_info=original)
 
@@ -86,3 +114,20 @@ class ErrorCodes(SchemaExtension):
         result = self.execution_context.result
         if result is not None and result.errors:
             result.errors = [coded(e) for e in result.errors]
+
+
+class GraphQLRequestError(InputError):
+    """A GraphQL request refused before it is parsed: its JSON nests too deeply,
+    or a string in it holds a NUL character or a lone surrogate."""
+
+
+async def request_error_answer(_: Request, exc: Exception) -> JSONResponse:
+    """FastAPI handler: a :class:`GraphQLRequestError` as a GraphQL response
+    (``400``, ``errors[0].extensions.code`` = ``BAD_USER_INPUT``)."""
+    field = exc.field if isinstance(exc, InputError) else None
+    extensions = {"code": "BAD_USER_INPUT", "field": field}
+    if (request_id := current_request_id()) is not None:
+        extensions["request_id"] = request_id
+    return JSONResponse(
+        {"data": None, "errors": [{"message": str(exc), "extensions": extensions}]}, status_code=400
+    )

@@ -8,10 +8,13 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
+from graphql import ArgumentNode, GraphQLError, ObjectFieldNode, StringValueNode, ValidationRule
 from pydantic import ValidationError
+from strawberry.extensions import AddValidationRules
 from strawberry.scalars import JSON
 
 from kenning.domain.models import EpisodeCreate, FactCreate
+from kenning.domain.rules import text_problem, to_utc
 from kenning.errors import InputError
 from kenning.graph.service import time_filter
 from kenning.store.graph_port import EntityFilter, TimeFilter
@@ -77,14 +80,20 @@ def ref_args(ref: EntityRef) -> dict[str, str | None]:
 
 
 def aware(value: datetime | None, field: str) -> datetime | None:
-    """``value`` if it has a time zone.
+    """``value`` in UTC, if it has a time zone.
 
     Raises:
-        InputError: a naive datetime, which would be read in an unknown zone.
+        InputError: a naive datetime, which would be read in an unknown zone,
+            or one outside the instant range in UTC (see ``domain.rules``).
     """
-    if value is not None and value.utcoffset() is None:
+    if value is None:
+        return None
+    if value.utcoffset() is None:
         raise InputError(f"{field} needs a time zone, e.g. 2023-05-08T00:00:00Z", field=field)
-    return value
+    try:
+        return to_utc(value)
+    except ValueError as exc:
+        raise InputError(f"{field}: {exc}", field=field) from None
 
 
 def times(as_of: datetime | None, known_at: datetime | None) -> TimeFilter:
@@ -139,3 +148,34 @@ def facts_in(items: list[FactInput]) -> list[FactCreate]:
         InputError: e.g. ``facts.0.confidence: Input should be less than or equal to 1``.
     """
     return [_validated(FactCreate, item, f"facts.{i}") for i, item in enumerate(items)]
+
+
+class StorableText(AddValidationRules):
+    """Refuse a document whose string literals hold a NUL character or a lone
+    surrogate (``"\\u0000"`` in GraphQL text), naming the argument."""
+
+    def __init__(self) -> None:
+        super().__init__([_TextRule])
+
+
+class _TextRule(ValidationRule):
+    def enter_string_value(self, node: StringValueNode, *args: Any) -> None:
+        problem = text_problem(node.value)
+        if problem is None:
+            return
+        # graphql-core passes (key, parent, path, ancestors); ancestors end
+        # above the parent.
+        parent, ancestors = (args[1], args[3]) if len(args) >= 4 else (None, [])
+        names = [
+            a.name.value
+            for a in [*ancestors, parent]
+            if isinstance(a, ArgumentNode | ObjectFieldNode)
+        ]
+        field = ".".join(names) or None
+        self.report_error(
+            GraphQLError(
+                f"{field}: {problem}" if field else problem,
+                node,
+                extensions={"field": field},
+            )
+        )

@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 
 from kenning.api.graphql.inputs import EpisodeInput, FactInput, aware, episodes_in, facts_in
-from kenning.api.graphql.types import Ctx, FactType, IngestResult
+from kenning.api.graphql.types import Ctx, FactType, IngestResult, Job
 
 
 @strawberry.type
@@ -27,6 +27,14 @@ class Mutation:
             created=accepted.created,
             duplicates=accepted.duplicates,
         )
+
+    @strawberry.mutation(
+        description="Queue a job's failed episodes again (pending, error cleared); "
+        "returns the job. NOT_FOUND for an unknown job, CONFLICT when none failed."
+    )
+    async def retry_job(self, info: Ctx, id: strawberry.ID) -> Job:
+        ingest = info.context.runtime.ingest
+        return Job.of(await ingest.retry_failed(info.context.tenant, str(id)))
 
     @strawberry.mutation(
         description="Store triples without extraction; returns them as stored, in input "

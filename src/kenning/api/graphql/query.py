@@ -35,7 +35,6 @@ from kenning.api.graphql.types import (
     Space,
 )
 from kenning.domain.ids import entity_key, predicate_key
-from kenning.errors import NotFound
 from kenning.graph.service import check_range, normalise_predicates
 from kenning.store.graph_port import EntityFilter, FactFilter
 
@@ -194,7 +193,4 @@ class Query:
 
     @strawberry.field(description="Progress of an ingest job.")
     async def job(self, info: Ctx, id: strawberry.ID) -> Job:
-        status = await info.context.runtime.store.get_job(info.context.tenant, str(id))
-        if status is None:
-            raise NotFound(f"no job {str(id)!r}")
-        return Job.of(status)
+        return Job.of(await info.context.runtime.ingest.job_status(info.context.tenant, str(id)))

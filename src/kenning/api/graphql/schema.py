@@ -8,6 +8,7 @@ they drift).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import strawberry
@@ -16,10 +17,12 @@ from strawberry.fastapi import GraphQLRouter
 from strawberry.types import ExecutionContext
 
 from kenning.api.graphql.context import get_context
-from kenning.api.graphql.errors import ErrorCodes, log_error
+from kenning.api.graphql.errors import ErrorCodes, GraphQLRequestError, log_error
+from kenning.api.graphql.inputs import StorableText
 from kenning.api.graphql.limits import limit_extensions
 from kenning.api.graphql.mutation import Mutation
 from kenning.api.graphql.query import Query
+from kenning.domain.rules import MAX_JSON_DEPTH, find_bad_text
 
 
 class KenningSchema(strawberry.Schema):
@@ -35,12 +38,39 @@ class KenningSchema(strawberry.Schema):
 
 def build_schema() -> KenningSchema:
     """The schema with every limit and error-code extension."""
-    extensions: list[Any] = [*limit_extensions(), ErrorCodes]
+    extensions: list[Any] = [*limit_extensions(), StorableText, ErrorCodes]
     return KenningSchema(query=Query, mutation=Mutation, extensions=extensions)
+
+
+class KenningGraphQLRouter(GraphQLRouter[Any, None]):
+    """Strawberry's router, refusing request JSON that nests too deeply or
+    holds strings no store may keep before anything parses the document."""
+
+    def decode_json(self, data: str | bytes) -> object:
+        """The request body (or the ``variables`` query parameter) as JSON.
+
+        Raises:
+            GraphQLRequestError: nested deeper than :data:`MAX_JSON_DEPTH`
+                (``json`` itself gives up near Python's recursion limit), or
+                a string with a NUL character or a lone surrogate; the API
+                answers ``400`` with ``BAD_USER_INPUT`` naming the field.
+        """
+        try:
+            decoded = json.loads(data)
+        except RecursionError:
+            raise GraphQLRequestError(
+                f"the request JSON is nested deeper than {MAX_JSON_DEPTH} levels",
+                field="variables",
+            ) from None
+        found = find_bad_text(decoded, MAX_JSON_DEPTH)
+        if found is not None:
+            path, problem = found
+            raise GraphQLRequestError(f"{path}: {problem}", field=path or None)
+        return decoded
 
 
 def graphql_router() -> GraphQLRouter[Any, None]:
     """``/graphql``: POST (and GET for queries) plus the GraphiQL IDE in a browser."""
-    return GraphQLRouter(
+    return KenningGraphQLRouter(
         build_schema(), path="/graphql", graphql_ide="graphiql", context_getter=get_context
     )

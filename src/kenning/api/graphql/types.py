@@ -19,6 +19,7 @@ from kenning.api.graphql.context import GraphContext
 from kenning.api.graphql.inputs import times
 from kenning.domain.ids import entity_key
 from kenning.domain.models import Entity, Episode, Fact, JobStatus, SearchHit
+from kenning.errors import NotFound
 from kenning.graph.service import (
     GraphNode,
     GraphPath,
@@ -286,6 +287,10 @@ class Job:
     processing: int
     done: int
     failed: int
+    stuck: int = strawberry.field(
+        description="Of `processing`, episodes whose claim lease ran out (their worker "
+        "died); the next worker takes them again."
+    )
     finished: bool
     errors: list[str]
 
@@ -302,6 +307,7 @@ class Job:
             processing=j.processing,
             done=j.done,
             failed=j.failed,
+            stuck=j.stuck,
             finished=finished,
             errors=j.errors,
         )
@@ -318,8 +324,11 @@ class IngestResult:
 
     @strawberry.field(description="The job's progress now.")
     async def job(self, info: Ctx) -> Job | None:
-        status = await info.context.runtime.store.get_job(info.context.tenant, str(self.job_id))
-        return Job.of(status) if status else None
+        ingest = info.context.runtime.ingest
+        try:
+            return Job.of(await ingest.job_status(info.context.tenant, str(self.job_id)))
+        except NotFound:
+            return None
 
 
 @strawberry.enum

@@ -8,10 +8,11 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from kenning.api.deps import RuntimeDep, TenantDep
+from kenning.api.rest.responses import BODY, COMMON
 from kenning.domain.models import Instant, Model, Scope, SearchHit, SpaceId
 from kenning.search.context import render_context
 
-router = APIRouter(prefix="/v1", tags=["search"])
+router = APIRouter(prefix="/v1", tags=["search"], responses=COMMON)
 
 
 class ContextRequest(Model):
@@ -39,7 +40,7 @@ class ContextResponse(Model):
     hits: list[SearchHit] = Field(description="The results in the block, best first.")
 
 
-@router.post("/context", response_model=ContextResponse)
+@router.post("/context", response_model=ContextResponse, responses=BODY)
 async def context(body: ContextRequest, tenant: TenantDep, rt: RuntimeDep) -> ContextResponse:
     """The best facts and episodes for ``query`` as a prompt block: facts with
     their valid time, then conversation excerpts with their dates and

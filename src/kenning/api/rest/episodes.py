@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
 
 from kenning.api.deps import RuntimeDep, TenantDep
+from kenning.api.rest.responses import BODY, COMMON, errors
 from kenning.api.rest.schemas import EpisodeBatch, EpisodesAccepted, JobView
-from kenning.domain.models import Scope
-from kenning.errors import NotFound
+from kenning.domain.models import ItemId, Scope
 
-router = APIRouter(prefix="/v1", tags=["ingest"])
+router = APIRouter(prefix="/v1", tags=["ingest"], responses=COMMON)
 
 
 @router.post(
     "/episodes",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=EpisodesAccepted,
-    responses={422: {"description": "Invalid input; nothing was stored."}},
+    responses={**BODY, **errors(409)},
 )
 async def add_episodes(body: EpisodeBatch, tenant: TenantDep, rt: RuntimeDep) -> EpisodesAccepted:
     """Store episodes durably and queue them for extraction.
@@ -35,10 +37,29 @@ async def add_episodes(body: EpisodeBatch, tenant: TenantDep, rt: RuntimeDep) ->
     )
 
 
-@router.get("/jobs/{job_id}", response_model=JobView)
-async def get_job(job_id: str, tenant: TenantDep, rt: RuntimeDep) -> JobView:
-    """Progress of an ingest job: episodes pending, processing, done, failed."""
-    job = await rt.store.get_job(tenant, job_id)
-    if job is None:
-        raise NotFound(f"no job {job_id!r}")
-    return JobView.of(job)
+@router.get("/jobs/{job_id}", response_model=JobView, responses=errors(404))
+async def get_job(job_id: Annotated[ItemId, Path()], tenant: TenantDep, rt: RuntimeDep) -> JobView:
+    """Progress of an ingest job: episodes pending, processing, done, failed;
+    ``stuck`` counts those in processing whose claim lease ran out (their
+    worker died; the next worker takes them within a poll)."""
+    return JobView.of(await rt.ingest.job_status(tenant, job_id))
+
+
+@router.post(
+    "/jobs/{job_id}/retry",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobView,
+    responses={
+        **BODY,
+        **errors(404),
+        409: {**errors(409)[409], "description": "None of the job's episodes is `failed`."},
+    },
+)
+async def retry_job(
+    job_id: Annotated[ItemId, Path()], tenant: TenantDep, rt: RuntimeDep
+) -> JobView:
+    """Queue the job's ``failed`` episodes again: they turn ``pending`` (their
+    error cleared) and the worker extracts them anew. Answers the job's
+    status right after. Repeating the call answers ``409`` until another
+    episode fails."""
+    return JobView.of(await rt.ingest.retry_failed(tenant, job_id))

@@ -7,18 +7,29 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from kenning.api.deps import RuntimeDep, TenantDep
+from kenning.api.rest.responses import BODY, COMMON
 from kenning.api.rest.schemas import FactBatch, FactsStored
 from kenning.domain.models import Entity, Fact, Instant, Page, Scope, SpaceId
+from kenning.domain.rules import ID_MAX_CHARS
 
-router = APIRouter(prefix="/v1", tags=["facts"])
+router = APIRouter(prefix="/v1", tags=["facts"], responses=COMMON)
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size.")]
-After = Annotated[str, Query(max_length=64, description="`next_after` of the previous page.")]
+After = Annotated[
+    str,
+    Query(
+        max_length=ID_MAX_CHARS,
+        pattern=r"^[A-Za-z0-9_-]*$",
+        description="`next_after` of the previous page; empty for the first.",
+    ),
+]
 AsOf = Annotated[Instant | None, Query(description="Valid time (ISO 8601); default now.")]
 KnownAt = Annotated[Instant | None, Query(description="Transaction time (ISO 8601); default now.")]
 
 
-@router.post("/facts", status_code=status.HTTP_201_CREATED, response_model=FactsStored)
+@router.post(
+    "/facts", status_code=status.HTTP_201_CREATED, response_model=FactsStored, responses=BODY
+)
 async def add_facts(body: FactBatch, tenant: TenantDep, rt: RuntimeDep) -> FactsStored:
     """Store triples without extraction. Re-posting a triple merges into it."""
     facts = await rt.ingest.add_facts(Scope(tenant=tenant, space=body.space), body.facts)

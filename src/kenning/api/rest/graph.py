@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from kenning.api.deps import RuntimeDep, TenantDep
+from kenning.api.rest.responses import COMMON, errors
 from kenning.domain.models import Entity, Fact, Instant, Model, Scope, SpaceId
 from kenning.errors import InputError
 from kenning.graph.service import (
@@ -18,7 +19,7 @@ from kenning.graph.service import (
     time_filter,
 )
 
-router = APIRouter(prefix="/v1", tags=["graph"])
+router = APIRouter(prefix="/v1", tags=["graph"], responses=COMMON)
 
 
 class GraphNodeView(Model):
@@ -75,7 +76,7 @@ def _view(graph: Subgraph) -> GraphView:
     return GraphView(nodes=nodes, edges=edges, truncated=graph.truncated)
 
 
-@router.get("/graph", response_model=GraphView)
+@router.get("/graph", response_model=GraphView, responses=errors(404))
 async def graph(
     space: SpaceId,
     tenant: TenantDep,

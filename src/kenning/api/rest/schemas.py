@@ -23,7 +23,7 @@ class EpisodeBatch(Model):
 
     space: SpaceId
     episodes: list[EpisodeCreate] = Field(
-        description="At most KENNING_MAX_BATCH (default 500) episodes."
+        min_length=1, description="1 to KENNING_MAX_BATCH (default 500) episodes."
     )
 
 
@@ -53,7 +53,9 @@ class FactBatch(Model):
     """``POST /v1/facts``: structured triples, stored without extraction."""
 
     space: SpaceId
-    facts: list[FactCreate]
+    facts: list[FactCreate] = Field(
+        min_length=1, description="1 to KENNING_MAX_BATCH (default 500) facts."
+    )
 
 
 class FactsStored(Model):

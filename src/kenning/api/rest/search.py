@@ -7,6 +7,7 @@ from dataclasses import asdict
 from fastapi import APIRouter
 
 from kenning.api.deps import RuntimeDep, TenantDep
+from kenning.api.rest.responses import BODY, COMMON
 from kenning.api.rest.schemas import (
     SearchRequest,
     SearchResponse,
@@ -15,10 +16,10 @@ from kenning.api.rest.schemas import (
 )
 from kenning.domain.models import Scope
 
-router = APIRouter(prefix="/v1", tags=["search"])
+router = APIRouter(prefix="/v1", tags=["search"], responses=COMMON)
 
 
-@router.post("/search", response_model=SearchResponse)
+@router.post("/search", response_model=SearchResponse, responses=BODY)
 async def search(body: SearchRequest, tenant: TenantDep, rt: RuntimeDep) -> SearchResponse:
     """Facts and episodes ranked by reciprocal rank fusion of vector and
     full-text hits, each with its per-channel ranks and source episodes.

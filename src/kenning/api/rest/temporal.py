@@ -8,12 +8,17 @@ from fastapi import APIRouter, Path, Query
 from pydantic import Field
 
 from kenning.api.deps import RuntimeDep, TenantDep
+from kenning.api.rest.responses import BODY, COMMON, errors
 from kenning.domain.models import Fact, Instant, Model, Scope, SpaceId
+from kenning.domain.models import ItemId as ItemIdType
 from kenning.domain.temporal import Deletion, FactUpdate, Reason, TimelineEvent
 
-router = APIRouter(prefix="/v1", tags=["time"])
+router = APIRouter(prefix="/v1", tags=["time"], responses=COMMON)
 
-ItemId = Annotated[str, Path(min_length=1, max_length=64)]
+ItemId = Annotated[ItemIdType, Path()]
+EntityId = Annotated[ItemIdType | None, Query(description="An entity id.")]
+#: A body route that names an item: 404 when it does not exist.
+BODY_ITEM = {**BODY, **errors(404)}
 When = Annotated[Instant | None, Query(description="ISO 8601 with a zone.")]
 
 
@@ -42,7 +47,7 @@ async def timeline(
     space: SpaceId,
     tenant: TenantDep,
     rt: RuntimeDep,
-    entity: Annotated[str | None, Query(max_length=64, description="An entity id.")] = None,
+    entity: EntityId = None,
     start: When = None,
     end: When = None,
     predicate: Annotated[list[str] | None, Query(description="Repeat to allow several.")] = None,
@@ -65,7 +70,7 @@ async def timeline(
     return TimelineResponse(events=events)
 
 
-@router.post("/facts/{fact_id}/invalidate", response_model=Fact)
+@router.post("/facts/{fact_id}/invalidate", response_model=Fact, responses=BODY_ITEM)
 async def invalidate(
     fact_id: ItemId, body: InvalidateRequest, tenant: TenantDep, rt: RuntimeDep
 ) -> Fact:
@@ -75,15 +80,16 @@ async def invalidate(
     return await rt.temporal.invalidate(scope, fact_id, valid_to=body.valid_to, reason=body.reason)
 
 
-@router.patch("/facts/{fact_id}", response_model=Fact)
+@router.patch("/facts/{fact_id}", response_model=Fact, responses=BODY_ITEM)
 async def update(fact_id: ItemId, body: FactPatch, tenant: TenantDep, rt: RuntimeDep) -> Fact:
     """Correct a fact; only the fields sent change (``null`` clears a stated
     bound). The state memory held before is kept as an archived version."""
+    rt.settings.input_limits.check_text("text", body.text)
     changes = FactUpdate(**body.model_dump(exclude={"space"}, exclude_unset=True))
     return await rt.temporal.update(Scope(tenant=tenant, space=body.space), fact_id, changes)
 
 
-@router.delete("/facts/{fact_id}", response_model=Deletion)
+@router.delete("/facts/{fact_id}", response_model=Deletion, responses=errors(404))
 async def delete_fact(
     fact_id: ItemId, space: SpaceId, tenant: TenantDep, rt: RuntimeDep
 ) -> Deletion:
@@ -91,7 +97,7 @@ async def delete_fact(
     return await rt.temporal.delete_fact(Scope(tenant=tenant, space=space), fact_id)
 
 
-@router.delete("/episodes/{episode_id}", response_model=Deletion)
+@router.delete("/episodes/{episode_id}", response_model=Deletion, responses=errors(404))
 async def delete_episode(
     episode_id: ItemId, space: SpaceId, tenant: TenantDep, rt: RuntimeDep
 ) -> Deletion:
@@ -100,7 +106,7 @@ async def delete_episode(
     return await rt.temporal.delete_episode(Scope(tenant=tenant, space=space), episode_id)
 
 
-@router.delete("/entities/{entity_id}", response_model=Deletion)
+@router.delete("/entities/{entity_id}", response_model=Deletion, responses=errors(404))
 async def delete_entity(
     entity_id: ItemId, space: SpaceId, tenant: TenantDep, rt: RuntimeDep
 ) -> Deletion:
@@ -108,7 +114,7 @@ async def delete_entity(
     return await rt.temporal.delete_entity(Scope(tenant=tenant, space=space), entity_id)
 
 
-@router.delete("/spaces/{space}", response_model=Deletion)
+@router.delete("/spaces/{space}", response_model=Deletion, responses=errors(404))
 async def delete_space(space: SpaceId, tenant: TenantDep, rt: RuntimeDep) -> Deletion:
     """Hard-delete everything in a space; other spaces are untouched."""
     return await rt.temporal.delete_space(Scope(tenant=tenant, space=space))

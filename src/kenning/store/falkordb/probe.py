@@ -22,23 +22,30 @@ class Probe(Enum):
     READY = "ready"
 
 
-def one_shot_client(socket: Path) -> aioredis.Redis:
+def one_shot_client(socket: Path, timeout_s: float = 5.0) -> aioredis.Redis:
     """A client for a single command: short timeouts and no retries.
 
     redis-py retries connection errors with back-off by default (seconds per
     call), which would make probing an absent socket slow.
+
+    Args:
+        socket: The unix socket.
+        timeout_s: Seconds to wait for the answer (connecting: at most 1 s).
     """
     return aioredis.Redis(
         unix_socket_path=str(socket),
-        socket_connect_timeout=1,
-        socket_timeout=5,
+        socket_connect_timeout=min(1.0, timeout_s),
+        socket_timeout=timeout_s,
         retry=Retry(NoBackoff(), 0),
     )
 
 
-async def probe(socket: Path) -> Probe:
-    """PING the socket: READY, LOADING (busy loading the AOF) or NOTHING."""
-    client = one_shot_client(socket)
+async def probe(socket: Path, timeout_s: float = 5.0) -> Probe:
+    """PING the socket: READY, LOADING (busy loading the AOF) or NOTHING.
+
+    A server that does not answer within ``timeout_s`` s counts as NOTHING.
+    """
+    client = one_shot_client(socket, timeout_s)
     try:
         await client.ping()
     except redis.exceptions.BusyLoadingError:

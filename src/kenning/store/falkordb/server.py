@@ -25,6 +25,7 @@ import atexit
 import contextlib
 import logging
 import os
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -41,8 +42,15 @@ from kenning.store.falkordb.ownership import (
     socket_path_for,
 )
 from kenning.store.falkordb.probe import POLL_SECONDS, Probe, probe
+from kenning.store.falkordb.supervisor import Supervision, watch
 
-__all__ = ["MAX_SOCKET_PATH_BYTES", "AppendFsync", "EmbeddedFalkorDB", "socket_path_for"]
+__all__ = [
+    "MAX_SOCKET_PATH_BYTES",
+    "AppendFsync",
+    "EmbeddedFalkorDB",
+    "Supervision",
+    "socket_path_for",
+]
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +78,12 @@ class EmbeddedFalkorDB:
     running as an orphan and the next :meth:`start` on the same data dir shuts
     it down cleanly and starts a fresh one.
 
+    Supervision: while started, a task (see
+    :mod:`~kenning.store.falkordb.supervisor`) reaps the server if it exits and
+    PINGs it; a server that died or stopped answering is killed and started
+    again from its files, with back-off. :attr:`restarts` counts those restarts
+    and :attr:`answering` says whether calls should be tried at all.
+
     Example::
 
         server = EmbeddedFalkorDB(Path(".kenning"))
@@ -85,8 +99,12 @@ class EmbeddedFalkorDB:
             Created (mode 0700) on :meth:`start` if missing.
         appendfsync: Redis ``appendfsync`` policy: ``"everysec"`` (default),
             ``"always"`` or ``"no"``.
-        start_timeout: Seconds :meth:`start` waits for the server to answer PING.
+        start_timeout: Seconds :meth:`start` (and each restart) waits for the
+            server to answer PING; a start that misses it (a start-up deadlock)
+            is killed and reported as retryable.
         stop_timeout: Seconds :meth:`stop` waits for a clean exit before SIGKILL.
+        supervision: When to call the server hung and how to restart it;
+            ``None`` turns supervision off.
     """
 
     def __init__(
@@ -95,7 +113,8 @@ class EmbeddedFalkorDB:
         *,
         appendfsync: AppendFsync = "everysec",
         start_timeout: float = 30.0,
-        stop_timeout: float = 10.0,
+        stop_timeout: float = 5.0,
+        supervision: Supervision | None = Supervision(),  # noqa: B008 (frozen)
     ) -> None:
         self._data_dir = Path(data_dir).expanduser().resolve()
         self._socket = socket_path_for(self._data_dir)
@@ -104,6 +123,12 @@ class EmbeddedFalkorDB:
         self._stop_timeout = stop_timeout
         self._child: _Child | None = None
         self._guard = asyncio.Lock()
+        self._supervision = supervision
+        self._watch: asyncio.Task[None] | None = None
+        self._binaries: tuple[Path, Path] | None = None
+        self._answering = False
+        #: Times the supervisor restarted a server that died or hung.
+        self.restarts = 0
 
     @property
     def data_dir(self) -> Path:
@@ -125,6 +150,20 @@ class EmbeddedFalkorDB:
         """True between a successful :meth:`start` and :meth:`stop`."""
         return self._child is not None
 
+    @property
+    def answering(self) -> bool:
+        """False while the server is known dead, silent or being restarted."""
+        return self._child is not None and self._answering
+
+    def mark_answering(self, answering: bool) -> None:
+        """Record what the supervisor's last check found."""
+        self._answering = answering
+
+    def reap(self) -> int | None:
+        """Exit code of the server if it has exited (reaping it), else None."""
+        child = self._child
+        return child.popen.poll() if child is not None else None
+
     async def start(self) -> str:
         """Start the server and wait until it answers PING.
 
@@ -144,15 +183,63 @@ class EmbeddedFalkorDB:
         async with self._guard:
             if self._child is None:
                 self._child = await self._start_locked()
+                self._answering = True
+                if self._supervision is not None:
+                    self._watch = asyncio.create_task(watch(self, self._supervision))
         return str(self._socket)
+
+    async def restart(self, max_backoff: float = 30.0) -> None:
+        """Kill the server and start it again from its files; retry until it answers.
+
+        Used by the supervisor. Keeps the data-dir lock throughout. Failed
+        starts are retried with exponential back-off up to ``max_backoff`` s.
+        A no-op when not started.
+        """
+        async with self._guard:
+            child = self._child
+            if child is None or self._binaries is None:
+                return
+            self._answering = False
+            _kill_sync(child.popen)  # SIGKILL ends a stopped process too; reaps it
+            delay = 0.5
+            while True:
+                popen: subprocess.Popen[bytes] | None = None
+                try:
+                    self._socket.unlink(missing_ok=True)
+                    popen = self._spawn(*self._binaries)
+                    await self._wait_ready(popen)
+                    break
+                except (StoreError, OSError) as exc:
+                    log.error("restart of FalkorDB failed; retrying in %.1f s: %s", delay, exc)
+                    if popen is not None:
+                        _kill_sync(popen)
+                except BaseException:
+                    if popen is not None:
+                        _kill_sync(popen)
+                    raise
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, max_backoff)
+            child.popen = popen
+            child.pid_file.write_text(f"{popen.pid}\n", encoding="ascii")
+            self.restarts += 1
+            self._answering = True
+            log.warning(
+                "embedded FalkorDB restarted (pid %d, restart %d)", popen.pid, self.restarts
+            )
 
     async def stop(self) -> None:
         """Shut the server down cleanly and release the data dir.
 
-        Sends SIGTERM (redis fsyncs the AOF and removes its socket), waits up to
+        Stops supervision, sends SIGTERM then SIGCONT (so a stopped server acts
+        on it; redis fsyncs the AOF and removes its socket), waits up to
         ``stop_timeout`` seconds, then sends SIGKILL. Removes the pid file and
         releases the lock. Safe to repeat, and a no-op before :meth:`start`.
         """
+        watcher, self._watch = self._watch, None
+        if watcher is not None:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await watcher
         async with self._guard:
             child, self._child = self._child, None
             if child is None:
@@ -160,6 +247,8 @@ class EmbeddedFalkorDB:
             atexit.unregister(child.stop_sync)
             try:
                 child.popen.terminate()
+                with contextlib.suppress(ProcessLookupError):
+                    child.popen.send_signal(signal.SIGCONT)
                 if not await _wait_exit(child.popen, self._stop_timeout):
                     log.warning("FalkorDB pid %d ignored SIGTERM; killing it", child.popen.pid)
                     _kill_sync(child.popen)
@@ -185,7 +274,7 @@ class EmbeddedFalkorDB:
 
     async def _start_locked(self) -> _Child:
         """Take the data dir, clear leftovers, spawn the child and wait for it."""
-        server_bin, module = _find_binaries()
+        server_bin, module = self._binaries = _find_binaries()
         prepare_dir(self._data_dir)
         if self._socket.parent != self._data_dir:
             prepare_dir(self._socket.parent, private_check=True)

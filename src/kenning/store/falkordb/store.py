@@ -8,6 +8,7 @@ milliseconds (UTC) and converted at this boundary; comparisons such as
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import Awaitable
@@ -18,12 +19,15 @@ from urllib.parse import urlparse
 
 from falkordb.asyncio import FalkorDB
 from redis import exceptions as redis_errors
+from redis.asyncio import BlockingConnectionPool, UnixDomainSocketConnection
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
-from kenning.errors import StoreError, StoreUnavailable
+from kenning.errors import StoreBusy, StoreError, StoreUnavailable
 from kenning.store.base import CypherStore, Row
 from kenning.store.falkordb.server import EmbeddedFalkorDB
+from kenning.store.falkordb.supervisor import Supervision
+from kenning.store.limits import StoreLimits
 
 log = logging.getLogger(__name__)
 
@@ -39,86 +43,163 @@ _CONSTRAINTS = (
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
 _UNAVAILABLE = (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError)
+# What redis-py says when its pool has no free connection (a blocking pool
+# after its wait; a plain pool at once): back-pressure, not an outage.
+_POOL_EXHAUSTED = ("No connection available", "Too many connections")
+#: Seconds to connect a socket; a local server answers in well under one.
+CONNECT_TIMEOUT_S = 5.0
 
 
 def _retry() -> Retry:
-    # Two quick retries ride out a blip; redis-py's default backs off for ~5 s,
-    # which would hold a request long past when the API should answer 503.
+    # Two quick retries ride out a blip (and reconnect after the embedded server
+    # was restarted); redis-py's default backs off for ~5 s, which would hold a
+    # request long past when the API should answer 503.
     return Retry(ExponentialBackoff(cap=0.5, base=0.05), 2)
+
+
+def _translate(exc: Exception) -> StoreError | StoreBusy:
+    """A redis-py error as Kenning's: busy pool, unreachable, timed out, or failed."""
+    text = str(exc)
+    if isinstance(exc, redis_errors.MaxConnectionsError) or any(
+        marker in text for marker in _POOL_EXHAUSTED
+    ):
+        return StoreBusy(f"no FalkorDB connection came free: {text}")
+    if isinstance(exc, _UNAVAILABLE):
+        return StoreUnavailable(f"FalkorDB unreachable: {text}")
+    if "timed out" in text.lower():  # the server's own per-query timeout
+        return StoreUnavailable(f"FalkorDB query timed out: {text}")
+    return StoreError(f"FalkorDB query failed: {text}")
 
 
 class FalkorStore(CypherStore):
     """GraphStore on an embedded or remote FalkorDB.
 
+    Connections come from a blocking pool of ``limits.connections``; queries
+    queue for one of ``limits.pool_size`` slots (see
+    :class:`~kenning.store.limits.CallGate`). Read queries also carry
+    FalkorDB's own per-query timeout (``GRAPH.RO_QUERY ... timeout <ms>``), so
+    the server stops work the client gave up on.
+
     Args:
         url: ``"embedded"`` or ``"falkordb://host:port"``.
         graph: Graph (key) name inside FalkorDB.
         data_dir: Where the embedded server keeps its socket and files.
-        max_connections: Connection pool size.
+        limits: Pool size and timeouts; default :class:`StoreLimits`.
+        supervision: How the embedded server is supervised; default
+            :class:`Supervision`.
     """
 
     dialect = "falkordb"
 
-    def __init__(self, url: str, graph: str, data_dir: Path, max_connections: int = 16) -> None:
-        super().__init__()
+    def __init__(
+        self,
+        url: str,
+        graph: str,
+        data_dir: Path,
+        limits: StoreLimits | None = None,
+        supervision: Supervision | None = None,
+    ) -> None:
+        super().__init__(limits)
         self._url = url
         self._graph_name = graph
-        self._server = EmbeddedFalkorDB(data_dir) if url == "embedded" else None
-        self._max_connections = max_connections
+        self._server = (
+            EmbeddedFalkorDB(data_dir, supervision=supervision or Supervision())
+            if url == "embedded"
+            else None
+        )
         self._db: Any = None
         self._graph: Any = None
 
+    @property
+    def server(self) -> EmbeddedFalkorDB | None:
+        """The supervised embedded server, or None for a remote FalkorDB."""
+        return self._server
+
     async def open(self) -> None:
         """Start the embedded server if needed, connect, create the schema.
+
+        Every step is bounded in time; on failure nothing stays half open, so
+        a later call starts over.
 
         Raises:
             StoreUnavailable: the server does not answer (retryable).
             StoreError: the schema could not be set up.
         """
-        if self._db is not None:
+        if self._graph is not None:
             return
         socket = await self._server.start() if self._server is not None else None
         try:
             # The client probes the server synchronously in its constructor,
-            # so build it off the event loop.
-            self._db = await asyncio.to_thread(self._connect, socket)
+            # so build it off the event loop (bounded by its socket timeouts).
+            async with asyncio.timeout(self.limits.socket_timeout_s * 2):
+                self._db = await asyncio.to_thread(self._connect, socket)
+            self._graph = self._db.select_graph(self._graph_name)
+            await self._ensure_schema()
+        except TimeoutError as exc:
+            await self._disconnect()
+            raise StoreUnavailable(f"FalkorDB at {self._url} did not answer in time") from exc
         except _UNAVAILABLE as exc:
+            await self._disconnect()
             raise StoreUnavailable(f"FalkorDB unreachable at {self._url}: {exc}") from exc
-        self._graph = self._db.select_graph(self._graph_name)
-        await self._ensure_schema()
+        except BaseException:
+            await self._disconnect()
+            raise
 
     def _connect(self, socket: str | None) -> Any:
-        common = {"max_connections": self._max_connections, "socket_connect_timeout": 5.0}
+        limits = self.limits
+        common: dict[str, Any] = {
+            "max_connections": limits.connections,
+            "timeout": limits.pool_timeout_s,
+            "socket_connect_timeout": CONNECT_TIMEOUT_S,
+            "socket_timeout": limits.socket_timeout_s,
+            "decode_responses": True,
+        }
         if socket is not None:
-            db = FalkorDB(unix_socket_path=socket, **common)
+            pool = BlockingConnectionPool(
+                connection_class=UnixDomainSocketConnection, path=socket, **common
+            )
         else:
             parsed = urlparse(self._url)
-            db = FalkorDB(
+            pool = BlockingConnectionPool(
                 host=parsed.hostname, port=parsed.port or 6379, password=parsed.password, **common
             )
+        db = FalkorDB(connection_pool=pool)
         db.connection.set_retry(_retry())
         return db
 
     async def close(self) -> None:
         """Close connections and stop the embedded server. Safe to repeat."""
-        if self._db is not None:
-            await self._db.aclose()
-            self._db = None
-            self._graph = None
+        await self._disconnect()
         if self._server is not None:
             await self._server.stop()
 
+    async def _disconnect(self) -> None:
+        db, self._db, self._graph = self._db, None, None
+        if db is not None:
+            # Closing sockets does not wait on the server, but bound it anyway
+            # so shutdown finishes while the store hangs.
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(CONNECT_TIMEOUT_S):
+                    await db.aclose()
+
+    def _unavailable_reason(self) -> str | None:
+        if self._server is not None and self._server.running and not self._server.answering:
+            return "the embedded FalkorDB server is not answering; it is being restarted"
+        return None
+
     async def _ensure_schema(self) -> None:
+        timeout = self.limits.write_timeout_s
         for statement in self.cypher.statements("schema"):
-            await self._tolerate_existing(self._graph.query(statement))
+            await self._tolerate_existing(self._graph.query(statement), timeout)
         for label, props in _CONSTRAINTS:
             command = ("GRAPH.CONSTRAINT", "CREATE", self._graph_name, "UNIQUE", "NODE", label)
             args = (*command, "PROPERTIES", str(len(props)), *props)
-            await self._tolerate_existing(self._db.connection.execute_command(*args))
+            await self._tolerate_existing(self._db.connection.execute_command(*args), timeout)
 
-    async def _tolerate_existing(self, call: Awaitable[Any]) -> None:
+    async def _tolerate_existing(self, call: Awaitable[Any], timeout_s: float) -> None:
         try:
-            await call
+            async with asyncio.timeout(timeout_s):
+                await call
         except redis_errors.ResponseError as exc:
             if not any(marker in str(exc) for marker in _ALREADY):
                 raise StoreError(f"FalkorDB schema set-up failed: {exc}") from exc
@@ -126,15 +207,19 @@ class FalkorStore(CypherStore):
             raise StoreUnavailable(f"FalkorDB unreachable: {exc}") from exc
 
     async def _run(self, query: LiteralString, params: Row, *, write: bool) -> list[Row]:
-        if self._graph is None:
+        graph = self._graph
+        if graph is None:
             raise StoreUnavailable("FalkorDB store is not open")
         try:
-            run = self._graph.query if write else self._graph.ro_query
-            result = await run(query, params)
-        except _UNAVAILABLE as exc:
-            raise StoreUnavailable(f"FalkorDB unreachable: {exc}") from exc
+            if write:
+                result = await graph.query(query, params)
+            else:
+                timeout_ms = int(self.limits.read_timeout_s * 1000)
+                result = await graph.ro_query(query, params, timeout=timeout_ms)
         except redis_errors.RedisError as exc:
-            raise StoreError(f"FalkorDB query failed: {exc}") from exc
+            raise _translate(exc) from exc
+        except OSError as exc:
+            raise StoreUnavailable(f"FalkorDB unreachable: {exc}") from exc
         names = [column[1] for column in result.header]
         return [dict(zip(names, row, strict=True)) for row in result.result_set]
 

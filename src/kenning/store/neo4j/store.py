@@ -6,24 +6,90 @@ values both ways).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, LiteralString
 
-from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, unit_of_work
 from neo4j import exceptions as neo4j_errors
 from neo4j.time import DateTime as Neo4jDateTime
 
-from kenning.errors import StoreError, StoreUnavailable
-from kenning.store.base import CypherStore, Row
+from kenning.domain.models import Scope
+from kenning.errors import StoreBusy, StoreError, StoreUnavailable
+from kenning.store import base
+from kenning.store.base import CypherStore, Row, _when, fulltext_words
+from kenning.store.limits import StoreLimits
+from kenning.store.port import ScoredId, SearchKind, TermMatches, VectorKind
 
 _WORD = re.compile(r"\w+")
+#: Lucene's English stop words, which the indexes' ``english`` analyser drops:
+#: a query of only these would match everything in scope, so they are removed
+#: before the query is built (RediSearch drops them on FalkorDB too).
+_STOP_WORDS = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "for",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "such",
+        "that",
+        "the",
+        "their",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "was",
+        "will",
+        "with",
+    }
+)
+#: A value the standard analyser turns into at least one token.
+_HAS_TOKEN = re.compile(r"[^\W_]")
+#: Which properties of the scoped full-text indexes hold searchable text.
+_TEXT_FIELDS: dict[str, tuple[str, ...]] = {"episode": ("content", "speaker"), "fact": ("text",)}
+#: ANN candidates grow by this factor, at most :data:`_ANN_WIDENINGS` times,
+#: while too few of them are in scope.
+_ANN_GROWTH = 4
+_ANN_WIDENINGS = 2
+#: Full-text hits fetched per page when paging for in-scope matches.
+_FULLTEXT_PAGE_MIN = 100
+_FULLTEXT_MAX_PAGES = 20
 _UNAVAILABLE = (
     neo4j_errors.ServiceUnavailable,
     neo4j_errors.SessionExpired,
     neo4j_errors.TransientError,
     OSError,
 )
+# The driver's words when its pool had no connection within
+# connection_acquisition_timeout (ConnectionAcquisitionTimeoutError in 6.x,
+# a ClientError in 5.x): back-pressure, not an outage.
+_POOL_EXHAUSTED = "failed to obtain a connection from the pool"
+#: Seconds to open a TCP connection to a server.
+CONNECT_TIMEOUT_S = 5.0
+#: Seconds the driver keeps retrying a transaction that failed transiently (a
+#: cluster leader change); a server that is down answers 503 after about this.
+TX_RETRY_S = 2.0
 
 
 class Neo4jStore(CypherStore):
@@ -34,6 +100,10 @@ class Neo4jStore(CypherStore):
         user: Basic-auth user.
         password: Basic-auth password.
         database: Database name; default ``neo4j``.
+        limits: Pool size and timeouts; default :class:`StoreLimits`. The
+            driver pool holds ``limits.connections`` connections and waits
+            ``limits.pool_timeout_s`` for one; each transaction carries the
+            read or write timeout, which the server enforces too.
     """
 
     dialect = "neo4j"
@@ -41,8 +111,15 @@ class Neo4jStore(CypherStore):
     #: Seconds to wait for indexes to come online after schema set-up.
     index_timeout_s = 300
 
-    def __init__(self, url: str, user: str, password: str, database: str = "neo4j") -> None:
-        super().__init__()
+    def __init__(
+        self,
+        url: str,
+        user: str,
+        password: str,
+        database: str = "neo4j",
+        limits: StoreLimits | None = None,
+    ) -> None:
+        super().__init__(limits)
         self._url = url
         self._auth = (user, password)
         self._database = database
@@ -52,13 +129,24 @@ class Neo4jStore(CypherStore):
         """Connect, check the server answers, and create the schema. Safe to repeat."""
         if self._driver is not None:
             return
-        # Notifications (e.g. "property key does not exist" on an empty graph)
-        # are advice for people typing queries, not for an application log.
+        limits = self.limits
         self._driver = AsyncGraphDatabase.driver(
-            self._url, auth=self._auth, notifications_min_severity="OFF"
+            self._url,
+            auth=self._auth,
+            max_connection_pool_size=limits.connections,
+            connection_acquisition_timeout=limits.pool_timeout_s,
+            connection_timeout=CONNECT_TIMEOUT_S,
+            max_transaction_retry_time=TX_RETRY_S,
+            # Notifications (e.g. "property key does not exist" on an empty
+            # graph) are advice for people typing queries, not for an app log.
+            notifications_min_severity="OFF",
         )
         try:
-            await self._driver.verify_connectivity()
+            async with asyncio.timeout(limits.socket_timeout_s):
+                await self._driver.verify_connectivity()
+        except TimeoutError as exc:
+            await self.close()
+            raise StoreUnavailable(f"Neo4j at {self._url} did not answer in time") from exc
         except _UNAVAILABLE as exc:
             await self.close()
             raise StoreUnavailable(f"Neo4j unreachable at {self._url}: {exc}") from exc
@@ -67,18 +155,35 @@ class Neo4jStore(CypherStore):
             raise StoreError(f"Neo4j refused the connection: {exc}") from exc
         for statement in self.cypher.statements("schema"):
             await self._run(statement, {}, write=True)
-        await self._query("await_indexes", {"timeout_s": self.index_timeout_s})
+        # Waiting for indexes may take minutes: not a query the read timeout bounds.
+        await self._transaction(
+            self.cypher.query("await_indexes"),
+            {"timeout_s": self.index_timeout_s},
+            write=False,
+            timeout_s=self.index_timeout_s + CONNECT_TIMEOUT_S,
+        )
 
     async def close(self) -> None:
-        """Close the driver. Safe to repeat."""
-        if self._driver is not None:
-            await self._driver.close()
-            self._driver = None
+        """Close the driver (bounded in time, so shutdown ends while Neo4j hangs).
+        Safe to repeat."""
+        driver, self._driver = self._driver, None
+        if driver is not None:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(CONNECT_TIMEOUT_S):
+                    await driver.close()
 
     async def _run(self, query: LiteralString, params: Row, *, write: bool) -> list[Row]:
+        timeout = self.limits.write_timeout_s if write else self.limits.read_timeout_s
+        return await self._transaction(query, params, write=write, timeout_s=timeout)
+
+    async def _transaction(
+        self, query: LiteralString, params: Row, *, write: bool, timeout_s: float
+    ) -> list[Row]:
         if self._driver is None:
             raise StoreUnavailable("Neo4j store is not open")
 
+        # The server ends a transaction that runs longer than this, too.
+        @unit_of_work(timeout=timeout_s)
         async def work(tx: AsyncManagedTransaction) -> list[Row]:
             result = await tx.run(query, params)
             return [record.data() async for record in result]
@@ -88,10 +193,12 @@ class Neo4jStore(CypherStore):
                 if write:
                     return await session.execute_write(work)
                 return await session.execute_read(work)
-        except _UNAVAILABLE as exc:
+        except (neo4j_errors.DriverError, neo4j_errors.Neo4jError) as exc:
+            if _POOL_EXHAUSTED in str(exc):
+                raise StoreBusy(f"no Neo4j connection came free: {exc}") from exc
+            raise _translate(exc) from exc
+        except OSError as exc:
             raise StoreUnavailable(f"Neo4j unreachable: {exc}") from exc
-        except neo4j_errors.Neo4jError as exc:
-            raise StoreError(f"Neo4j query failed: {exc}") from exc
 
     def _instant_to_db(self, value: datetime) -> datetime:
         return value.astimezone(UTC)
@@ -107,9 +214,141 @@ class Neo4jStore(CypherStore):
             raise StoreError(f"expected a DateTime from Neo4j, got {type(value).__name__}")
         return value.astimezone(UTC)
 
+    def _scoped_lucene(self, scope: Scope, kind: SearchKind, query: str) -> str:
+        """``query`` (plain words OR-ed) on ``kind``'s text fields, AND this
+        tenant and space as phrases of the index's own tokens. The scope
+        clauses weigh nothing (``^0``), so scores are those of the words alone;
+        a value with no token cannot be matched in the index and is left to the
+        query's WHERE."""
+        words = " OR ".join(f"{field}:({query})" for field in _TEXT_FIELDS[kind])
+        clauses = [f"({words})"]
+        for field, value in (("tenant", scope.tenant), ("space", scope.space)):
+            if _HAS_TOKEN.search(value):
+                phrase = value.replace("\\", "\\\\").replace('"', '\\"')
+                clauses.append(f'{field}:"{phrase}"^0')
+        return " AND ".join(clauses)
+
+    async def fulltext_terms(
+        self,
+        scope: Scope,
+        kind: SearchKind,
+        terms: list[str],
+        max_df: int,
+        as_of: datetime,
+        known_at: datetime,
+    ) -> list[TermMatches]:
+        """See :meth:`GraphStore.fulltext_terms`. Pages of
+        :data:`~kenning.store.base.FULLTEXT_CANDIDATES` hits per word follow
+        while a word's page was full (other scopes whose names share its
+        tokens take room), up to that many in-scope matches per word."""
+        words = [w for w in fulltext_words(terms) if w not in _STOP_WORDS]
+        if not words:
+            return []
+        page = base.FULLTEXT_CANDIDATES
+        queries = {w: self._scoped_lucene(scope, kind, w) for w in words}
+        params = {**self._scope(scope), "candidates": page, "as_of": as_of, "known_at": known_at}
+        found: dict[str, tuple[list[str], list[int]]] = {}
+        pending = list(words)
+        for number in range(_FULLTEXT_MAX_PAGES):
+            rows = await self._query(
+                f"fulltext_terms_{kind}",
+                {
+                    **params,
+                    "skip": number * page,
+                    "terms": [{"term": w, "query": queries[w]} for w in pending],
+                },
+            )
+            pending = []
+            for row in rows:
+                ids, lengths = found.setdefault(row["term"], ([], []))
+                ids += row["ids"]
+                lengths += [int(x) for x in row["lengths"]]
+                if row["seen"] == page and len(ids) < page:
+                    pending.append(row["term"])
+            if not pending:
+                break
+        return [
+            TermMatches(
+                w, len(ids), ids if len(ids) <= max_df else [], lens if len(ids) <= max_df else []
+            )
+            for w, (ids, lens) in found.items()
+            if ids
+        ]
+
+    async def fulltext_search(
+        self,
+        scope: Scope,
+        kind: SearchKind,
+        terms: list[str],
+        k: int,
+        *,
+        as_of: datetime | None = None,
+        known_at: datetime | None = None,
+    ) -> list[ScoredId]:
+        """See :meth:`GraphStore.fulltext_search`. The index filters by scope
+        itself; pages follow while time filters leave fewer than ``k`` hits."""
+        query = self._fulltext_query(terms)
+        if not query:  # no words left: an empty query is a syntax error in Lucene
+            return []
+        page = max(k * 10, _FULLTEXT_PAGE_MIN)
+        params = {
+            **self._scope(scope),
+            "query": self._scoped_lucene(scope, kind, query),
+            "candidates": page,
+            **_when(as_of, known_at),
+        }
+        hits: list[ScoredId] = []
+        for number in range(_FULLTEXT_MAX_PAGES):
+            params["skip"] = number * page
+            [row] = await self._query(f"fulltext_search_{kind}", params)
+            hits += [ScoredId(h["id"], float(h["score"])) for h in row["hits"]]
+            if len(hits) >= k or row["seen"] < page:
+                break
+        return hits[:k]
+
+    async def vector_search(
+        self,
+        scope: Scope,
+        kind: VectorKind,
+        vector: list[float],
+        k: int,
+        *,
+        exact: bool,
+        as_of: datetime | None = None,
+        known_at: datetime | None = None,
+    ) -> list[ScoredId]:
+        """See :meth:`GraphStore.vector_search`. Neo4j 5 cannot filter inside
+        the vector index, so an ANN search that leaves fewer than ``k`` hits in
+        scope asks again for :data:`_ANN_GROWTH` times as many candidates (at
+        most :data:`_ANN_WIDENINGS` times) while the index has more."""
+        if exact:
+            return await super().vector_search(
+                scope, kind, vector, k, exact=True, as_of=as_of, known_at=known_at
+            )
+        params = {**self._scope(scope), "vector": vector, **_when(as_of, known_at)}
+        ask = k
+        for widening in range(_ANN_WIDENINGS + 1):
+            [row] = await self._query(f"vector_search_{kind}", {**params, "k": ask})
+            hits = [ScoredId(h["id"], float(h["score"])) for h in row["hits"]]
+            if len(hits) >= k or row["seen"] < ask or widening == _ANN_WIDENINGS:
+                break
+            ask *= _ANN_GROWTH
+        hits.sort(key=lambda h: -h.score)
+        return hits[:k]
+
     def _fulltext_query(self, terms: list[str]) -> str:
         # Lucene: plain words OR-ed; anything else is dropped so a caller's
         # text can never become query syntax. Lower case, because AND, OR, NOT
         # and TO are operators (the analyzer lower-cases the index anyway).
         words = [w.lower() for term in terms for w in _WORD.findall(term)]
-        return " OR ".join(words)
+        return " OR ".join(w for w in words if w not in _STOP_WORDS)
+
+
+def _translate(exc: Exception) -> StoreError:
+    """A driver error as Kenning's: unreachable or timed out (retryable), or failed."""
+    if isinstance(exc, _UNAVAILABLE):
+        return StoreUnavailable(f"Neo4j unreachable: {exc}")
+    code = getattr(exc, "code", None) or ""
+    if "TransactionTimedOut" in code:  # the server ended it at our timeout
+        return StoreUnavailable(f"Neo4j transaction timed out: {exc}")
+    return StoreError(f"Neo4j query failed: {exc}")
