@@ -38,6 +38,13 @@ $(NEO4J_JAR): deploy/neo4j/pom.xml $(wildcard deploy/neo4j/src/main/java/dev/ken
 
 install: $(STAMP) $(NPM_STAMP) $(NEO4J_JAR)
 
+# Headless Chromium for the Neo4j Browser test (tests/test_neo4j_browser.py).
+# Playwright (dev extra) drives Debian's build; it downloads no browser.
+.PHONY: chromium
+install: chromium
+chromium:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update && apt-get install -y chromium)
+
 serve: $(STAMP)
 	$(BIN)/kenning serve
 

@@ -22,6 +22,7 @@ from kenning.api.rest import (
     graph,
     health,
     metrics,
+    neo4j_browser,
     portable,
     search,
     temporal,
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, metrics=registry)
     app.include_router(health.router)
     app.include_router(metrics.router)
+    app.include_router(neo4j_browser.router)
     checked = [Depends(refuse_bad_params)]
     for module in (episodes, facts, search, context, temporal, graph, portable):
         app.include_router(module.router, dependencies=checked)

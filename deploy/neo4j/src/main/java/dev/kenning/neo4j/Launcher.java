@@ -74,6 +74,10 @@ public final class Launcher {
                 "server.http.advertised_address=127.0.0.1:" + http,
                 "server.https.enabled=false",
                 "dbms.security.auth_enabled=true",
+                // Browser fetches :play guides and :style sheets only from these (5.26 still
+                // names the setting "whitelist")
+                // hosts; Kenning serves its own at 127.0.0.1 (neo4j/ in the repo).
+                "browser.remote_content_hostname_whitelist=guides.neo4j.com,localhost,127.0.0.1",
                 // A test machine has 2 cores and other processes: keep memory small.
                 "server.memory.pagecache.size=256m",
                 "db.tx_log.rotation.retention_policy=2 files",
