@@ -165,27 +165,19 @@ class _EngineCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         store = self.store
         server = getattr(store, "_server", None) or getattr(store, "server", None)
-        restarts = _number(getattr(server, "restarts", None))
-        if restarts is not None:
-            yield CounterMetricFamily(
-                "kenning_embedded_engine_restarts",
-                "Restarts of the embedded FalkorDB server by its supervisor.",
-                value=restarts,
-            )
-        waits = _number(getattr(store, "pool_waits", None))
-        if waits is not None:
-            yield CounterMetricFamily(
-                "kenning_store_pool_waits",
-                "Store connection acquisitions that had to wait for a free connection.",
-                value=waits,
-            )
-        waited = _number(getattr(store, "pool_wait_seconds", None))
-        if waited is not None:
-            yield CounterMetricFamily(
-                "kenning_store_pool_wait_seconds",
-                "Total time spent waiting for a store connection, in seconds.",
-                value=waited,
-            )
+        for owner, attribute, name, help_text in (
+            (server, "restarts", "kenning_embedded_engine_restarts", _RESTARTS_HELP),
+            (store, "pool_waits", "kenning_store_pool_waits", _WAITS_HELP),
+            (store, "pool_wait_seconds", "kenning_store_pool_wait_seconds", _WAITED_HELP),
+        ):
+            value = _number(getattr(owner, attribute, None))
+            if value is not None:
+                yield CounterMetricFamily(name, help_text, value=value)
+
+
+_RESTARTS_HELP = "Restarts of the embedded FalkorDB server by its supervisor."
+_WAITS_HELP = "Store connection acquisitions that had to wait for a free connection."
+_WAITED_HELP = "Total time spent waiting for a store connection, in seconds."
 
 
 def _number(value: Any) -> float | None:
