@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import wait_for_job
@@ -266,6 +266,7 @@ def test_patching_the_text_re_embeds_and_re_resolves_the_chain(api: httpx.Client
 # --- supersession as a property of the store ---------------------------------------
 
 OBJECTS = ("Austin", "Boston", "Chicago", "Denver")
+YEAR_2000, YEAR_2001 = "2000-01-01T00:00:00Z", "2001-01-01T00:00:00Z"
 YEARS = st.integers(2000, 2030).map(lambda y: f"{y}-01-01T00:00:00Z")
 posts = st.lists(
     st.tuples(st.sampled_from(OBJECTS), st.none() | YEARS, st.none() | YEARS),
@@ -303,6 +304,9 @@ def instant(value: str | None, default: datetime) -> datetime:
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(posts)
+# A split-off copy whose valid_to is set while its valid_from and superseded_by
+# are removed: FalkorDB 4.16 lost the valid_to (see apply_versions.cypher).
+@example([("Austin", YEAR_2001, None), ("Boston", None, None), ("Austin", None, YEAR_2000)])
 def test_no_two_valid_facts_of_a_subject_and_predicate_overlap(
     app_url: str, items: list[tuple[str, str | None, str | None]]
 ) -> None:

@@ -7,14 +7,19 @@
 //    recorded in this same instant; without it, sources are updated in place;
 //    a new vector for a corrected text is set here too;
 // 3. retired facts (merged into another) stop being live: expired_at = now.
+// Properties that may become null are REMOVEd in a clause of their own before
+// the SET: FalkorDB 4.16 mixes up a SET that removes some properties and
+// updates others (FalkorDB issue #1787: a split-off copy kept its source's
+// superseded_by and lost its own valid_to).
 // Each `WITH count(...)` carries no grouping key, so an empty list never drops
 // the row the next section needs. FalkorDB's copy differs only in vecf32().
 UNWIND $created AS c
 MATCH (s:Entity)-[src:FACT {id: c.copy_of}]->(o:Entity)
 WHERE src.tenant = $tenant AND src.space = $space AND src.latest = true
 CREATE (s)-[f:FACT]->(o)
-SET f = properties(src), f.id = c.id, f.recorded_at = $now, f.expired_at = null,
-  f.invalidation_reason = null, f.correction = null
+SET f = properties(src)
+REMOVE f.expired_at, f.invalidation_reason, f.correction
+SET f.id = c.id, f.recorded_at = $now
 WITH count(f) AS created
 UNWIND $versions AS v
 MATCH (s:Entity)-[f:FACT {id: v.id}]->(o:Entity)
@@ -25,6 +30,8 @@ FOREACH (_ IN CASE WHEN v.archive AND f.recorded_at < $now THEN [1] ELSE [] END 
     old.version_of = f.id, old.expired_at = $now)
 FOREACH (_ IN CASE WHEN v.embedding IS NULL THEN [] ELSE [1] END |
   SET f.embedding = v.embedding)
+REMOVE f.valid_from, f.valid_to, f.superseded_by, f.stated_valid_from, f.stated_valid_to,
+  f.invalidation_reason, f.correction
 SET f.valid_from = v.valid_from, f.valid_to = v.valid_to,
   f.superseded_by = v.superseded_by, f.stated_valid_from = v.stated_valid_from,
   f.stated_valid_to = v.stated_valid_to, f.text = v.text, f.confidence = v.confidence,

@@ -1,8 +1,10 @@
 // Put a job's failed episodes back in the queue: pending again, error and
-// claim cleared. Episodes in any other state are left alone.
+// claim cleared. Episodes in any other state are left alone. REMOVE, not SET
+// to null next to other updates: see apply_versions (FalkorDB issue #1787).
 MATCH (j:Job {tenant: $tenant, id: $job_id})
 UNWIND j.episode_ids AS episode_id
 MATCH (e:Episode {tenant: $tenant, id: episode_id})
 WHERE e.space = j.space AND e.status = 'failed'
-SET e.status = 'pending', e.error = null, e.claimed_at = null, e.claimed_by = null
+REMOVE e.error, e.claimed_at, e.claimed_by
+SET e.status = 'pending'
 RETURN count(e) AS retried

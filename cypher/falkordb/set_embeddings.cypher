@@ -13,6 +13,6 @@ SET n.embedding = vecf32(row.embedding)
 WITH count(n) AS entity_vectors
 UNWIND $episodes AS row
 MATCH (e:Episode {tenant: $tenant, space: $space, id: row.id})
-SET e.embedding = vecf32(row.embedding), e.status = 'done', e.error = null,
-  e.processed_at = $now
+REMOVE e.error
+SET e.embedding = vecf32(row.embedding), e.status = 'done', e.processed_at = $now
 RETURN count(e) AS done
