@@ -12,7 +12,9 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -21,6 +23,7 @@ from graphql import GraphQLError
 from kenning.api.graphql.errors import code_of, coded
 from kenning.config import load_settings
 from kenning.errors import StoreBusy, StoreUnavailable
+from kenning.store.base import CypherStore
 from kenning.store.limits import CallGate, StoreLimits
 from tests.conftest import free_port, serve
 
@@ -179,3 +182,39 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
     except OSError:
         return ""
+
+
+class _SlowFirstPlan(CypherStore):
+    """A store whose engine takes 0.2 s to plan a query the first time it
+    sees it (as a cold Neo4j does), then answers at once."""
+
+    dialect = "falkordb"
+    first_plan_grace_s = 1.0
+
+    def __init__(self) -> None:
+        super().__init__(StoreLimits(read_timeout_s=0.1))
+        self.seen: set[str] = set()
+
+    async def _run(self, query: str, params: dict[str, Any], *, write: bool) -> list[Any]:
+        if query not in self.seen:
+            self.seen.add(query)
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(0.15 if params.get("slow") else 0)
+        return []
+
+    async def open(self) -> None: ...
+    async def close(self) -> None: ...
+    def _instant_to_db(self, value: datetime) -> Any: ...
+    def _instant_from_db(self, value: Any) -> datetime: ...
+    def _fulltext_query(self, terms: list[str]) -> str: ...
+
+
+async def test_a_query_gets_the_plan_grace_on_its_first_run_only() -> None:
+    store = _SlowFirstPlan()
+    # 0.2 s of planning > the 0.1 s read timeout: answered within the grace
+    assert await store._query("ping", {}) == []
+    assert store.plan_grace_s(store.cypher.query("ping")) == 0.0
+    assert store.plan_grace_s(store.cypher.query("get_job")) == 1.0
+    # once planned, the plain read timeout holds again
+    with pytest.raises(StoreUnavailable, match=r"read within 0\.1 s"):
+        await store._query("ping", {"slow": True})

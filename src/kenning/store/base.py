@@ -115,6 +115,10 @@ class CypherStore(PortableQueries, TemporalQueries, GraphReadMixin, ABC):
     dialect: ClassVar[Literal["falkordb", "neo4j"]]
     #: Queries this adapter needs beyond :data:`REQUIRED_QUERIES`.
     extra_queries: ClassVar[tuple[str, ...]] = ()
+    #: Seconds added to the timeout of a query's first successful run in this
+    #: process: an engine that compiles a plan then (Neo4j) may need longer
+    #: than the read timeout once. 0 where planning is cheap (FalkorDB).
+    first_plan_grace_s: ClassVar[float] = 0.0
 
     def __init__(self, limits: StoreLimits | None = None) -> None:
         required = REQUIRED_QUERIES + GRAPH_READ_QUERIES + self.extra_queries
@@ -122,6 +126,8 @@ class CypherStore(PortableQueries, TemporalQueries, GraphReadMixin, ABC):
         self._observer: QueryObserver | None = None
         self.limits = limits or StoreLimits()
         self._gate = CallGate(self.limits)
+        #: Query texts that have run once here (their plan is cached).
+        self._planned: set[str] = set()
 
     @property
     def pool_waits(self) -> int:
@@ -176,20 +182,28 @@ class CypherStore(PortableQueries, TemporalQueries, GraphReadMixin, ABC):
         query, values = self.cypher.query(name), self._params(params)
 
         async def run() -> list[Row]:
-            return await self._run(query, values, write=write)
+            rows = await self._run(query, values, write=write)
+            self._planned.add(query)
+            return rows
 
         # Every query of the port passes here: the one place to bound and time them.
+        grace = self.plan_grace_s(query)
         observer = self._observer
         if observer is None:
-            return await self._gate.run(run, write=write)
+            return await self._gate.run(run, write=write, grace_s=grace)
         started = time.perf_counter()
         try:
-            rows = await self._gate.run(run, write=write)
+            rows = await self._gate.run(run, write=write, grace_s=grace)
         except BaseException as exc:
             observer(name, time.perf_counter() - started, None, exc)
             raise
         observer(name, time.perf_counter() - started, len(rows), None)
         return rows
+
+    def plan_grace_s(self, query: str) -> float:
+        """Extra seconds for ``query``'s timeout: :attr:`first_plan_grace_s`
+        until it has run once in this process, then 0."""
+        return 0.0 if query in self._planned else self.first_plan_grace_s
 
     def _duration_to_db(self, value: timedelta) -> Any:
         """A duration as the engine adds it to a stored instant: whole ms here

@@ -81,8 +81,12 @@ class CallGate:
         """Note that the store just answered (also used by direct pings)."""
         self._last_answer = time.monotonic()
 
-    async def run(self, call: Callable[[], Awaitable[T]], *, write: bool) -> T:
-        """Run ``call`` once a connection is free, within the read or write timeout.
+    async def run(
+        self, call: Callable[[], Awaitable[T]], *, write: bool, grace_s: float = 0.0
+    ) -> T:
+        """Run ``call`` once a connection is free, within the read or write
+        timeout plus ``grace_s`` seconds (a query's first run on an engine that
+        plans it then; see ``CypherStore.first_plan_grace_s``).
 
         Raises:
             StoreBusy: no connection came free within ``pool_timeout_s``.
@@ -93,6 +97,7 @@ class CallGate:
         await self._acquire()
         try:
             timeout = self.limits.write_timeout_s if write else self.limits.read_timeout_s
+            timeout += grace_s
             try:
                 async with asyncio.timeout(timeout):
                     result = await call()
