@@ -16,7 +16,7 @@ import pytest
 
 from kenning.api.app import create_app
 from kenning.config import Settings, load_settings
-from kenning.domain.rules import InputLimits
+from kenning.domain.rules import QUERY_MAX_CHARS, InputLimits
 from kenning.errors import ConfigError, StoreError
 from tests.conftest import serve
 
@@ -70,6 +70,17 @@ def test_a_graphql_instant_past_the_range_is_bad_user_input(api: httpx.Client) -
     body = api.post("/graphql", json={"query": query}).json()
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
     assert body["errors"][0]["extensions"]["field"] == "asOf"
+
+
+@pytest.mark.parametrize("length", [0, QUERY_MAX_CHARS + 1])
+def test_a_graphql_search_query_outside_its_length_is_bad_user_input(
+    api: httpx.Client, length: int
+) -> None:
+    query = 'query($q: String!) { search(space: "x", query: $q) { id } }'
+    body = api.post("/graphql", json={"query": query, "variables": {"q": "q" * length}}).json()
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
+    assert body["errors"][0]["extensions"]["field"] == "query"
+    assert str(QUERY_MAX_CHARS) in body["errors"][0]["message"]
 
 
 # -- 500s on bad input: NUL and lone surrogates ----------------------------------

@@ -33,6 +33,9 @@ SCOPE_MAX_CHARS = 128
 ID_PATTERN = r"^[A-Za-z0-9_-]+$"
 #: Most characters in an id.
 ID_MAX_CHARS = 64
+#: Characters of a search query: a question or a few sentences (REST, GraphQL,
+#: context); longer text is a document, not a query.
+QUERY_MAX_CHARS = 2000
 
 #: Earliest and latest instant accepted (UTC): Python's own datetime range.
 MIN_INSTANT = datetime.min.replace(tzinfo=UTC)

@@ -8,7 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from kenning.domain.models import ChannelScore, Episode, Fact, Scope, SearchHit, utcnow
+from kenning.domain.rules import QUERY_MAX_CHARS
 from kenning.embed.port import Embedder
+from kenning.errors import InputError
 from kenning.search import channels as ch
 from kenning.search.bm25 import bm25
 from kenning.search.config import SearchConfig
@@ -74,8 +76,15 @@ class SearchService:
             and their source episodes.
 
         Raises:
+            InputError: ``query`` is empty or longer than
+                :data:`~kenning.domain.rules.QUERY_MAX_CHARS` (field ``query``).
             StoreUnavailable: the graph is down.
         """
+        if not 1 <= len(query) <= QUERY_MAX_CHARS:
+            raise InputError(
+                f"query must have 1 to {QUERY_MAX_CHARS} characters, got {len(query)}",
+                field="query",
+            )
         now = utcnow()
         state = _Request(scope, analyse(query), as_of or now, known_at or now, top_k)
         await self._first_pass(state, query)

@@ -10,6 +10,7 @@ from pydantic import Field
 from kenning.api.deps import RuntimeDep, TenantDep
 from kenning.api.rest.responses import BODY, COMMON
 from kenning.domain.models import Instant, Model, Scope, SearchHit, SpaceId
+from kenning.domain.rules import QUERY_MAX_CHARS
 from kenning.search.context import render_context
 
 router = APIRouter(prefix="/v1", tags=["search"], responses=COMMON)
@@ -19,7 +20,7 @@ class ContextRequest(Model):
     """``POST /v1/context``: what to look for and how many tokens may come back."""
 
     space: SpaceId
-    query: Annotated[str, Field(min_length=1, max_length=2000)]
+    query: Annotated[str, Field(min_length=1, max_length=QUERY_MAX_CHARS)]
     token_budget: int = Field(
         1000, ge=16, le=100_000, description="Most tokens the block may hold."
     )

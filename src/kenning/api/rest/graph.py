@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from kenning.api.deps import RuntimeDep, TenantDep
 from kenning.api.rest.responses import COMMON, errors
 from kenning.domain.models import Entity, Fact, Instant, Model, Scope, SpaceId
+from kenning.domain.rules import QUERY_MAX_CHARS
 from kenning.errors import InputError
 from kenning.graph.service import (
     MAX_GRAPH_EDGES,
@@ -83,7 +84,7 @@ async def graph(
     rt: RuntimeDep,
     entity: Annotated[str | None, Query(max_length=256, description="Centre: id or name.")] = None,
     query: Annotated[
-        str | None, Query(max_length=2000, description="Or: facts found by search.")
+        str | None, Query(max_length=QUERY_MAX_CHARS, description="Or: facts found by search.")
     ] = None,
     depth: Annotated[int, Query(ge=1, le=MAX_NEIGHBORHOOD_DEPTH)] = 1,
     limit: Annotated[int, Query(ge=1, le=MAX_GRAPH_EDGES, description="Most edges.")] = 100,

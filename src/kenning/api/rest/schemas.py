@@ -16,6 +16,7 @@ from kenning.domain.models import (
     SearchHit,
     SpaceId,
 )
+from kenning.domain.rules import QUERY_MAX_CHARS
 
 
 class EpisodeBatch(Model):
@@ -68,7 +69,7 @@ class SearchRequest(Model):
     """``POST /v1/search``."""
 
     space: SpaceId
-    query: Annotated[str, Field(min_length=1, max_length=2000)]
+    query: Annotated[str, Field(min_length=1, max_length=QUERY_MAX_CHARS)]
     top_k: int = Field(10, ge=1, le=100)
     as_of: Instant | None = Field(None, description="Valid time: facts true then. Default now.")
     known_at: Instant | None = Field(
