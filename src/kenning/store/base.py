@@ -11,9 +11,10 @@ import json
 import re
 from abc import ABC, abstractmethod
 from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, Literal, LiteralString
+from typing import Any, ClassVar, Literal, LiteralString, TypeVar
 
 from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope
 from kenning.errors import StoreError
@@ -35,9 +36,11 @@ from kenning.store.port import (
     TermMatches,
     VectorKind,
 )
+from kenning.store.temporal_port import ChainKey
 from kenning.store.temporal_queries import TEMPORAL_QUERIES, TemporalQueries
 
 Row = dict[str, Any]
+T = TypeVar("T")
 
 _WORD = re.compile(r"[^\W_]+")
 #: Most hits one full-text word may yield on an engine that needs a limit
@@ -110,6 +113,13 @@ class CypherStore(TemporalQueries, GraphReadMixin, ABC):
     @abstractmethod
     async def _run(self, query: LiteralString, params: Row, *, write: bool) -> list[Row]:
         """Run one query in its own transaction; rows as column → value."""
+
+    @abstractmethod
+    async def run_locked(
+        self, scope: Scope, chains: Sequence[ChainKey], work: Callable[[], Awaitable[T]]
+    ) -> T:
+        """Run ``work`` with ``chains`` locked across processes; see
+        :meth:`~kenning.store.temporal_port.TemporalStore.run_locked`."""
 
     @abstractmethod
     def _instant_to_db(self, value: datetime) -> Any:

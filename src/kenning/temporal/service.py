@@ -1,7 +1,8 @@
 """Use cases over valid and transaction time: timelines, corrections, deletes.
 
 The REST API and (later) GraphQL call these; every write takes the
-supersession lock so chains stay consistent.
+supersession lock, and locks the chains it changes, so chains stay consistent
+across processes too.
 """
 
 from __future__ import annotations
@@ -121,15 +122,22 @@ class TemporalService:
         async with self._supersession.lock:
             now = utcnow()
             fact = await self._live(scope, fact_id)
-            end = valid_to or now
-            if fact.valid_from is not None and end <= fact.valid_from:
-                raise InputError(
-                    f"valid_to must be after the fact's valid_from ({fact.valid_from.isoformat()})",
-                    field="valid_to",
-                )
-            edited = replace(_same(fact), stated_valid_to=end, invalidation_reason=reason)
-            await self._store.apply_versions(scope, [edited], now)
-            await self._supersession.resolve(scope, [(fact.subject_key, fact.predicate)], now)
+            chain = (fact.subject_key, fact.predicate)  # a fact never changes chain
+
+            async def unit() -> None:
+                fact = await self._live(scope, fact_id)  # as it is under the lock
+                end = valid_to or now
+                if fact.valid_from is not None and end <= fact.valid_from:
+                    raise InputError(
+                        "valid_to must be after the fact's valid_from "
+                        f"({fact.valid_from.isoformat()})",
+                        field="valid_to",
+                    )
+                edited = replace(_same(fact), stated_valid_to=end, invalidation_reason=reason)
+                await self._store.apply_versions(scope, [edited], now)
+                await self._supersession.resolve(scope, [chain], now)
+
+            await self._supersession.exclusive(scope, [chain], unit)
         return await self._fact(scope, fact_id)
 
     async def update(self, scope: Scope, fact_id: str, changes: FactUpdate) -> Fact:
@@ -143,25 +151,31 @@ class TemporalService:
         async with self._supersession.lock:
             now = utcnow()
             fact = await self._live(scope, fact_id)
-            start = changes.valid_from if "valid_from" in sent else fact.stated_valid_from
-            end = changes.valid_to if "valid_to" in sent else fact.stated_valid_to
-            if start is not None and end is not None and end <= start:
-                raise InputError("valid_to must be after valid_from", field="valid_to")
-            edited = replace(
-                _same(fact),
-                stated_valid_from=start,
-                stated_valid_to=end,
-                confidence=changes.confidence
-                if changes.confidence is not None
-                else fact.confidence,
-                text=changes.text or fact.text,
-            )
-            await self._store.apply_versions(scope, [edited], now)
-            if changes.text and changes.text != fact.text:
-                vector = (await asyncio.to_thread(self._embedder.embed, [changes.text]))[0]
-                write = GraphWrite(fact_vectors={fact_id: vector.tolist()})
-                await self._store.write_graph(scope, write, [], now)
-            await self._supersession.resolve(scope, [(fact.subject_key, fact.predicate)], now)
+            chain = (fact.subject_key, fact.predicate)  # a fact never changes chain
+
+            async def unit() -> None:
+                fact = await self._live(scope, fact_id)  # as it is under the lock
+                start = changes.valid_from if "valid_from" in sent else fact.stated_valid_from
+                end = changes.valid_to if "valid_to" in sent else fact.stated_valid_to
+                if start is not None and end is not None and end <= start:
+                    raise InputError("valid_to must be after valid_from", field="valid_to")
+                edited = replace(
+                    _same(fact),
+                    stated_valid_from=start,
+                    stated_valid_to=end,
+                    confidence=changes.confidence
+                    if changes.confidence is not None
+                    else fact.confidence,
+                    text=changes.text or fact.text,
+                )
+                await self._store.apply_versions(scope, [edited], now)
+                if changes.text and changes.text != fact.text:
+                    vector = (await asyncio.to_thread(self._embedder.embed, [changes.text]))[0]
+                    write = GraphWrite(fact_vectors={fact_id: vector.tolist()})
+                    await self._store.write_graph(scope, write, [], now)
+                await self._supersession.resolve(scope, [chain], now)
+
+            await self._supersession.exclusive(scope, [chain], unit)
         return await self._fact(scope, fact_id)
 
     async def delete_fact(self, scope: Scope, fact_id: str) -> Deletion:
@@ -208,7 +222,14 @@ class TemporalService:
             deleted = await call
             if not deleted.found:
                 raise NotFound(f"no {_kind(item_id)} {item_id!r} in space {scope.space!r}")
-            await self._supersession.resolve(scope, deleted.chains, utcnow())
+            # The delete is committed; what is left of its chains is resolved
+            # under their locks, after any writer that read them before it.
+            now = utcnow()
+            await self._supersession.exclusive(
+                scope,
+                deleted.chains,
+                lambda: self._supersession.resolve(scope, deleted.chains, now),
+            )
             orphans = await self._store.delete_orphans(scope)
         return Deletion(
             facts=deleted.facts, episodes=deleted.episodes, entities=deleted.entities + orphans

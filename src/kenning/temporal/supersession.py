@@ -1,17 +1,21 @@
 """Supersession: keep every chain's valid time consistent after each write.
 
-All writes of facts go through :class:`Supersession`, so one lock orders them
-within a process; a chain is read, resolved (:mod:`kenning.temporal.chain`)
-and written back while no other write of this process can interleave.
+All writes of facts go through :class:`Supersession`. A chain is read,
+resolved (:mod:`kenning.temporal.chain`) and written back while no other
+writer can interleave: within a process an asyncio lock orders the writes;
+across processes on one database the store locks the chains they touch
+(``GraphStore.run_locked``: lock nodes in a Neo4j write transaction, leases on
+FalkorDB), so several Kenning processes give the intervals one would.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
+from typing import TypeVar
 
 from kenning.config import DEFAULT_FUNCTIONAL_PREDICATES
 from kenning.domain.ids import new_id, predicate_key
@@ -21,6 +25,7 @@ from kenning.store.temporal_port import ChainFact, FactVersion
 from kenning.temporal.chain import Interval, Link, resolve_chain, stated_interval
 
 Chain = tuple[str, str]  # (subject key, predicate)
+T = TypeVar("T")
 
 
 def link(fact: ChainFact) -> Link:
@@ -79,19 +84,35 @@ class Supersession:
         Raises:
             StoreUnavailable: the graph is down.
         """
-        async with self.lock:
+        chains = {(f.subject_key, f.predicate) for f in write.facts}
+
+        async def unit() -> list[str]:
             graph = replace(write, episode_vectors={})
             ids = await self._store.write_graph(scope, graph, [], now)
-            await self.resolve(scope, {(f.subject_key, f.predicate) for f in write.facts}, now)
+            await self.resolve(scope, chains, now)
             if episode_ids:
                 done = GraphWrite(episode_vectors=write.episode_vectors)
                 await self._store.write_graph(scope, done, episode_ids, now)
-        return ids
+            return ids
+
+        async with self.lock:
+            return await self.exclusive(scope, chains, unit)
+
+    async def exclusive(
+        self, scope: Scope, chains: Iterable[Chain], work: Callable[[], Awaitable[T]]
+    ) -> T:
+        """Run ``work`` with ``chains`` locked against writers in other
+        processes on the same database (see ``GraphStore.run_locked``).
+
+        Call with :attr:`lock` held. ``work`` may run more than once (a Neo4j
+        deadlock retries it), so it must read what it resolves.
+        """
+        return await self._store.run_locked(scope, sorted(set(chains)), work)
 
     async def resolve(self, scope: Scope, chains: Iterable[Chain], now: datetime) -> int:
         """Recompute the intervals of ``chains`` and record the changed ones.
 
-        Call with :attr:`lock` held. Non-functional predicates keep their
+        Call inside :meth:`exclusive` over ``chains``. Non-functional predicates keep their
         stated interval. Returns how many facts got a new version.
         """
         wanted = sorted(set(chains))

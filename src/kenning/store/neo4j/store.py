@@ -2,20 +2,33 @@
 
 Instants are stored as Neo4j ``DateTime`` (the driver maps aware ``datetime``
 values both ways).
+
+Chains are locked inside a write transaction (:meth:`Neo4jStore.run_locked`):
+the first statement MERGEs one ``:ChainLock`` node per chain and SETs a
+property on it, which takes the node's write lock until the transaction ends;
+every query of the work then runs in that same transaction. This is the
+locking idiom of the Cypher manual ("Concurrent data access"); a crash or an
+error releases the locks with the rollback, so nothing has to expire.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
-from typing import Any, LiteralString
+from typing import Any, LiteralString, TypeVar
 
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
 from neo4j import exceptions as neo4j_errors
 from neo4j.time import DateTime as Neo4jDateTime
 
+from kenning.domain.models import Scope, utcnow
 from kenning.errors import StoreError, StoreUnavailable
 from kenning.store.base import CypherStore, Row
+from kenning.store.temporal_port import ChainKey
+
+T = TypeVar("T")
 
 _WORD = re.compile(r"\w+")
 _UNAVAILABLE = (
@@ -24,6 +37,9 @@ _UNAVAILABLE = (
     neo4j_errors.TransientError,
     OSError,
 )
+#: The transaction of the `run_locked` call this task is inside, if any; the
+#: queries of its work run in it (a context variable is private to a task).
+_LOCKED_TX: ContextVar[AsyncManagedTransaction | None] = ContextVar("_LOCKED_TX", default=None)
 
 
 class Neo4jStore(CypherStore):
@@ -37,7 +53,7 @@ class Neo4jStore(CypherStore):
     """
 
     dialect = "neo4j"
-    extra_queries = ("await_indexes",)
+    extra_queries = ("await_indexes", "lock_chains")
     #: Seconds to wait for indexes to come online after schema set-up.
     index_timeout_s = 300
 
@@ -75,6 +91,43 @@ class Neo4jStore(CypherStore):
             await self._driver.close()
             self._driver = None
 
+    async def run_locked(
+        self, scope: Scope, chains: Sequence[ChainKey], work: Callable[[], Awaitable[T]]
+    ) -> T:
+        """See :meth:`TemporalStore.run_locked`.
+
+        One write transaction: lock the chains' nodes in sorted order, then run
+        ``work`` with every query of this task inside the transaction, then
+        commit. A deadlock (a TransientError) or a lost connection rolls back
+        and the driver runs the whole unit again (up to its 30 s retry time).
+
+        Raises:
+            StoreError: called inside another ``run_locked`` of this task.
+        """
+        if self._driver is None:
+            raise StoreUnavailable("Neo4j store is not open")
+        if _LOCKED_TX.get() is not None:
+            raise StoreError("run_locked cannot nest: take every chain in one call")
+        lock = self.cypher.query("lock_chains")
+        rows = [{"subject_key": s, "predicate": p} for s, p in sorted(set(chains))]
+
+        async def unit(tx: AsyncManagedTransaction) -> T:
+            params = self._params({**self._scope(scope), "chains": rows, "now": utcnow()})
+            token = _LOCKED_TX.set(tx)
+            try:
+                await (await tx.run(lock, params)).consume()
+                return await work()
+            finally:
+                _LOCKED_TX.reset(token)
+
+        try:
+            async with self._driver.session(database=self._database) as session:
+                return await session.execute_write(unit)
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable(f"Neo4j unreachable: {exc}") from exc
+        except neo4j_errors.Neo4jError as exc:
+            raise StoreError(f"Neo4j query failed: {exc}") from exc
+
     async def _run(self, query: LiteralString, params: Row, *, write: bool) -> list[Row]:
         if self._driver is None:
             raise StoreUnavailable("Neo4j store is not open")
@@ -83,6 +136,11 @@ class Neo4jStore(CypherStore):
             result = await tx.run(query, params)
             return [record.data() async for record in result]
 
+        locked = _LOCKED_TX.get()
+        if locked is not None:
+            # Inside run_locked: driver errors go up unchanged, so that the
+            # driver sees a deadlock and retries the whole unit.
+            return await work(locked)
         try:
             async with self._driver.session(database=self._database) as session:
                 if write:
