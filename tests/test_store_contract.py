@@ -17,6 +17,7 @@ session, the session's tenants are deleted at the end.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 import zlib
@@ -987,3 +988,45 @@ async def test_episode_hashes_by_dedup_key(store: Any, scope: Scope) -> None:
         stored.dedup_key: stored.content_hash
     }
     assert await store.episode_hashes(other_space, [stored.dedup_key]) == {}
+
+
+async def test_run_locked_never_lets_two_writers_into_one_chain(store: Any, scope: Scope) -> None:
+    # One store, separate tasks: on Neo4j separate transactions wait on the
+    # lock node; on FalkorDB separate holders wait on the lease.
+    inside: set[str] = set()
+    seen_together: list[set[str]] = []
+
+    def writer(name: str, chains: list[tuple[str, str]]) -> Any:
+        async def work() -> str:
+            inside.add(name)
+            seen_together.append(set(inside))
+            try:
+                await asyncio.sleep(0.2)
+                await store.read_chains(scope, chains)  # a query inside the lock
+            finally:
+                inside.discard(name)
+            return name
+
+        return store.run_locked(scope, chains, work)
+
+    shared = ("ada", "lives_in")
+    done = await asyncio.gather(
+        writer("a", [shared, ("ada", "works_at")]),
+        writer("b", [("byron", "lives_in"), shared]),
+        writer("c", [shared]),
+    )
+
+    assert done == ["a", "b", "c"]
+    assert all(len(names) == 1 for names in seen_together), seen_together
+
+
+async def test_run_locked_releases_the_chain_when_the_work_fails(store: Any, scope: Scope) -> None:
+    async def failing() -> None:
+        raise ValueError("boom")
+
+    async def fine() -> str:
+        return "ok"
+
+    with pytest.raises(ValueError, match="boom"):
+        await store.run_locked(scope, [("ada", "lives_in")], failing)
+    assert await asyncio.wait_for(store.run_locked(scope, [("ada", "lives_in")], fine), 30) == "ok"
