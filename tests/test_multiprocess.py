@@ -63,39 +63,55 @@ def iso(day: str) -> str:
 
 
 @contextmanager
-def kenning_process(name: str, graph_env: dict[str, str], data_dir: Path) -> Iterator[str]:
-    """``kenning serve`` as a child process on ``graph_env``; yields its URL."""
-    port = free_port()
-    env = {
-        **os.environ,
-        **graph_env,
-        "PYTHONPATH": str(ROOT / "src"),
-        "KENNING_PORT": str(port),
-        "KENNING_DATA_DIR": str(data_dir / name),
-    }
-    log = (data_dir / f"{name}.log").open("wb")
-    command = [sys.executable, "-c", "from kenning.cli import app; app()", "serve"]
-    child = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 400
-        while True:
-            try:
-                if httpx.get(url + "/healthz", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if child.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"kenning {name} did not start; see {data_dir / name}.log")
-            time.sleep(0.3)
-        yield url
-    finally:
-        child.terminate()
+def kenning_processes(graph_env: dict[str, str], data_dir: Path) -> Iterator[list[str]]:
+    """Two ``kenning serve`` child processes on ``graph_env``, started at once
+    (model loading dominates start-up); yields their URLs."""
+    children: list[subprocess.Popen[bytes]] = []
+    urls: list[str] = []
+    with ExitStack() as logs:
         try:
-            child.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            child.kill()
-        log.close()
+            for name in ("one", "two"):
+                port = free_port()
+                env = {
+                    **os.environ,
+                    **graph_env,
+                    "PYTHONPATH": str(ROOT / "src"),
+                    "KENNING_PORT": str(port),
+                    "KENNING_DATA_DIR": str(data_dir / name),
+                }
+                log = logs.enter_context((data_dir / f"{name}.log").open("wb"))
+                command = [sys.executable, "-c", "from kenning.cli import app; app()", "serve"]
+                children.append(
+                    subprocess.Popen(
+                        command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+                    )
+                )
+                urls.append(f"http://127.0.0.1:{port}")
+            for name, url, child in zip(("one", "two"), urls, children, strict=True):
+                _wait_ready(url, child, data_dir / f"{name}.log")
+            yield urls
+        finally:
+            for child in children:
+                child.terminate()
+            for child in children:
+                try:
+                    child.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+
+
+def _wait_ready(url: str, child: subprocess.Popen[bytes], log: Path) -> None:
+    # Generous: on a loaded 2-core machine importing torch alone can take minutes.
+    deadline = time.monotonic() + 400
+    while True:
+        try:
+            if httpx.get(url + "/healthz", timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if child.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"kenning serve did not start; see {log}")
+        time.sleep(0.3)
 
 
 @contextmanager
@@ -173,9 +189,7 @@ def state_at(url: str, space: str, day: str) -> dict[tuple[str, str], list[str]]
 
 
 def check_two_processes_equal_one(graph_env: dict[str, str], tmp: Path) -> None:
-    with ExitStack() as stack:
-        one = stack.enter_context(kenning_process("one", graph_env, tmp))
-        two = stack.enter_context(kenning_process("two", graph_env, tmp))
+    with kenning_processes(graph_env, tmp) as (one, two):
         alone, shared = f"alone-{uuid.uuid4().hex[:8]}", f"shared-{uuid.uuid4().hex[:8]}"
         ingest([one], alone)
         ingest([one, two], shared)
