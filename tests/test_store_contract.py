@@ -18,6 +18,7 @@ session, the session's tenants are deleted at the end.
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 import uuid
 import zlib
@@ -30,9 +31,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from kenning.domain.ids import content_hash, dedup_key, new_id
-from kenning.domain.models import EpisodeStatus, Fact, Scope
+from kenning.domain.ids import content_hash, dedup_key, entity_key, new_id
+from kenning.domain.models import EpisodeStatus, Fact, FactCreate, Scope
 from kenning.errors import QueryMissing, StoreError, StoreUnavailable
+from kenning.ingest.graph_write import GraphWriteBuilder
 from kenning.store.base import REQUIRED_QUERIES, CypherStore
 from kenning.store.cypher import CypherLibrary
 from kenning.store.falkordb.store import FalkorStore
@@ -46,6 +48,7 @@ from kenning.store.port import (
     NewEpisode,
     SpaceStats,
 )
+from kenning.temporal.supersession import Supersession
 from tests.conftest import Neo4jServer
 
 T0 = datetime(2024, 5, 6, 7, 8, 9, 123000, tzinfo=UTC)
@@ -1030,3 +1033,50 @@ async def test_run_locked_releases_the_chain_when_the_work_fails(store: Any, sco
     with pytest.raises(ValueError, match="boom"):
         await store.run_locked(scope, [("ada", "lives_in")], failing)
     assert await asyncio.wait_for(store.run_locked(scope, [("ada", "lives_in")], fine), 30) == "ok"
+
+
+#: A dated history stated twice, by sources three weeks apart (the stated start
+#: of a fact is the earliest one): (subject, object, since).
+_MOVES = [
+    (who, city, f"{2000 + i}-0{1 + i % 9}-{day}")
+    for who in ("Ada", "Byron", "Clara")
+    for i, city in enumerate(["Boston", "Denver", "Austin", "Seattle", "Miami", "Reno"])
+    for day in ("01", "22")
+]
+
+
+def _move_write(who: str, city: str, since: str) -> GraphWrite:
+    builder = GraphWriteBuilder()
+    start = datetime.fromisoformat(since).replace(tzinfo=UTC)
+    item = FactCreate(subject=who, predicate="lives_in", object=city, valid_from=start)
+    builder.fact(item, [], item)
+    return builder.build()
+
+
+async def test_two_supersessions_on_one_store_give_the_intervals_of_one(
+    store: Any, scope: Scope
+) -> None:
+    # Two Supersession objects stand for two Kenning processes: each has its
+    # own asyncio lock, so only the store's chain locks order them.
+    reference = Scope(tenant=scope.tenant, space="reference")
+    alone = Supersession(store)
+    for move in _MOVES:
+        await alone.write(reference, _move_write(*move), [], datetime.now(UTC))
+    processes = [Supersession(store), Supersession(store)]
+
+    await asyncio.gather(
+        *(
+            processes[i % 2].write(scope, _move_write(*move), [], datetime.now(UTC))
+            for i, move in enumerate(random.Random(7).sample(_MOVES, len(_MOVES)))
+        )
+    )
+
+    chains = [(entity_key(who), "lives_in") for who in ("Ada", "Byron", "Clara")]
+
+    async def intervals(where: Scope) -> set[tuple[Any, ...]]:
+        facts = await store.read_chains(where, chains)
+        return {(f.subject_key, f.object_key, f.valid_from, f.valid_to) for f in facts}
+
+    expected = await intervals(reference)
+    assert len(expected) == len(_MOVES) // 2
+    assert await intervals(scope) == expected
