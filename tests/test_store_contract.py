@@ -1098,6 +1098,21 @@ async def test_run_locked_releases_the_chain_when_the_work_fails(store: Any, sco
     assert await asyncio.wait_for(store.run_locked(scope, [("ada", "lives_in")], fine), 30) == "ok"
 
 
+async def test_run_locked_queries_pass_the_observer(store: Any, scope: Scope) -> None:
+    seen: list[tuple[str, int | None]] = []
+    store.set_observer(lambda name, _s, rows, _e: seen.append((name, rows)))
+    try:
+        chains = [("ada", "lives_in")]
+        await store.run_locked(scope, chains, lambda: store.read_chains(scope, chains))
+    finally:
+        store.set_observer(None)
+
+    names = [name for name, _ in seen]
+    lock = "lock_chains" if store.dialect == "neo4j" else "lease_chains"
+    assert names[0] == lock
+    assert ("read_chains", 0) in seen
+
+
 #: A dated history stated twice, by sources three weeks apart (the stated start
 #: of a fact is the earliest one): (subject, object, since).
 _MOVES = [

@@ -108,7 +108,8 @@ class CallGate:
         """Run ``call`` as one write call that makes several queries on one
         connection (a multi-query transaction): one slot for all of them, and
         the write timeout bounds the whole of ``call``. Queries that ``call``
-        makes through :meth:`run` reuse the slot.
+        makes through :meth:`run` reuse the slot (so do tasks it starts: they
+        inherit its context; it should await their queries itself).
 
         Raises:
             StoreBusy: no connection came free within ``pool_timeout_s``.
