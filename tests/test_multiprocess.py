@@ -14,11 +14,14 @@ merged an earlier one shows. The two statements of a move go to the two
 processes at once, from several threads. The reference is the same history
 posted to one process alone, into its own space. (Episodes take the same
 supersession path through the worker; only extraction differs, which this
-test does not need.)
+test does not need.) Both processes serve a tenant of their own (an API key)
+and their workers claim only its episodes, so they leave alone those of the
+other apps and tests on the session's Neo4j.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import socket
@@ -45,12 +48,18 @@ DATED: list[tuple[str, str, str]] = [
     ("lives_in", city, f"{2000 + i}-0{1 + i % 9}-15") for i, city in enumerate(MOVES)
 ] + [("works_at", job, f"{2001 + 2 * i}-03-01") for i, job in enumerate(JOBS)]
 random.Random(10).shuffle(DATED)
-#: Each fact as two sources state it: the second says it began 3 weeks later.
+#: Each fact as two sources state it, the later start first: one says it
+#: began on the date, the other later that month (the stated start of the
+#: fact is the earlier one). Consecutive pairs go to the two processes at once.
 STATED = [
     statement
     for predicate, obj, since in DATED
-    for statement in ((predicate, obj, since), (predicate, obj, since[:8] + "28"))
+    for statement in ((predicate, obj, since[:8] + "28"), (predicate, obj, since))
 ]
+#: The tenant of this test's processes and its API key.
+TENANT = f"multiprocess-{uuid.uuid4().hex[:8]}"
+KEY = "sk-multiprocess"
+HEADERS = {"Authorization": f"Bearer {KEY}"}
 #: Instants to compare what is true at (a dozen across the history).
 INSTANTS = [
     "2000-01-20", "2001-02-20", "2001-03-20", "2002-03-20", "2003-04-20", "2004-05-20",
@@ -78,6 +87,8 @@ def kenning_processes(graph_env: dict[str, str], data_dir: Path) -> Iterator[lis
                     "PYTHONPATH": str(ROOT / "src"),
                     "KENNING_PORT": str(port),
                     "KENNING_DATA_DIR": str(data_dir / name),
+                    "KENNING_API_KEYS": json.dumps({KEY: TENANT}),
+                    "KENNING_WORKER_TENANTS": json.dumps([TENANT]),
                 }
                 log = logs.enter_context((data_dir / f"{name}.log").open("wb"))
                 command = [sys.executable, "-c", "from kenning.cli import app; app()", "serve"]
@@ -154,23 +165,28 @@ def post_date(url: str, space: str, predicate: str, obj: str, since: str) -> Non
         {"subject": who, "predicate": predicate, "object": obj, "valid_from": iso(since)}
         for who in PEOPLE
     ]
-    with httpx.Client(base_url=url, timeout=120) as api:
+    with httpx.Client(base_url=url, timeout=120, headers=HEADERS) as api:
         stored = api.post("/v1/facts", json={"space": space, "facts": facts})
     assert stored.status_code == 201, stored.text
 
 
 def ingest(urls: list[str], space: str) -> None:
-    """Post the history into ``space``, date i to ``urls[i % len(urls)]``,
-    from several threads at once."""
+    """Post the history's statements into ``space``, statement i to
+    ``urls[i % len(urls)]``, from several threads at once (the two statements
+    of a fact are posted together)."""
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(
-            pool.map(lambda i: post_date(urls[i % len(urls)], space, *DATED[i]), range(len(DATED)))
+            pool.map(
+                lambda i: post_date(urls[i % len(urls)], space, *STATED[i]), range(len(STATED))
+            )
         )
 
 
 def intervals(url: str, space: str) -> set[tuple[Any, ...]]:
-    with httpx.Client(base_url=url, timeout=60) as api:
-        events = api.get("/v1/timeline", params={"space": space, "limit": 2000}).json()
+    with httpx.Client(base_url=url, timeout=60, headers=HEADERS) as api:
+        answer = api.get("/v1/timeline", params={"space": space, "limit": 2000})
+    assert answer.status_code == 200, answer.text
+    events = answer.json()
     return {
         (f["subject"], f["predicate"], f["object"], f["valid_from"], f["valid_to"])
         for f in (e["fact"] for e in events["events"])
@@ -179,7 +195,7 @@ def intervals(url: str, space: str) -> set[tuple[Any, ...]]:
 
 def state_at(url: str, space: str, day: str) -> dict[tuple[str, str], list[str]]:
     """{(subject, predicate): [objects]} of the facts valid at ``day``."""
-    with httpx.Client(base_url=url, timeout=60) as api:
+    with httpx.Client(base_url=url, timeout=60, headers=HEADERS) as api:
         page = api.get("/v1/facts", params={"space": space, "limit": 500, "as_of": iso(day)})
     assert page.status_code == 200, page.text
     state: dict[tuple[str, str], list[str]] = {}
@@ -196,6 +212,9 @@ def check_two_processes_equal_one(graph_env: dict[str, str], tmp: Path) -> None:
 
         expected = intervals(one, alone)
         assert len(expected) == len(DATED) * len(PEOPLE)
+        # One process keeps the earlier of each fact's two stated starts.
+        starts = {(predicate, obj, start[:10]) for _, predicate, obj, start, _ in expected}
+        assert starts == set(DATED)
         assert intervals(two, shared) == expected
         want = [(day, state_at(one, alone, day)) for day in INSTANTS]
         # One process gives one city and one employer per person at a time.
