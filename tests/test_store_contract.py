@@ -39,6 +39,7 @@ from kenning.store import base
 from kenning.store.base import REQUIRED_QUERIES, CypherStore
 from kenning.store.cypher import CypherLibrary
 from kenning.store.falkordb.store import FalkorStore
+from kenning.store.limits import StoreLimits
 from kenning.store.neo4j.store import Neo4jStore
 from kenning.store.port import (
     VECTOR_DIMENSION,
@@ -103,7 +104,10 @@ async def neo4j_backend(neo4j_server: Neo4jServer, tenant_prefix: str) -> AsyncI
     url, user, password = neo4j_server.url, neo4j_server.user, neo4j_server.password
 
     def make(data_dir: Path) -> CypherStore:
-        return Neo4jStore(url, user, password)
+        # A cold JVM plans each query on its first run; on two busy cores a
+        # first get_job took more than the 5 s default read timeout (as the
+        # session's app, see conftest.settings_on).
+        return Neo4jStore(url, user, password, limits=StoreLimits(read_timeout_s=30))
 
     store: Any = make(Path())
     await store.open()
