@@ -17,6 +17,8 @@ session, the session's tenants are deleted at the end.
 
 from __future__ import annotations
 
+import asyncio
+import random
 import re
 import uuid
 import zlib
@@ -29,13 +31,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from kenning.domain.ids import content_hash, dedup_key, new_id
-from kenning.domain.models import EpisodeStatus, Fact, Scope
+from kenning.domain.ids import content_hash, dedup_key, entity_key, new_id
+from kenning.domain.models import EpisodeStatus, Fact, FactCreate, Scope
 from kenning.errors import QueryMissing, StoreError, StoreUnavailable
+from kenning.ingest.graph_write import GraphWriteBuilder
 from kenning.store import base
 from kenning.store.base import REQUIRED_QUERIES, CypherStore
 from kenning.store.cypher import CypherLibrary
 from kenning.store.falkordb.store import FalkorStore
+from kenning.store.limits import StoreLimits
 from kenning.store.neo4j.store import Neo4jStore
 from kenning.store.port import (
     VECTOR_DIMENSION,
@@ -46,6 +50,7 @@ from kenning.store.port import (
     NewEpisode,
     SpaceStats,
 )
+from kenning.temporal.supersession import Supersession
 from tests.conftest import Neo4jServer
 
 T0 = datetime(2024, 5, 6, 7, 8, 9, 123000, tzinfo=UTC)
@@ -99,7 +104,10 @@ async def neo4j_backend(neo4j_server: Neo4jServer, tenant_prefix: str) -> AsyncI
     url, user, password = neo4j_server.url, neo4j_server.user, neo4j_server.password
 
     def make(data_dir: Path) -> CypherStore:
-        return Neo4jStore(url, user, password)
+        # A cold JVM plans each query on its first run; on two busy cores a
+        # first get_job took more than the 5 s default read timeout (as the
+        # session's app, see conftest.settings_on).
+        return Neo4jStore(url, user, password, limits=StoreLimits(read_timeout_s=30))
 
     store: Any = make(Path())
     await store.open()
@@ -1130,3 +1138,112 @@ async def test_episode_hashes_by_dedup_key(store: Any, scope: Scope) -> None:
         stored.dedup_key: stored.content_hash
     }
     assert await store.episode_hashes(other_space, [stored.dedup_key]) == {}
+
+
+async def test_run_locked_never_lets_two_writers_into_one_chain(store: Any, scope: Scope) -> None:
+    # One store, separate tasks: on Neo4j separate transactions wait on the
+    # lock node; on FalkorDB separate holders wait on the lease.
+    inside: set[str] = set()
+    seen_together: list[set[str]] = []
+
+    def writer(name: str, chains: list[tuple[str, str]]) -> Any:
+        async def work() -> str:
+            inside.add(name)
+            seen_together.append(set(inside))
+            try:
+                await asyncio.sleep(0.2)
+                await store.read_chains(scope, chains)  # a query inside the lock
+            finally:
+                inside.discard(name)
+            return name
+
+        return store.run_locked(scope, chains, work)
+
+    shared = ("ada", "lives_in")
+    done = await asyncio.gather(
+        writer("a", [shared, ("ada", "works_at")]),
+        writer("b", [("byron", "lives_in"), shared]),
+        writer("c", [shared]),
+    )
+
+    assert done == ["a", "b", "c"]
+    assert all(len(names) == 1 for names in seen_together), seen_together
+
+
+async def test_run_locked_releases_the_chain_when_the_work_fails(store: Any, scope: Scope) -> None:
+    async def failing() -> None:
+        raise ValueError("boom")
+
+    async def fine() -> str:
+        return "ok"
+
+    with pytest.raises(ValueError, match="boom"):
+        await store.run_locked(scope, [("ada", "lives_in")], failing)
+    assert await asyncio.wait_for(store.run_locked(scope, [("ada", "lives_in")], fine), 30) == "ok"
+
+
+async def test_run_locked_queries_pass_the_observer(store: Any, scope: Scope) -> None:
+    seen: list[tuple[str, int | None]] = []
+    store.set_observer(lambda name, _s, rows, _e: seen.append((name, rows)))
+    try:
+        chains = [("ada", "lives_in")]
+        await store.run_locked(scope, chains, lambda: store.read_chains(scope, chains))
+    finally:
+        store.set_observer(None)
+
+    names = [name for name, _ in seen]
+    lock = "lock_chains" if store.dialect == "neo4j" else "lease_chains"
+    assert names[0] == lock
+    assert ("read_chains", 0) in seen
+
+
+#: A dated history stated twice, by sources three weeks apart (the stated start
+#: of a fact is the earliest one): (subject, object, since).
+_MOVES = [
+    (who, city, f"{2000 + i}-0{1 + i % 9}-{day}")
+    for who in ("Ada", "Byron", "Clara")
+    for i, city in enumerate(["Boston", "Denver", "Austin", "Seattle", "Miami", "Reno"])
+    for day in ("01", "22")
+]
+
+
+def _move_write(who: str, city: str, since: str) -> GraphWrite:
+    builder = GraphWriteBuilder()
+    start = datetime.fromisoformat(since).replace(tzinfo=UTC)
+    item = FactCreate(subject=who, predicate="lives_in", object=city, valid_from=start)
+    builder.fact(item, [], item)
+    return builder.build()
+
+
+async def test_two_supersessions_on_one_store_give_the_intervals_of_one(
+    store: Any, scope: Scope
+) -> None:
+    # Two Supersession objects stand for two Kenning processes: each has its
+    # own asyncio lock, so only the store's chain locks order them.
+    reference = Scope(tenant=scope.tenant, space="reference")
+    alone = Supersession(store)
+    for move in _MOVES:
+        await alone.write(reference, _move_write(*move), [], datetime.now(UTC))
+    processes = [Supersession(store), Supersession(store)]
+    # The two statements of a move go to the two processes at once, the later
+    # start first; the moves come in shuffled order.
+    pairs = [(_MOVES[i + 1], _MOVES[i]) for i in range(0, len(_MOVES), 2)]
+    random.Random(7).shuffle(pairs)
+    ordered = [move for pair in pairs for move in pair]
+
+    await asyncio.gather(
+        *(
+            processes[i % 2].write(scope, _move_write(*move), [], datetime.now(UTC))
+            for i, move in enumerate(ordered)
+        )
+    )
+
+    chains = [(entity_key(who), "lives_in") for who in ("Ada", "Byron", "Clara")]
+
+    async def intervals(where: Scope) -> set[tuple[Any, ...]]:
+        facts = await store.read_chains(where, chains)
+        return {(f.subject_key, f.object_key, f.valid_from, f.valid_to) for f in facts}
+
+    expected = await intervals(reference)
+    assert len(expected) == len(_MOVES) // 2
+    assert await intervals(scope) == expected

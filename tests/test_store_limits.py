@@ -76,6 +76,30 @@ async def test_a_call_that_runs_too_long_is_unavailable(write: bool) -> None:
     assert await gate.run(lambda: asyncio.sleep(0, "ok"), write=write) == "ok"
 
 
+async def test_calls_inside_a_hold_reuse_its_slot_and_others_wait() -> None:
+    # A locked Neo4j transaction is one held call whose queries go through run().
+    gate = CallGate(StoreLimits(pool_size=1, pool_timeout_s=0.05, write_timeout_s=0.5))
+    inner: list[str] = []
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def unit() -> str:
+        inner.append(await gate.run(lambda: asyncio.sleep(0, "read"), write=False))
+        entered.set()
+        await release.wait()
+        return "done"
+
+    held = asyncio.create_task(gate.hold(unit))
+    await entered.wait()
+    with pytest.raises(StoreBusy):  # another task finds the one slot held
+        await gate.run(lambda: asyncio.sleep(0), write=False)
+    release.set()
+    assert await held == "done"
+    assert inner == ["read"]
+    with pytest.raises(StoreUnavailable, match="write"):  # the whole unit is bounded
+        await gate.hold(lambda: asyncio.sleep(10))
+    assert await gate.run(lambda: asyncio.sleep(0, "ok"), write=False) == "ok"
+
+
 def test_graphql_codes_a_busy_store_rate_limited_and_retryable() -> None:
     error = GraphQLError("x", original_error=StoreBusy("all connections busy"))
     assert code_of(error) == "RATE_LIMITED"

@@ -6,6 +6,9 @@ CREATE CONSTRAINT episode_dedup IF NOT EXISTS
 FOR (e:Episode) REQUIRE (e.tenant, e.space, e.dedup_key) IS UNIQUE;
 CREATE CONSTRAINT episode_id IF NOT EXISTS FOR (e:Episode) REQUIRE e.id IS UNIQUE;
 CREATE CONSTRAINT job_id IF NOT EXISTS FOR (j:Job) REQUIRE j.id IS UNIQUE;
+// One lock node per chain (subject, predicate), taken by supersession writes.
+CREATE CONSTRAINT chain_lock IF NOT EXISTS
+FOR (l:ChainLock) REQUIRE (l.tenant, l.space, l.subject_key, l.predicate) IS UNIQUE;
 CREATE INDEX episode_status IF NOT EXISTS FOR (e:Episode) ON (e.status);
 CREATE INDEX episode_scope IF NOT EXISTS FOR (e:Episode) ON (e.tenant, e.space);
 CREATE INDEX episode_occurred IF NOT EXISTS FOR (e:Episode) ON (e.occurred_at);

@@ -13,10 +13,10 @@ import re
 import time
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, Literal, LiteralString
+from typing import Any, ClassVar, Literal, LiteralString, TypeVar
 
 from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope
 from kenning.errors import StoreError, StoreUnavailable
@@ -41,7 +41,7 @@ from kenning.store.port import (
     VectorKind,
 )
 from kenning.store.portable import PORTABLE_QUERIES, PortableQueries
-from kenning.store.temporal_port import Statement
+from kenning.store.temporal_port import ChainKey, Statement
 from kenning.store.temporal_queries import TEMPORAL_QUERIES, TemporalQueries, encode_statement
 
 Row = dict[str, Any]
@@ -50,6 +50,7 @@ Row = dict[str, Any]
 #: error it raised (None on success). Must be quick and must not raise; the
 #: API feeds Prometheus with it, so ``store/`` does not depend on the API.
 QueryObserver = Callable[[str, float, int | None, BaseException | None], None]
+T = TypeVar("T")
 
 _WORD = re.compile(r"[^\W_]+")
 #: Most hits one full-text word may yield in one space on an engine that needs
@@ -156,6 +157,13 @@ class CypherStore(PortableQueries, TemporalQueries, GraphReadMixin, ABC):
     @abstractmethod
     async def _run(self, query: LiteralString, params: Row, *, write: bool) -> list[Row]:
         """Run one query in its own transaction; rows as column → value."""
+
+    @abstractmethod
+    async def run_locked(
+        self, scope: Scope, chains: Sequence[ChainKey], work: Callable[[], Awaitable[T]]
+    ) -> T:
+        """Run ``work`` with ``chains`` locked across processes; see
+        :meth:`~kenning.store.temporal_port.TemporalStore.run_locked`."""
 
     @abstractmethod
     def _instant_to_db(self, value: datetime) -> Any:

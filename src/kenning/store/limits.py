@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -65,6 +66,8 @@ class CallGate:
     def __init__(self, limits: StoreLimits) -> None:
         self.limits = limits
         self._slots = asyncio.Semaphore(limits.pool_size)
+        #: Whether this task is inside :meth:`hold` (its queries share its slot).
+        self._held: ContextVar[bool] = ContextVar("call_gate_held", default=False)
         self._last_answer = float("-inf")
         #: Calls waiting for a connection right now (for metrics).
         self.waiting = 0
@@ -88,28 +91,58 @@ class CallGate:
         timeout plus ``grace_s`` seconds (a query's first run on an engine that
         plans it then; see ``CypherStore.first_plan_grace_s``).
 
+        Inside :meth:`hold` (the same task), ``call`` runs on the held
+        connection: it takes no second slot, but keeps its own timeout.
+
         Raises:
             StoreBusy: no connection came free within ``pool_timeout_s``.
             StoreUnavailable: the call did not finish within its timeout (the
                 call is cancelled; its connection is dropped by the driver),
                 or ``call`` raised it.
         """
+        if self._held.get():
+            return await self._bounded(call, write=write, grace_s=grace_s)
         await self._acquire()
         try:
-            timeout = self.limits.write_timeout_s if write else self.limits.read_timeout_s
-            timeout += grace_s
-            try:
-                async with asyncio.timeout(timeout):
-                    result = await call()
-            except TimeoutError as exc:
-                kind = "write" if write else "read"
-                raise StoreUnavailable(
-                    f"the graph store did not answer a {kind} within {timeout:g} s"
-                ) from exc
-            self.record_answer()
-            return result
+            return await self._bounded(call, write=write, grace_s=grace_s)
         finally:
             self._slots.release()
+
+    async def hold(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Run ``call`` as one write call that makes several queries on one
+        connection (a multi-query transaction): one slot for all of them, and
+        the write timeout bounds the whole of ``call``. Queries that ``call``
+        makes through :meth:`run` reuse the slot (so do tasks it starts: they
+        inherit its context; it should await their queries itself).
+
+        Raises:
+            StoreBusy: no connection came free within ``pool_timeout_s``.
+            StoreUnavailable: ``call`` did not finish within the write timeout,
+                or raised it.
+        """
+        await self._acquire()
+        token = self._held.set(True)
+        try:
+            return await self._bounded(call, write=True)
+        finally:
+            self._held.reset(token)
+            self._slots.release()
+
+    async def _bounded(
+        self, call: Callable[[], Awaitable[T]], *, write: bool, grace_s: float = 0.0
+    ) -> T:
+        timeout = self.limits.write_timeout_s if write else self.limits.read_timeout_s
+        timeout += grace_s
+        try:
+            async with asyncio.timeout(timeout):
+                result = await call()
+        except TimeoutError as exc:
+            kind = "write" if write else "read"
+            raise StoreUnavailable(
+                f"the graph store did not answer a {kind} within {timeout:g} s"
+            ) from exc
+        self.record_answer()
+        return result
 
     async def _acquire(self) -> None:
         if not self._slots.locked():

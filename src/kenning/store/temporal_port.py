@@ -8,11 +8,16 @@ believing them (transaction time). Hard deletes remove every version.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from kenning.domain.models import Fact, Scope
+
+T = TypeVar("T")
+#: A chain: the facts of one (subject key, predicate) in a space.
+ChainKey = tuple[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +170,24 @@ class ScopeCounts:
 class TemporalStore(Protocol):
     """Fact versions, timelines and hard deletes. Filtered by tenant and space;
     instants are aware UTC."""
+
+    async def run_locked(
+        self, scope: Scope, chains: Sequence[ChainKey], work: Callable[[], Awaitable[T]]
+    ) -> T:
+        """Run ``work`` while no other writer, in this process or another one
+        on the same database, holds any of ``chains``; returns its result.
+
+        Every read and write of a chain's facts that ``work`` makes through
+        this store sees the chain as no concurrent writer changes it, so a
+        read-resolve-write of supersession is atomic per chain. Locks are
+        taken in sorted order, all before ``work`` starts. ``work`` may run
+        more than once (a Neo4j deadlock or transient error retries the whole
+        transaction), so it must start from what it reads.
+
+        Raises:
+            StoreUnavailable: the database is down, or the chains stayed busy
+                past the adapter's wait limit.
+        """
 
     async def read_chains(self, scope: Scope, chains: list[tuple[str, str]]) -> list[ChainFact]:
         """Live facts of the given (subject key, predicate) chains."""

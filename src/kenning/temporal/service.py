@@ -1,13 +1,14 @@
 """Use cases over valid and transaction time: timelines, corrections, deletes.
 
 The REST API and (later) GraphQL call these; every write takes the
-supersession lock so chains stay consistent.
+supersession lock, and locks the chains it changes, so chains stay consistent
+across processes too.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -120,14 +121,18 @@ class TemporalService:
         async with self._supersession.lock:
             now = utcnow()
             fact = await self._live(scope, fact_id)
-            end = valid_to or now
-            if fact.valid_from is not None and end <= fact.valid_from:
-                raise InputError(
-                    f"valid_to must be after the fact's valid_from ({fact.valid_from.isoformat()})",
-                    field="valid_to",
-                )
-            fix = replace(fact.correction or Correction(), valid_to=end, sets_valid_to=True)
-            edit = Edit(correction=fix, invalidation_reason=reason)
+
+            def edit(fact: ChainFact) -> Edit:
+                end = valid_to or now
+                if fact.valid_from is not None and end <= fact.valid_from:
+                    raise InputError(
+                        "valid_to must be after the fact's valid_from "
+                        f"({fact.valid_from.isoformat()})",
+                        field="valid_to",
+                    )
+                fix = replace(fact.correction or Correction(), valid_to=end, sets_valid_to=True)
+                return Edit(correction=fix, invalidation_reason=reason)
+
             await self._resolve(scope, fact, edit, now)
         return await self._fact(scope, fact_id)
 
@@ -152,19 +157,22 @@ class TemporalService:
         async with self._supersession.lock:
             now = utcnow()
             fact = await self._live(scope, fact_id)
-            start = changes.valid_from if "valid_from" in sent else fact.stated_valid_from
-            end = changes.valid_to if "valid_to" in sent else fact.stated_valid_to
-            if start is not None and end is not None and end <= start:
-                raise InputError("valid_to must be after valid_from", field="valid_to")
-            fix = fact.correction or Correction()
-            if "valid_from" in sent:
-                fix = replace(fix, valid_from=start, sets_valid_from=True)
-            if "valid_to" in sent:
-                fix = replace(fix, valid_to=end, sets_valid_to=True)
-            if changes.confidence is not None:
-                fix = replace(fix, confidence=changes.confidence)
-            new_text = changes.text if changes.text and changes.text != fact.text else None
-            edit = Edit(correction=fix, text=new_text, embedding=vector if new_text else None)
+
+            def edit(fact: ChainFact) -> Edit:
+                start = changes.valid_from if "valid_from" in sent else fact.stated_valid_from
+                end = changes.valid_to if "valid_to" in sent else fact.stated_valid_to
+                if start is not None and end is not None and end <= start:
+                    raise InputError("valid_to must be after valid_from", field="valid_to")
+                fix = fact.correction or Correction()
+                if "valid_from" in sent:
+                    fix = replace(fix, valid_from=start, sets_valid_from=True)
+                if "valid_to" in sent:
+                    fix = replace(fix, valid_to=end, sets_valid_to=True)
+                if changes.confidence is not None:
+                    fix = replace(fix, confidence=changes.confidence)
+                new_text = changes.text if changes.text and changes.text != fact.text else None
+                return Edit(correction=fix, text=new_text, embedding=vector if new_text else None)
+
             await self._resolve(scope, fact, edit, now)
         return await self._fact(scope, fact_id)
 
@@ -212,16 +220,39 @@ class TemporalService:
             deleted = await call
             if not deleted.found:
                 raise NotFound(f"no {_kind(item_id)} {item_id!r} in space {scope.space!r}")
-            await self._supersession.resolve(scope, deleted.chains, utcnow())
+            # The delete is committed; what is left of its chains is resolved
+            # under their locks, after any writer that read them before it.
+            now = utcnow()
+            await self._supersession.exclusive(
+                scope,
+                deleted.chains,
+                lambda: self._supersession.resolve(scope, deleted.chains, now),
+            )
             orphans = await self._store.delete_orphans(scope)
         return Deletion(
             facts=deleted.facts, episodes=deleted.episodes, entities=deleted.entities + orphans
         )
 
-    async def _resolve(self, scope: Scope, fact: ChainFact, edit: Edit, now: datetime) -> None:
-        """Apply a user's edit with its chain's resolution, in one store write."""
+    async def _resolve(
+        self, scope: Scope, fact: ChainFact, edit: Callable[[ChainFact], Edit], now: datetime
+    ) -> None:
+        """Apply a user's edit with its chain's resolution, in one store write,
+        under the chain's lock.
+
+        ``edit`` makes the change from the fact as it is under the lock (another
+        process may have changed it since ``fact`` was read) and may raise
+        :class:`InputError`; ``fact`` names the chain (a fact never changes chain).
+
+        Raises:
+            NotFound: the fact stopped being live before the lock was taken.
+        """
         chain = [(fact.subject_key, fact.predicate)]
-        await self._supersession.resolve(scope, chain, now, edits={fact.id: edit})
+
+        async def unit() -> None:
+            live = await self._live(scope, fact.id)
+            await self._supersession.resolve(scope, chain, now, edits={live.id: edit(live)})
+
+        await self._supersession.exclusive(scope, chain, unit)
 
     async def _live(self, scope: Scope, fact_id: str) -> ChainFact:
         facts = await self._store.chain_facts(scope, [fact_id])

@@ -1,19 +1,23 @@
 """Supersession: keep every chain's valid time consistent after each write.
 
-All writes of facts go through :class:`Supersession`, so one lock orders them
-within a process; a chain is read, planned from its statements
-(:mod:`kenning.temporal.restatement`, :mod:`kenning.temporal.chain`) and
-written back in one store write while no other write of this process can
-interleave.
+All writes of facts go through :class:`Supersession`. A chain is read,
+planned from its statements (:mod:`kenning.temporal.restatement`,
+:mod:`kenning.temporal.chain`) and written back in one store write while no
+other writer can interleave: within a process an asyncio lock orders the
+writes; across processes on one database the store locks the chains they
+touch (``GraphStore.run_locked``: lock nodes in a Neo4j write transaction,
+leases on FalkorDB), so several Kenning processes give the intervals one
+would, and a restatement another process merged in between is never lost.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TypeVar
 
 from kenning.config import DEFAULT_FUNCTIONAL_PREDICATES
 from kenning.domain.ids import predicate_key
@@ -23,6 +27,7 @@ from kenning.store.temporal_port import ChainFact, Correction
 from kenning.temporal.restatement import ChainPlan, plan_chain
 
 Chain = tuple[str, str]  # (subject key, predicate)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,20 +91,36 @@ class Supersession:
         Raises:
             StoreUnavailable: the graph is down.
         """
-        async with self.lock:
+        chains = {(f.subject_key, f.predicate) for f in write.facts}
+
+        async def unit() -> tuple[list[str], ChainPlan]:
             graph = replace(write, episode_vectors={})
             ids = await self._store.write_graph(scope, graph, [], now)
-            chains = {(f.subject_key, f.predicate) for f in write.facts}
             plan = await self.resolve(scope, chains, now)
             if episode_ids:
                 done = GraphWrite(episode_vectors=write.episode_vectors)
                 await self._store.write_graph(scope, done, episode_ids, now)
+            return ids, plan
+
+        async with self.lock:
+            ids, plan = await self.exclusive(scope, chains, unit)
         return [
             plan.placed.get((row.object_key, row.statements[0]), stored)
             if row.statements
             else stored
             for row, stored in zip(write.facts, ids, strict=True)
         ]
+
+    async def exclusive(
+        self, scope: Scope, chains: Iterable[Chain], work: Callable[[], Awaitable[T]]
+    ) -> T:
+        """Run ``work`` with ``chains`` locked against writers in other
+        processes on the same database (see ``GraphStore.run_locked``).
+
+        Call with :attr:`lock` held. ``work`` may run more than once (a Neo4j
+        deadlock retries it), so it must read what it resolves.
+        """
+        return await self._store.run_locked(scope, sorted(set(chains)), work)
 
     async def resolve(
         self,
@@ -111,9 +132,10 @@ class Supersession:
         """Recompute ``chains`` from their statements and record what changed,
         all in one store write (so a failure changes nothing).
 
-        Call with :attr:`lock` held. ``edits`` are user changes by live fact
-        id, applied in the same write (the edited fact is archived even when
-        its interval stays). Returns the plan applied.
+        Call inside :meth:`exclusive` over ``chains`` (with :attr:`lock`
+        held). ``edits`` are user changes by live fact id, applied in the same
+        write (the edited fact is archived even when its interval stays).
+        Returns the plan applied.
         """
         wanted = sorted(set(chains))
         plan = ChainPlan()

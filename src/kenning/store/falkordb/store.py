@@ -3,6 +3,12 @@
 FalkorDB has no zoned datetime, so instants are stored as Unix epoch
 milliseconds (UTC) and converted at this boundary; comparisons such as
 ``f.valid_from <= $at`` keep the same query text on both engines.
+
+FalkorDB has no transaction spanning several queries, so chains are locked
+with leases (:meth:`FalkorStore.run_locked`): one ``:ChainLock`` node per
+chain holds a holder token and an expiry, taken all-or-none by one query
+(the server runs one write query at a time on a graph, so the check and the
+set are atomic), renewed while the work runs, and released after it.
 """
 
 from __future__ import annotations
@@ -10,11 +16,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import re
-from collections.abc import Awaitable
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, LiteralString
+from typing import Any, LiteralString, TypeVar
 from urllib.parse import urlparse
 
 from falkordb.asyncio import FalkorDB
@@ -23,11 +32,15 @@ from redis.asyncio import BlockingConnectionPool, UnixDomainSocketConnection
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
+from kenning.domain.models import Scope, utcnow
 from kenning.errors import StoreBusy, StoreError, StoreUnavailable
 from kenning.store.base import CypherStore, Row
 from kenning.store.falkordb.server import EmbeddedFalkorDB
 from kenning.store.falkordb.supervisor import Supervision
 from kenning.store.limits import StoreLimits
+from kenning.store.temporal_port import ChainKey
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +61,11 @@ _UNAVAILABLE = (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError
 _POOL_EXHAUSTED = ("No connection available", "Too many connections")
 #: Seconds to connect a socket; a local server answers in well under one.
 CONNECT_TIMEOUT_S = 5.0
+#: A chain lease lasts this long unless renewed (a holder renews it every
+#: third of it while its work runs), so a crashed holder blocks for at most this.
+CHAIN_LEASE = timedelta(seconds=30)
+#: How long run_locked waits for busy chains before StoreUnavailable.
+CHAIN_WAIT_S = 90.0
 
 
 def _retry() -> Retry:
@@ -90,6 +108,7 @@ class FalkorStore(CypherStore):
     """
 
     dialect = "falkordb"
+    extra_queries = ("lease_chains", "release_chains")
 
     def __init__(
         self,
@@ -205,6 +224,62 @@ class FalkorStore(CypherStore):
                 raise StoreError(f"FalkorDB schema set-up failed: {exc}") from exc
         except _UNAVAILABLE as exc:
             raise StoreUnavailable(f"FalkorDB unreachable: {exc}") from exc
+
+    async def run_locked(
+        self, scope: Scope, chains: Sequence[ChainKey], work: Callable[[], Awaitable[T]]
+    ) -> T:
+        """See :meth:`TemporalStore.run_locked`.
+
+        Takes the leases of all ``chains`` at once (retrying with jittered
+        backoff from 5 ms to 200 ms while another holder has one), renews them
+        every ``CHAIN_LEASE / 3`` while ``work`` runs, then releases them.
+
+        Raises:
+            StoreUnavailable: the chains stayed busy for ``CHAIN_WAIT_S`` s.
+        """
+        if not chains:
+            return await work()
+        rows = [{"subject_key": s, "predicate": p} for s, p in sorted(set(chains))]
+        lease = {**self._scope(scope), "chains": rows, "holder": uuid.uuid4().hex}
+        await self._take(lease)
+        renewer = asyncio.create_task(self._renew(lease))
+        try:
+            return await work()
+        finally:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
+            try:
+                await self._query("release_chains", lease, write=True)
+            except (StoreError, StoreBusy) as exc:
+                # The work's outcome stands; the leases run out at expires_at.
+                log.warning("chain lease release failed: %s", exc)
+
+    async def _take(self, lease: Row) -> None:
+        deadline, delay = time.monotonic() + CHAIN_WAIT_S, 0.005
+        while True:
+            now = utcnow()
+            params = {**lease, "now": now, "until": now + CHAIN_LEASE}
+            if (await self._query("lease_chains", params, write=True))[0]["free"]:
+                return
+            if time.monotonic() > deadline:
+                raise StoreUnavailable(f"chains busy for {CHAIN_WAIT_S:.0f} s; retry later")
+            # Jitter, so two processes waiting on each other do not retry in step.
+            await asyncio.sleep(delay * random.uniform(0.5, 1.5))
+            delay = min(delay * 2, 0.2)
+
+    async def _renew(self, lease: Row) -> None:
+        while True:
+            await asyncio.sleep(CHAIN_LEASE.total_seconds() / 3)
+            now = utcnow()
+            params = {**lease, "now": now, "until": now + CHAIN_LEASE}
+            try:
+                rows = await self._query("lease_chains", params, write=True)
+            except (StoreError, StoreBusy) as exc:  # StoreUnavailable too; the work will see it
+                log.warning("chain lease renewal failed: %s", exc)
+                continue
+            if not rows[0]["free"]:
+                log.error("chain lease in space %s lost to another holder", lease["space"])
 
     async def _run(self, query: LiteralString, params: Row, *, write: bool) -> list[Row]:
         graph = self._graph

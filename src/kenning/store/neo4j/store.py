@@ -2,6 +2,13 @@
 
 Instants are stored as Neo4j ``DateTime`` (the driver maps aware ``datetime``
 values both ways).
+
+Chains are locked inside a write transaction (:meth:`Neo4jStore.run_locked`):
+the first statement MERGEs one ``:ChainLock`` node per chain and SETs a
+property on it, which takes the node's write lock until the transaction ends;
+every query of the work then runs in that same transaction. This is the
+locking idiom of the Cypher manual ("Concurrent data access"); a crash or an
+error releases the locks with the rollback, so nothing has to expire.
 """
 
 from __future__ import annotations
@@ -9,19 +16,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
-from typing import Any, LiteralString
+from typing import Any, LiteralString, TypeVar
 
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, unit_of_work
 from neo4j import exceptions as neo4j_errors
 from neo4j.time import DateTime as Neo4jDateTime
 
-from kenning.domain.models import Scope
+from kenning.domain.models import Scope, utcnow
 from kenning.errors import StoreBusy, StoreError, StoreUnavailable
 from kenning.store import base
 from kenning.store.base import CypherStore, Row, _when, fulltext_words
 from kenning.store.limits import StoreLimits
 from kenning.store.port import ScoredId, SearchKind, TermMatches, VectorKind
+from kenning.store.temporal_port import ChainKey
+
+T = TypeVar("T")
 
 _WORD = re.compile(r"\w+")
 #: Lucene's English stop words, which the indexes' ``english`` analyser drops:
@@ -107,7 +119,7 @@ class Neo4jStore(CypherStore):
     """
 
     dialect = "neo4j"
-    extra_queries = ("await_indexes",)
+    extra_queries = ("await_indexes", "lock_chains")
     #: Seconds to wait for indexes to come online after schema set-up.
     index_timeout_s = 300
     #: A cold Neo4j compiles each query once; measured on 2 cores: 0.3-16 s
@@ -128,6 +140,12 @@ class Neo4jStore(CypherStore):
         self._auth = (user, password)
         self._database = database
         self._driver: AsyncDriver | None = None
+        #: The transaction of the `run_locked` call this task is inside, if
+        #: any; the queries of its work run in it (a context variable is
+        #: private to a task, and this one to this store).
+        self._locked_tx: ContextVar[AsyncManagedTransaction | None] = ContextVar(
+            "neo4j_locked_tx", default=None
+        )
 
     async def open(self) -> None:
         """Connect, check the server answers, and create the schema. Safe to repeat."""
@@ -176,7 +194,53 @@ class Neo4jStore(CypherStore):
                 async with asyncio.timeout(CONNECT_TIMEOUT_S):
                     await driver.close()
 
+    async def run_locked(
+        self, scope: Scope, chains: Sequence[ChainKey], work: Callable[[], Awaitable[T]]
+    ) -> T:
+        """See :meth:`TemporalStore.run_locked`.
+
+        One write transaction: lock the chains' nodes in sorted order, then run
+        ``work`` with every query of this task inside the transaction, then
+        commit. A deadlock (a TransientError) or a lost connection rolls back
+        and the driver runs the whole unit again (for up to ``TX_RETRY_S`` s).
+
+        The unit is one call of the connection gate: it holds one slot (its
+        one connection) and is bounded by the write timeout as a whole, which
+        the server enforces on the transaction too; the work's queries still
+        pass through :meth:`_query` (observer, per-query timeout) without
+        taking a second slot.
+
+        Raises:
+            StoreError: called inside another ``run_locked`` of this task.
+            StoreBusy: no connection came free in time.
+            StoreUnavailable: Neo4j is down, or the unit ran past the write timeout.
+        """
+        if self._locked_tx.get() is not None:
+            raise StoreError("run_locked cannot nest: take every chain in one call")
+        rows = [{"subject_key": s, "predicate": p} for s, p in sorted(set(chains))]
+        lock = {**self._scope(scope), "chains": rows}
+
+        @unit_of_work(timeout=self.limits.write_timeout_s)
+        async def unit(tx: AsyncManagedTransaction) -> T:
+            token = self._locked_tx.set(tx)
+            try:
+                await self._query("lock_chains", {**lock, "now": utcnow()}, write=True)
+                return await work()
+            finally:
+                self._locked_tx.reset(token)
+
+        async def call() -> T:
+            return await self._execute(unit, write=True)
+
+        return await self._gate.hold(call)
+
     async def _run(self, query: LiteralString, params: Row, *, write: bool) -> list[Row]:
+        locked = self._locked_tx.get()
+        if locked is not None:
+            # Inside run_locked: driver errors go up unchanged, so that the
+            # driver sees a deadlock and retries the whole unit.
+            result = await locked.run(query, params)
+            return [record.data() async for record in result]
         timeout = self.limits.write_timeout_s if write else self.limits.read_timeout_s
         timeout += self.plan_grace_s(query)
         return await self._transaction(query, params, write=write, timeout_s=timeout)
@@ -184,15 +248,21 @@ class Neo4jStore(CypherStore):
     async def _transaction(
         self, query: LiteralString, params: Row, *, write: bool, timeout_s: float
     ) -> list[Row]:
-        if self._driver is None:
-            raise StoreUnavailable("Neo4j store is not open")
-
         # The server ends a transaction that runs longer than this, too.
         @unit_of_work(timeout=timeout_s)
         async def work(tx: AsyncManagedTransaction) -> list[Row]:
             result = await tx.run(query, params)
             return [record.data() async for record in result]
 
+        return await self._execute(work, write=write)
+
+    async def _execute(
+        self, work: Callable[[AsyncManagedTransaction], Awaitable[T]], *, write: bool
+    ) -> T:
+        """Run a transaction function in a session of its own (retried by the
+        driver on transient errors); driver errors as Kenning's."""
+        if self._driver is None:
+            raise StoreUnavailable("Neo4j store is not open")
         try:
             async with self._driver.session(database=self._database) as session:
                 if write:
