@@ -106,6 +106,7 @@ async def _watch(server: EmbeddedFalkorDB, policy: Supervision, pinger: Pinger) 
             delay,
         )
         await asyncio.sleep(delay)
+        await pinger.close()  # its connection was to the old process
         try:
             await server.restart(policy.max_backoff_s)
         except Exception:  # the supervisor must outlive any one failure
