@@ -39,6 +39,13 @@ def _fail(exc: KenningError) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+#: Seconds an idle keep-alive connection stays open. At uvicorn's 5 s, a pooled
+#: client connection that sat out a 429's Retry-After could be closed just as
+#: the client sent on it: benchmarks/load.py saw an ``httpx.ReadError`` in
+#: about every second 50-client phase (4 in 8), none in 3 phases at 75 s.
+KEEP_ALIVE_S = 75
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Default KENNING_HOST.")] = None,
@@ -61,6 +68,7 @@ def serve(
         # Open requests get this long on SIGTERM; store calls are bounded too,
         # so shutdown ends in a bounded time even while the store hangs.
         timeout_graceful_shutdown=settings.shutdown_timeout_s,
+        timeout_keep_alive=KEEP_ALIVE_S,
     )
 
 

@@ -19,7 +19,12 @@ _bearer = HTTPBearer(auto_error=False)
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def get_runtime(request: Request) -> Runtime:
+# The dependencies are ``async def`` although they never wait: FastAPI runs a
+# plain ``def`` dependency in its thread pool, two thread hand-offs per request
+# for a dictionary lookup.
+
+
+async def get_runtime(request: Request) -> Runtime:
     """The app's runtime (store, services)."""
     runtime: Runtime = request.app.state.runtime
     return runtime
@@ -28,7 +33,17 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_tenant(runtime: RuntimeDep, credentials: BearerDep) -> str:
+async def get_tenant(runtime: RuntimeDep, credentials: BearerDep) -> str:
+    """The caller's tenant (see :func:`tenant_for`); a request dependency.
+
+    Raises:
+        HTTPException: 401 when keys are configured and the bearer key is
+            missing or unknown.
+    """
+    return tenant_for(runtime, credentials)
+
+
+def tenant_for(runtime: Runtime, credentials: HTTPAuthorizationCredentials | None) -> str:
     """The caller's tenant, from its API key; never from the request body.
 
     Raises:

@@ -9,7 +9,15 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from kenning.domain.ids import predicate_key
 from kenning.domain.rules import (
@@ -59,6 +67,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+#: Validation context of models built from what the store returns
+#: (``Fact.model_validate(row, context=STORED)``): types and times are still
+#: checked, but their text is not scanned again for NUL characters and lone
+#: surrogates, which cannot be stored (a search builds ~40 such models; the
+#: scan walked every string of each).
+STORED: dict[str, bool] = {"stored": True}
+
+
 class Model(BaseModel):
     """Base: unknown fields are refused, so typos surface as 422, and no string
     of any field (nested lists and dict keys included) may hold a NUL character
@@ -68,9 +84,10 @@ class Model(BaseModel):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _storable_text(cls, value: Any) -> Any:
-        # Nested models ran this validator on their own fields already.
-        if isinstance(value, BaseModel):
+    def _storable_text(cls, value: Any, info: ValidationInfo) -> Any:
+        # Nested models ran this validator on their own fields already, and
+        # what was read from the store was checked when it was written.
+        if isinstance(value, BaseModel) or info.context is STORED:
             return value
         found = find_bad_text(value)
         if found is not None:

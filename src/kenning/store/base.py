@@ -18,7 +18,7 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal, LiteralString, TypeVar
 
-from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope
+from kenning.domain.models import STORED, Entity, Episode, Fact, JobStatus, Page, Scope
 from kenning.errors import StoreError, StoreUnavailable
 from kenning.store.cypher import CypherLibrary
 from kenning.store.graph_port import TimeFilter
@@ -226,8 +226,15 @@ class CypherStore(PortableQueries, TemporalQueries, GraphReadMixin, ABC):
         if isinstance(value, dict):
             return {k: self._params(v) for k, v in value.items()}
         if isinstance(value, list | tuple):
+            if _is_vector(value):
+                return self._vector_to_db(value)
             return [self._params(v) for v in value]
         return value
+
+    def _vector_to_db(self, vector: Sequence[float]) -> Any:
+        """An embedding (floats only) as the driver takes it: a list here;
+        FalkorDB overrides it with the text its query header needs."""
+        return list(vector)
 
     def _times(self, row: Row) -> Row:
         return {
@@ -239,12 +246,12 @@ class CypherStore(PortableQueries, TemporalQueries, GraphReadMixin, ABC):
         data = self._times(row)
         raw = data.pop("metadata_json", None)
         data["metadata"] = json.loads(raw) if raw else None
-        return Episode.model_validate(data)
+        return Episode.model_validate(data, context=STORED)
 
     def _fact(self, row: Row) -> Fact:
         data = self._times(row)
         data["episode_ids"] = list(data.get("episode_ids") or [])
-        return Fact.model_validate(data)
+        return Fact.model_validate(data, context=STORED)
 
     @staticmethod
     def _scope(scope: Scope) -> Row:
@@ -431,7 +438,7 @@ class CypherStore(PortableQueries, TemporalQueries, GraphReadMixin, ABC):
         """See :meth:`GraphStore.list_entities`."""
         params = {**self._scope(scope), "after": after, "limit": limit}
         rows = await self._query("list_entities", params)
-        items = [Entity.model_validate(self._times(r["entity"])) for r in rows]
+        items = [Entity.model_validate(self._times(r["entity"]), context=STORED) for r in rows]
         return Page[Entity](items=items, next_after=items[-1].id if len(items) == limit else None)
 
     async def vector_search(
@@ -591,6 +598,13 @@ def fulltext_words(terms: list[str]) -> list[str]:
     """The distinct lower-cased plain words of ``terms``, in order: one per
     index call, since anything else could become query syntax."""
     return list(dict.fromkeys(w for t in terms for w in _WORD.findall(t.lower())))
+
+
+def _is_vector(value: Sequence[Any]) -> bool:
+    """True for a non-empty sequence of floats only (an embedding): nothing in
+    it needs converting, so :meth:`CypherStore._params` does not walk its
+    384 items one call each."""
+    return bool(value) and all(type(v) is float for v in value)
 
 
 def _when(as_of: datetime | None, known_at: datetime | None) -> Row:

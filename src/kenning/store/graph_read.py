@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from kenning.domain.models import Entity, Fact, Scope
+from kenning.domain.models import STORED, Entity, Fact, Scope
 from kenning.errors import InputError
 from kenning.store.graph_port import (
     NEIGHBORHOOD_DEPTHS,
@@ -56,7 +56,7 @@ class GraphReadMixin:
     def _entity(self, row: Row) -> Entity:
         data = self._times(row)
         data["aliases"] = list(data.get("aliases") or [])
-        return Entity.model_validate(data)
+        return Entity.model_validate(data, context=STORED)
 
     def _edge(self, row: Row) -> FactEdge:
         return FactEdge(self._fact(row["fact"]), row["subject_id"], row["object_id"])

@@ -15,7 +15,7 @@ from fastapi import Request
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
-from kenning.api.deps import BearerDep, RuntimeDep, get_tenant
+from kenning.api.deps import BearerDep, RuntimeDep, tenant_for
 from kenning.api.runtime import Runtime
 from kenning.domain.models import Entity, Episode, Scope
 from kenning.graph.service import GraphService
@@ -127,5 +127,5 @@ async def get_context(
     editor carries ``Authorization``). Its context has the tenant ``""``,
     which no scope accepts.
     """
-    tenant = "" if _ide_page(request) else get_tenant(runtime, credentials)
+    tenant = "" if _ide_page(request) else tenant_for(runtime, credentials)
     return GraphContext(runtime, tenant, GraphService(runtime.store), Loaders(runtime, tenant))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from enum import Enum
 from pathlib import Path
 
@@ -55,3 +56,46 @@ async def probe(socket: Path, timeout_s: float = 5.0) -> Probe:
     finally:
         await client.aclose()
     return Probe.READY
+
+
+class Pinger:
+    """PINGs one socket again and again over a connection it keeps.
+
+    The supervisor checks every half second; a new client per check cost a
+    connect, the client's ``CLIENT SETINFO`` round trips and a read of package
+    metadata on the event loop each time (~7 % of the API's CPU while it
+    served searches). A failed PING drops the connection, so the next check
+    connects again (to a restarted server, too).
+
+    Args:
+        socket: The unix socket.
+        timeout_s: Seconds to wait for the answer (connecting: at most 1 s).
+    """
+
+    def __init__(self, socket: Path, timeout_s: float) -> None:
+        self._socket = socket
+        self._timeout_s = timeout_s
+        self._client: aioredis.Redis | None = None
+
+    async def probe(self, socket: Path | None = None) -> Probe:
+        """Like :func:`probe`; ``socket`` replaces the kept one when it moved."""
+        if socket is not None and socket != self._socket:
+            await self.close()
+            self._socket = socket
+        if self._client is None:
+            self._client = one_shot_client(self._socket, self._timeout_s)
+        try:
+            await self._client.ping()
+        except redis.exceptions.BusyLoadingError:
+            return Probe.LOADING
+        except (redis.exceptions.RedisError, OSError):
+            await self.close()
+            return Probe.NOTHING
+        return Probe.READY
+
+    async def close(self) -> None:
+        """Close the kept connection, if any. Safe to repeat."""
+        client, self._client = self._client, None
+        if client is not None:
+            with contextlib.suppress(Exception):
+                await client.aclose()

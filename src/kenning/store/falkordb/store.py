@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import random
 import re
@@ -66,6 +67,31 @@ CONNECT_TIMEOUT_S = 5.0
 CHAIN_LEASE = timedelta(seconds=30)
 #: How long run_locked waits for busy chains before StoreUnavailable.
 CHAIN_WAIT_S = 90.0
+
+
+class VectorText:
+    """An embedding already written as the query header's list literal.
+
+    The FalkorDB client sends parameters as text in front of the query
+    (``CYPHER vector=[0.01,...] ...``), formatting a list one item per call;
+    it writes any other object with ``str()``. A search sends its query
+    vector three times (facts, episodes, entities), so the text is made once
+    (:func:`_vector_text`) and passed as this object.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@functools.lru_cache(maxsize=16)
+def _vector_text(vector: tuple[float, ...]) -> str:
+    # repr: what the client writes for each float, so the query is unchanged.
+    return "[" + ",".join(map(repr, vector)) + "]"
 
 
 def _retry() -> Retry:
@@ -305,6 +331,9 @@ class FalkorStore(CypherStore):
 
     def _instant_from_db(self, value: Any) -> datetime:
         return _EPOCH + int(value) * _MILLISECOND
+
+    def _vector_to_db(self, vector: Sequence[float]) -> VectorText:
+        return VectorText(_vector_text(tuple(vector)))
 
     def _fulltext_query(self, terms: list[str]) -> str:
         # RediSearch: plain words OR-ed with '|'; anything else is dropped so a

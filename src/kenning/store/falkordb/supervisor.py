@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from kenning.store.falkordb.probe import Probe, probe
+from kenning.store.falkordb.probe import Pinger, Probe
 
 if TYPE_CHECKING:
     from kenning.store.falkordb.server import EmbeddedFalkorDB
@@ -63,6 +63,14 @@ class Supervision:
 
 async def watch(server: EmbeddedFalkorDB, policy: Supervision) -> None:
     """Check ``server`` until cancelled; restart it when it exits or hangs."""
+    pinger = Pinger(server.socket_path, policy.probe_timeout_s)
+    try:
+        await _watch(server, policy, pinger)
+    finally:
+        await pinger.close()
+
+
+async def _watch(server: EmbeddedFalkorDB, policy: Supervision, pinger: Pinger) -> None:
     silent_since: float | None = None
     recent_restarts = 0
     restarted_at = time.monotonic()
@@ -75,9 +83,7 @@ async def watch(server: EmbeddedFalkorDB, policy: Supervision) -> None:
             started = time.monotonic()
             # A stopped process cannot answer: no need to wait out a PING.
             stopped = _stopped(server.pid)
-            answered = not stopped and (
-                await probe(server.socket_path, policy.probe_timeout_s) is not Probe.NOTHING
-            )
+            answered = not stopped and (await pinger.probe(server.socket_path) is not Probe.NOTHING)
             now = time.monotonic()
             if answered:
                 silent_since = None
@@ -100,6 +106,7 @@ async def watch(server: EmbeddedFalkorDB, policy: Supervision) -> None:
             delay,
         )
         await asyncio.sleep(delay)
+        await pinger.close()  # its connection was to the old process
         try:
             await server.restart(policy.max_backoff_s)
         except Exception:  # the supervisor must outlive any one failure
