@@ -23,13 +23,16 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, LiteralString
 
 import httpx
 import pytest
 from deploy.neo4j import local as local_neo4j
 
 from kenning.config import Settings, load_settings
+from kenning.errors import StoreUnavailable
+from kenning.store.base import Row
+from kenning.store.neo4j.store import Neo4jStore
 from tests.conftest import free_port
 from tests.test_store_faults import TURNS, running, timed_get, until_recovered
 
@@ -129,6 +132,33 @@ def finished(api: httpx.Client, job_id: str) -> dict[str, Any]:
         assert time.monotonic() < deadline, job
         time.sleep(0.2)
     return job  # type: ignore[no-any-return]
+
+
+async def test_an_open_whose_schema_set_up_failed_sets_it_up_again(
+    neo4j: PrivateNeo4j, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Neo4j went away between the connectivity check and the schema: the
+    # runtime retries open(), which must not take the half-open driver for done.
+    store = Neo4jStore(neo4j.url, "neo4j", PASSWORD)
+    real_run = store._run
+    ran: list[str] = []
+
+    async def first_fails(query: LiteralString, params: Row, *, write: bool) -> list[Row]:
+        ran.append(query)
+        if len(ran) == 1:
+            raise StoreUnavailable("Neo4j unreachable: gone in the middle of the schema")
+        return await real_run(query, params, write=write)
+
+    monkeypatch.setattr(store, "_run", first_fails)
+    with pytest.raises(StoreUnavailable):
+        await store.open()
+    try:
+        await store.open()
+        schema = list(store.cypher.statements("schema"))
+        assert ran == [schema[0], *schema], "the retried open() skipped the schema"
+        await store.ping()
+    finally:
+        await store.close()
 
 
 def test_sigstop_of_neo4j_is_a_quick_503_and_recovers_after_sigcont(

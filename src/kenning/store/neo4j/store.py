@@ -153,6 +153,16 @@ class Neo4jStore(CypherStore):
         except neo4j_errors.Neo4jError as exc:
             await self.close()
             raise StoreError(f"Neo4j refused the connection: {exc}") from exc
+        try:
+            await self._create_schema()
+        except BaseException:
+            # Closed, so the next open() (the runtime retries one that failed)
+            # sets the schema up again instead of returning early on a driver
+            # whose schema was never created.
+            await self.close()
+            raise
+
+    async def _create_schema(self) -> None:
         for statement in self.cypher.statements("schema"):
             await self._run(statement, {}, write=True)
         # Waiting for indexes may take minutes: not a query the read timeout bounds.
