@@ -32,6 +32,7 @@ from deploy.neo4j import local as local_neo4j
 from kenning.config import Settings, load_settings
 from kenning.errors import StoreUnavailable
 from kenning.store.base import Row
+from kenning.store.limits import StoreLimits
 from kenning.store.neo4j.store import Neo4jStore
 from tests.conftest import free_port
 from tests.test_store_faults import TURNS, running, timed_get, until_recovered
@@ -156,6 +157,19 @@ async def test_an_open_whose_schema_set_up_failed_sets_it_up_again(
         await store.open()
         schema = list(store.cypher.statements("schema"))
         assert ran == [schema[0], *schema], "the retried open() skipped the schema"
+        await store.ping()
+    finally:
+        await store.close()
+
+
+async def test_a_pool_wait_shorter_than_a_connect_still_connects(neo4j: PrivateNeo4j) -> None:
+    # The driver's acquisition deadline bounds opening a connection too; were
+    # it the pool wait, no connection could be opened in 1 ms and every call
+    # would answer 429 (as the pool test on Neo4j did under load with 2 s).
+    limits = StoreLimits(pool_size=1, pool_timeout_s=0.001)
+    store = Neo4jStore(neo4j.url, "neo4j", PASSWORD, limits=limits)
+    try:
+        await store.open()
         await store.ping()
     finally:
         await store.close()
