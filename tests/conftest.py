@@ -176,14 +176,17 @@ def engine(request: pytest.FixtureRequest) -> str:
     return value
 
 
-def settings_on(engine: str, data_dir: Path, request: pytest.FixtureRequest) -> Settings:
+def settings_on(
+    engine: str, data_dir: Path, request: pytest.FixtureRequest, **overrides: object
+) -> Settings:
     """Settings of an app on ``engine``: the embedded FalkorDB in ``data_dir``
     (one app per data dir), or the session's Neo4j (``neo4j_server``; skips
-    with its reason when there is none). Apps on Neo4j share its one database."""
+    with its reason when there is none), with ``overrides`` (setting names)
+    on top. Apps on Neo4j share its one database."""
     if engine == "falkordb":
-        return load_settings(data_dir=data_dir)
+        return load_settings(data_dir=data_dir, **overrides)
     server: Neo4jServer = request.getfixturevalue("neo4j_server")
-    return load_settings(
+    on_neo4j: dict[str, object] = dict(
         data_dir=data_dir,
         graph_url=server.url,
         neo4j_user=server.user,
@@ -195,6 +198,7 @@ def settings_on(engine: str, data_dir: Path, request: pytest.FixtureRequest) -> 
         # first searches took more than the 5 s default read timeout.
         store_read_timeout_s=30,
     )
+    return load_settings(**{**on_neo4j, **overrides})
 
 
 @pytest.fixture(scope="session")

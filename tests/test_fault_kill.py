@@ -2,11 +2,13 @@
 restart; every episode ends ``done`` within the claim lease plus processing
 time (issue 9: the dead worker's claims used to sit out a 300 s lease).
 
-The app runs as ``kenning serve`` in a subprocess on the embedded engine. Its
-redis-server child survives the ``kill -9`` (it runs in its own session and
-keeps the data); the restarted app finds it on the data dir, shuts it down
-cleanly and starts a fresh one from the same files. Recovery times are
-printed (``pytest -s``) as JSON.
+The app runs as ``kenning serve`` in a subprocess, once per engine. On the
+embedded engine its redis-server child survives the ``kill -9`` (it runs in
+its own session and keeps the data); the restarted app finds it on the data
+dir, shuts it down cleanly and starts a fresh one from the same files. On
+Neo4j the app uses the session's server (``neo4j_server``) in a space of its
+own; the server lives on and the restarted app takes over the dead one's
+claims. Recovery times are printed (``pytest -s``) as JSON.
 """
 
 from __future__ import annotations
@@ -18,13 +20,15 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
-from tests.conftest import free_port
+from tests.conftest import Neo4jServer, free_port
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 LEASE_S = 5
@@ -37,7 +41,7 @@ START_S = 300
 PROCESSING_S = 240
 
 
-def _env(data_dir: Path, port: int) -> dict[str, str]:
+def _env(data_dir: Path, port: int, graph: dict[str, str]) -> dict[str, str]:
     path = os.pathsep.join(p for p in (str(SRC), os.environ.get("PYTHONPATH", "")) if p)
     return {
         **os.environ,
@@ -46,11 +50,30 @@ def _env(data_dir: Path, port: int) -> dict[str, str]:
         "TRANSFORMERS_OFFLINE": "1",
         "KENNING_DATA_DIR": str(data_dir),
         "KENNING_PORT": str(port),
-        "KENNING_GRAPH_URL": "embedded",
         "KENNING_API_KEYS": "{}",
         "KENNING_CLAIM_LEASE_S": str(LEASE_S),
         "KENNING_WORKER_BATCH": "4",  # ten batches: a kill lands mid-ingest
         "KENNING_LOG_LEVEL": "WARNING",
+        **graph,
+    }
+
+
+def _graph_env(engine: str, request: pytest.FixtureRequest) -> dict[str, str]:
+    """The settings that put the app on ``engine`` (see ``settings_on``)."""
+    if engine == "falkordb":
+        return {"KENNING_GRAPH_URL": "embedded"}
+    server: Neo4jServer = request.getfixturevalue("neo4j_server")
+    return {
+        "KENNING_GRAPH_URL": server.url,
+        "KENNING_NEO4J_USER": server.user,
+        "KENNING_NEO4J_PASSWORD": server.password,
+        # Other apps of the session share the database: their tenants' pending
+        # episodes are not this app's to claim.
+        "KENNING_WORKER_TENANTS": '["default"]',
+        # A cold JVM plans each query on its first run (see settings_on); the
+        # first write of the batch took more than 30 s on two busy cores.
+        "KENNING_STORE_READ_TIMEOUT_S": "30",
+        "KENNING_STORE_WRITE_TIMEOUT_S": "120",
     }
 
 
@@ -99,9 +122,12 @@ def _kill_orphan(data_dir: Path) -> None:
         os.kill(int((data_dir / "falkordb.pid").read_text().strip()), signal.SIGKILL)
 
 
-def test_kill_9_mid_ingest_then_restart_finishes_every_episode(tmp_path: Path) -> None:
+def test_kill_9_mid_ingest_then_restart_finishes_every_episode(
+    tmp_path: Path, engine: str, request: pytest.FixtureRequest
+) -> None:
     data_dir, log = tmp_path / "data", tmp_path / "kenning.log"
-    env = _env(data_dir, free_port())
+    env = _env(data_dir, free_port(), _graph_env(engine, request))
+    space = f"fault-{uuid.uuid4().hex[:8]}"  # fresh, also in a shared Neo4j
     episodes = [
         {
             "speaker": "Ann",
@@ -109,11 +135,11 @@ def test_kill_9_mid_ingest_then_restart_finishes_every_episode(tmp_path: Path) -
         }
         for i in range(EPISODES)
     ]
-    api = httpx.Client(base_url=f"http://127.0.0.1:{env['KENNING_PORT']}", timeout=30)
+    api = httpx.Client(base_url=f"http://127.0.0.1:{env['KENNING_PORT']}", timeout=150)
     try:
         with _kenning(env, log) as first:
             _wait_ready(api, first, log)
-            body = {"space": "fault", "episodes": episodes}
+            body = {"space": space, "episodes": episodes}
             job_id = api.post("/v1/episodes", json=body).raise_for_status().json()["job_id"]
             while (job := _job(api, job_id))["done"] < 4 or job["processing"] == 0:
                 assert not job["finished"], "the batch finished before the kill; nothing to test"
@@ -133,7 +159,7 @@ def test_kill_9_mid_ingest_then_restart_finishes_every_episode(tmp_path: Path) -
                 time.sleep(0.1)
             done_at = time.monotonic()
             assert (job["done"], job["failed"], job["stuck"]) == (EPISODES, 0, 0), job
-            facts = api.get("/v1/facts", params={"space": "fault", "limit": 500}).json()
+            facts = api.get("/v1/facts", params={"space": space, "limit": 500}).json()
             assert facts["items"], "the restarted app extracted nothing"
     finally:
         api.close()
@@ -142,6 +168,7 @@ def test_kill_9_mid_ingest_then_restart_finishes_every_episode(tmp_path: Path) -
         json.dumps(
             {
                 "cpu_count": os.cpu_count(),
+                "engine": engine,
                 "episodes": EPISODES,
                 "lease_s": LEASE_S,
                 "at_kill": at_kill,

@@ -6,6 +6,7 @@ are injected, by wrapping the real extractor."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import timedelta
@@ -19,7 +20,7 @@ from kenning.api import runtime as runtime_module
 from kenning.config import Settings, load_settings
 from kenning.domain.ids import content_hash, dedup_key, new_id
 from kenning.domain.models import Episode, EpisodeStatus, Extraction, Scope, utcnow
-from kenning.errors import StoreUnavailable
+from kenning.errors import StoreBusy, StoreUnavailable
 from kenning.extract.port import Extractor
 from kenning.ingest.worker import IngestWorker
 from kenning.store.falkordb.store import FalkorStore
@@ -140,15 +141,17 @@ async def test_a_bad_episode_fails_alone_after_the_retries(
     assert (job.done, job.failed, job.errors) == (3, 0, [])
 
 
+@pytest.mark.parametrize("error", [StoreUnavailable, StoreBusy])
 async def test_a_store_outage_never_marks_episodes_failed(
-    store: FalkorStore, models: tuple[Any, Any]
+    store: FalkorStore, models: tuple[Any, Any], error: type[Exception]
 ) -> None:
+    # A full pool (StoreBusy) is back-pressure, not a failure either.
     extractor = FaultyExtractor(models[0])
-    extractor.fail_first, extractor.error = 1, StoreUnavailable
+    extractor.fail_first, extractor.error = 1, error
     job_id, _ = await _submit(store, SCOPE, "Ann moved to Oslo.")
     worker = _worker(store, models, extractor, retries=3, lease_s=30)
 
-    with pytest.raises(StoreUnavailable):
+    with pytest.raises(error):
         await worker.run_once()
 
     job = await store.get_job("t", job_id, utcnow() + timedelta(seconds=31))
@@ -163,6 +166,39 @@ async def test_a_store_outage_never_marks_episodes_failed(
     job = await store.get_job("t", job_id)
     assert job is not None
     assert (job.done, job.failed, extractor.calls) == (1, 0, 2)
+
+
+async def test_a_full_pool_at_claim_time_does_not_stop_the_worker(
+    store: FalkorStore, models: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Seen on Neo4j with a pool of 1: the claim met a request holding the only
+    # connection, StoreBusy left run_forever and no episode was taken again.
+    job_id, _ = await _submit(store, SCOPE, "Ann moved to Oslo.")
+    worker = _worker(store, models, FaultyExtractor(models[0]))
+    real_claim, claims = store.claim_episodes, []
+
+    async def busy_first(*args: Any, **kwargs: Any) -> Any:
+        claims.append(1)
+        if len(claims) == 1:
+            raise StoreBusy("all 1 store connections stayed busy for 0.001 s")
+        return await real_claim(*args, **kwargs)
+
+    monkeypatch.setattr(store, "claim_episodes", busy_first)
+    task = asyncio.create_task(worker.run_forever(asyncio.Event(), poll_s=0.05))
+    try:
+        for _ in range(600):  # up to 60 s: the batch runs the real models
+            job = await store.get_job("t", job_id)
+            assert job is not None
+            if job.done + job.failed == job.total or task.done():
+                break
+            await asyncio.sleep(0.1)
+        assert not task.done(), "the worker stopped"
+        assert (job.done, job.failed) == (1, 0)
+        assert len(claims) >= 2
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def test_the_heartbeat_keeps_a_slow_batch_claimed(

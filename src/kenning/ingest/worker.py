@@ -14,7 +14,8 @@ Reliability (issue 9):
 * **Outages are not failures.** :class:`StoreUnavailable` is never retried
   here nor recorded as a failure: the claims stay; this worker takes them
   again with its next claim once the store answers (another one after the
-  lease).
+  lease). A full connection pool (:class:`StoreBusy`) is handled alike: it
+  is back-pressure, neither a failure nor a reason for the worker to stop.
 """
 
 from __future__ import annotations
@@ -37,13 +38,16 @@ from tenacity import (
 from kenning.domain.ids import new_id
 from kenning.domain.models import Episode, Scope, utcnow
 from kenning.embed.port import Embedder
-from kenning.errors import KenningError, StoreUnavailable
+from kenning.errors import KenningError, StoreBusy, StoreUnavailable
 from kenning.extract.port import Extractor
 from kenning.ingest.graph_write import embedding_text, from_extractions
 from kenning.store.port import ClaimedEpisode, GraphStore
 from kenning.temporal.supersession import Supersession
 
 log = logging.getLogger(__name__)
+#: Store errors that say "not now" rather than "this episode is bad": never
+#: retried per batch nor recorded as failures; the worker backs off instead.
+_NOT_NOW = (StoreUnavailable, StoreBusy)
 
 #: Longest wait between two tries of a failed batch, in seconds.
 MAX_BACKOFF_S = 30.0
@@ -103,6 +107,7 @@ class IngestWorker:
         Raises:
             StoreUnavailable: the graph is down (claims stay and are retaken
                 once their lease runs out).
+            StoreBusy: no store connection came free in time (likewise).
         """
         now = utcnow()
         claimed = await self._store.claim_episodes(
@@ -146,7 +151,7 @@ class IngestWorker:
         try:
             await self._with_retries(scope, episodes)
             return
-        except StoreUnavailable:
+        except _NOT_NOW:
             raise
         except Exception as exc:
             if len(episodes) == 1:
@@ -162,7 +167,7 @@ class IngestWorker:
         for episode in episodes:
             try:
                 await self._attempt(scope, [episode])
-            except StoreUnavailable:
+            except _NOT_NOW:
                 raise
             except Exception as exc:
                 await self._fail(scope, [episode], exc)
@@ -183,7 +188,7 @@ class IngestWorker:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._retries + 1),
             wait=wait_exponential(multiplier=self._backoff, max=MAX_BACKOFF_S),
-            retry=retry_if_not_exception_type(StoreUnavailable),
+            retry=retry_if_not_exception_type(_NOT_NOW),
             before_sleep=log_retry,
             reraise=True,
         )
@@ -223,8 +228,9 @@ class IngestWorker:
             try:
                 busy = await self.run_once()
                 backoff = poll_s
-            except StoreUnavailable as exc:
-                log.warning("graph store unavailable, retrying in %.1f s: %s", backoff, exc)
+            except _NOT_NOW as exc:
+                # A worker that stopped here would leave every later episode pending.
+                log.warning("graph store not answering, retrying in %.1f s: %s", backoff, exc)
                 busy, backoff = 0, min(backoff * 2, 10.0)
             if busy:
                 continue

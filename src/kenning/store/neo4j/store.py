@@ -114,7 +114,8 @@ class Neo4jStore(CypherStore):
         database: Database name; default ``neo4j``.
         limits: Pool size and timeouts; default :class:`StoreLimits`. The
             driver pool holds ``limits.connections`` connections and waits
-            ``limits.pool_timeout_s`` for one; each transaction carries the
+            ``limits.pool_timeout_s`` for one, plus :data:`CONNECT_TIMEOUT_S`
+            to open it; each transaction carries the
             read or write timeout, which the server enforces too.
     """
 
@@ -156,7 +157,13 @@ class Neo4jStore(CypherStore):
             self._url,
             auth=self._auth,
             max_connection_pool_size=limits.connections,
-            connection_acquisition_timeout=limits.pool_timeout_s,
+            # The driver's acquisition deadline also bounds opening a new
+            # connection (TCP, Bolt handshake, auth). With it at the pool wait
+            # (2 s; 0.001 s in a test) a loaded or just restarted server
+            # could not be connected to at all and every call answered 429.
+            # Waiting for a turn is the gate's job (CallGate, pool_timeout_s);
+            # the driver has connections to spare for every call it admits.
+            connection_acquisition_timeout=limits.pool_timeout_s + CONNECT_TIMEOUT_S,
             connection_timeout=CONNECT_TIMEOUT_S,
             max_transaction_retry_time=TX_RETRY_S,
             # Notifications (e.g. "property key does not exist" on an empty
@@ -175,6 +182,16 @@ class Neo4jStore(CypherStore):
         except neo4j_errors.Neo4jError as exc:
             await self.close()
             raise StoreError(f"Neo4j refused the connection: {exc}") from exc
+        try:
+            await self._create_schema()
+        except BaseException:
+            # Closed, so the next open() (the runtime retries one that failed)
+            # sets the schema up again instead of returning early on a driver
+            # whose schema was never created.
+            await self.close()
+            raise
+
+    async def _create_schema(self) -> None:
         for statement in self.cypher.statements("schema"):
             await self._run(statement, {}, write=True)
         # Waiting for indexes may take minutes: not a query the read timeout bounds.
