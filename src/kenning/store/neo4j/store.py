@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, LiteralString
@@ -17,11 +18,13 @@ from neo4j import exceptions as neo4j_errors
 from neo4j.time import DateTime as Neo4jDateTime
 
 from kenning.domain.models import Scope
-from kenning.errors import StoreBusy, StoreError, StoreUnavailable
+from kenning.errors import Conflict, StoreBusy, StoreError, StoreUnavailable
 from kenning.store import base
 from kenning.store.base import CypherStore, Row, _when, fulltext_words
 from kenning.store.limits import StoreLimits
 from kenning.store.port import ScoredId, SearchKind, TermMatches, VectorKind
+
+log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"\w+")
 #: Lucene's English stop words, which the indexes' ``english`` analyser drops:
@@ -85,6 +88,8 @@ _UNAVAILABLE = (
 # connection_acquisition_timeout (ConnectionAcquisitionTimeoutError in 6.x,
 # a ClientError in 5.x): back-pressure, not an outage.
 _POOL_EXHAUSTED = "failed to obtain a connection from the pool"
+#: A write that a uniqueness constraint refused (ids per tenant, keys per space).
+_CONSTRAINT_FAILED = "Neo.ClientError.Schema.ConstraintValidationFailed"
 #: Seconds to open a TCP connection to a server.
 CONNECT_TIMEOUT_S = 5.0
 #: Seconds the driver keeps retrying a transaction that failed transiently (a
@@ -348,11 +353,15 @@ class Neo4jStore(CypherStore):
         return " OR ".join(w for w in words if w not in _STOP_WORDS)
 
 
-def _translate(exc: Exception) -> StoreError:
-    """A driver error as Kenning's: unreachable or timed out (retryable), or failed."""
+def _translate(exc: Exception) -> StoreError | Conflict:
+    """A driver error as Kenning's: unreachable or timed out (retryable), a
+    uniqueness constraint refusing the write (409), or failed."""
     if isinstance(exc, _UNAVAILABLE):
         return StoreUnavailable(f"Neo4j unreachable: {exc}")
     code = getattr(exc, "code", None) or ""
+    if code == _CONSTRAINT_FAILED:
+        log.warning("Neo4j refused a write by a constraint: %s", exc)
+        return base.unique_conflict()
     if "TransactionTimedOut" in code:  # the server ended it at our timeout
         return StoreUnavailable(f"Neo4j transaction timed out: {exc}")
     return StoreError(f"Neo4j query failed: {exc}")
