@@ -106,10 +106,6 @@ class Neo4jServer:
     browser_url: str | None = None
 
 
-#: Known difference, open in issue 10: on Neo4j the turn D1:3 ("I went to a
-#: LGBTQ support group yesterday") comes back for "LGBTQ support group" only
-#: as the source of the top fact, not as an episode hit of its own.
-NEO4J_RANKING = "Neo4j ranks conv-26 turn D1:3 below the top 10 as an episode (issue 10)"
 NEO4J_IMAGE = "neo4j:5.26"
 NEO4J_SKIP = "no Java, no Docker engine and KENNING_TEST_NEO4J_URL unset"
 
@@ -259,6 +255,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report: pytest.TestReport = outcome.get_result()
     if report.failed:
         kind = "failed"
+    elif report.skipped and hasattr(report, "wasxfail"):  # pytest's xfail is a skip
+        kind = "xfailed"
     elif report.skipped:
         kind = "skipped"
     elif report.when == "call":
@@ -282,4 +280,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         c = counts[engine]
         terminalreporter.write_line(
             f"{engine:>8}: {c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped"
+            + (f", {c['xfailed']} xfailed" if c["xfailed"] else "")
         )

@@ -19,7 +19,7 @@ from kenning.api.app import create_app
 from kenning.cli import app as cli
 from kenning.config import load_settings
 from kenning.store.base import CypherStore
-from tests.conftest import LOCOMO, NEO4J_RANKING, serve, settings_on
+from tests.conftest import LOCOMO, serve, settings_on
 
 pytestmark = [
     pytest.mark.slow,
@@ -217,20 +217,23 @@ def test_invalidate_fact_closes_its_valid_time(gql: Any) -> None:
     assert error_code(missing) == "NOT_FOUND"
 
 
-def test_search_returns_fused_hits_with_sources(
-    gql: Any, engine: str, request: pytest.FixtureRequest
-) -> None:
-    request.applymarker(pytest.mark.xfail(engine == "neo4j", reason=NEO4J_RANKING, strict=False))
+def test_search_returns_fused_hits_with_sources(gql: Any) -> None:
     query = """
     query ($space: String!) {
       search(space: $space, query: "LGBTQ support group", topK: 10) {
-        kind score channels { channel rank } text episode { metadata } fact { sources { id } }
+        kind score channels { channel rank } text episode { metadata }
+        fact { sources { metadata } }
       }
     }"""
     hits = data(gql(query, space=SPACE))["search"]
     assert len(hits) == 10
+    # The evidence turn D1:3, as Recall@k counts it (benchmarks/locomo_retrieval.py):
+    # a hit of its own, or the source of a fact hit. Here the fact taken from
+    # it ranks first, and search's diversity step leaves the turn itself out.
     turns = {(h["episode"] or {}).get("metadata", {}).get("dia_id") for h in hits}
-    assert "D1:3" in turns
+    facts = [h["fact"] for h in hits if h["fact"]]
+    sources = {(s["metadata"] or {}).get("dia_id") for f in facts for s in f["sources"]}
+    assert "D1:3" in turns | sources
 
 
 def test_mutations_ingest_then_follow_the_job_then_add_facts(gql: Any) -> None:

@@ -4,7 +4,9 @@ superseded, corrected and invalidated facts goes out and comes back the same.
 The source is the session's app on each engine. The round trip into another
 server runs once per target engine (the ``target`` fixture): a fresh embedded
 FalkorDB in its own data dir, and the session's Neo4j (the way a user
-outgrows one machine) when the source is not already on it.
+outgrows one machine). The target serves its own tenant, so with the source
+on the same Neo4j the ids are kept in another tenant of one database (ids
+are unique per tenant).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,20 +63,25 @@ def build_space(api: httpx.Client, space: str) -> None:
     assert ended.status_code == 200, ended.text
 
 
-def export(url: str, space: str, path: Path) -> list[dict[str, Any]]:
-    """``kenning export`` into ``path``; the parsed lines."""
+def export(url: str, space: str, path: Path, key: str = "") -> list[dict[str, Any]]:
+    """``kenning export`` into ``path`` (as the tenant of ``key``); the parsed lines."""
     result = CliRunner().invoke(
-        cli, ["export", "--space", space, "--out", str(path)], env={"KENNING_URL": url}
+        cli,
+        ["export", "--space", space, "--out", str(path)],
+        env={"KENNING_URL": url, "KENNING_API_KEY": key},
     )
     assert result.exit_code == 0, result.output
     return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
 
 
-def import_(url: str, path: Path, space: str | None, *extra: str) -> str:
-    """``kenning import kenning-jsonl`` (into the file's own space when None)."""
+def import_(url: str, path: Path, space: str | None, *extra: str, key: str = "") -> str:
+    """``kenning import kenning-jsonl`` (into the file's own space when None,
+    as the tenant of ``key``)."""
     target = ["--space", space] if space else []
     result = CliRunner().invoke(
-        cli, ["import", "kenning-jsonl", str(path), *target, *extra], env={"KENNING_URL": url}
+        cli,
+        ["import", "kenning-jsonl", str(path), *target, *extra],
+        env={"KENNING_URL": url, "KENNING_API_KEY": key},
     )
     assert result.exit_code == 0, result.output
     return result.output
@@ -155,39 +163,53 @@ def test_round_trip_same_server_new_ids(app_url: str, source: tuple[str, Path]) 
             ]
 
 
+@dataclass(frozen=True)
+class Target:
+    """A second server and the API key of its own tenant."""
+
+    url: str
+    key: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+
 @pytest.fixture(params=["falkordb", pytest.param("neo4j", marks=pytest.mark.neo4j)])
-def target(request: pytest.FixtureRequest, engine: str, tmp_path: Path) -> Iterator[str]:
-    """Base URL of a second server on a fresh graph of the parameter's engine:
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
+    """A second server on the parameter's engine, serving a tenant of its own:
     a new embedded FalkorDB, or the session's Neo4j (the way a user outgrows
-    one machine)."""
-    if request.param == "neo4j" and engine == "neo4j":
-        pytest.skip("the source app is on the session's Neo4j: no other Neo4j to import into")
-    settings = settings_on(request.param, tmp_path / "target", request)
+    one machine), which may hold the source app's tenant too."""
+    tenant, key = fresh_space("copy"), f"sk-{uuid.uuid4().hex}"
+    settings = settings_on(request.param, tmp_path / "target", request).model_copy(
+        update={"api_keys": {key: tenant}, "worker_tenants": (tenant,)}
+    )
     with serve(settings) as url:
-        yield url
+        yield Target(url, key)
 
 
 def test_round_trip_to_another_server_keeps_everything(
-    app_url: str, source: tuple[str, Path], target: str
+    app_url: str, source: tuple[str, Path], target: Target
 ) -> None:
     space, path = source
-    assert f"{space}: imported" in import_(target, path, None)  # the header's space
+    # Ids kept (the file's own space): on the same Neo4j, in another tenant.
+    assert f"{space}: imported" in import_(target.url, path, None, key=target.key)
     try:
-        copied = export(target, space, path.with_name(f"{space}.copy.jsonl"))
+        copied = export(target.url, space, path.with_name(f"{space}.copy.jsonl"), target.key)
         original = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
         assert items(copied) == items(original)  # ids kept: exactly the same graph
         with httpx.Client(timeout=60) as http:
             for when in ({}, {"as_of": "2020-01-01T00:00:00Z"}):
                 params = {"space": space, "limit": 500, **when}
                 a = http.get(f"{app_url}/v1/facts", params=params).json()
-                b = http.get(f"{target}/v1/facts", params=params).json()
-                assert a == b
+                b = http.get(f"{target.url}/v1/facts", params=params, headers=target.headers)
+                assert a == b.json()
             query = {"space": space, "query": "Where does Alice live?", "top_k": 5}
             hits_a = http.post(f"{app_url}/v1/search", json=query).json()["results"]
-            hits_b = http.post(f"{target}/v1/search", json=query).json()["results"]
-            assert [h["id"] for h in hits_a] == [h["id"] for h in hits_b]
+            hits_b = http.post(f"{target.url}/v1/search", json=query, headers=target.headers)
+            assert [h["id"] for h in hits_a] == [h["id"] for h in hits_b.json()["results"]]
     finally:
-        httpx.delete(f"{target}/v1/spaces/{space}", timeout=60)
+        httpx.delete(f"{target.url}/v1/spaces/{space}", headers=target.headers, timeout=60)
 
 
 def test_import_refuses_a_non_empty_space_and_used_ids(

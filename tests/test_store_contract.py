@@ -934,6 +934,30 @@ def test_fulltext_query_text_is_plain_words(
     assert store._fulltext_query(["* - | ~"]) == ""
 
 
+async def test_entity_facts_follow_facts_in_both_directions(store: Any, scope: Scope) -> None:
+    """A seed's facts come back whether it is their subject or their object,
+    each with the facts of its other end (hop 2) in either direction. FalkorDB
+    4.16 lost a seed's incoming facts while the query filtered on the fact's
+    own scope (it answered that from its FACT index, one direction only), so
+    the graph channel ranked differently on the two engines (issue 10)."""
+    ann, bob, cat, dan = (entity(name) for name in ("Ann", "Bob", "Cat", "Dan"))
+    rows = [
+        fact("Ann", "knows", "Bob", "Ann knows Bob"),  # Bob is the object
+        fact("Bob", "likes", "Cat", "Bob likes Cat"),  # Bob is the subject
+        fact("Dan", "met", "Ann", "Dan met Ann"),  # hop 2 from Bob, into Ann
+    ]
+    write = GraphWrite(entities=[ann, bob, cat, dan], facts=rows)
+    knows, likes, met = await store.write_graph(scope, write, [], T1)
+
+    found = await store.entity_facts(scope, [bob.id], T3, T3, 25)
+    assert {(r.seed, r.id, tuple(r.second)) for r in found} == {
+        (bob.id, knows, (met,)),
+        (bob.id, likes, ()),
+    }
+    assert {r.id for r in await store.entity_facts(scope, [ann.id], T3, T3, 25)} == {knows, met}
+    assert await store.entity_facts(scope, [bob.id], T3, T3, 1) == []  # Bob has 2 facts
+
+
 # -- 7. isolation ---------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from kenning.domain.ids import new_id
 from kenning.domain.models import Scope
+from kenning.errors import Conflict
 from kenning.portable.ids import IdRemap
 from kenning.store.portable_port import PORTABLE_ORDER, PortableItem, PortableKind
 from kenning.store.temporal_port import FactVersion
@@ -110,3 +111,27 @@ async def test_existing_ids_are_found_in_any_space_of_the_tenant(store: Any, sco
     assert await store.existing_ids(tenant, "episode", asked) == sorted(seeded.episode_ids)
     assert await store.existing_ids(tenant, "fact", seeded.fact_ids) == sorted(seeded.fact_ids)
     assert await store.existing_ids(tenant + "x", "entity", seeded.entity_ids) == []
+
+
+async def test_kept_ids_copy_into_another_tenant_and_clash_in_the_same_one(
+    store: Any, scope: Scope
+) -> None:
+    """Ids are unique per tenant on both engines: a space's items import with
+    their ids into another tenant of the same database; written again in
+    another space of the same tenant (what an import racing the service's id
+    check would do), the engine's constraint refuses them as a Conflict (409),
+    not a store failure, and nothing of that batch stays."""
+    await seed(store, scope)
+    source = {kind: await walk(store, scope, kind, 500) for kind in PORTABLE_ORDER}
+    other = Scope(tenant=f"{scope.tenant}-copy", space=scope.space)
+    for kind in PORTABLE_ORDER:
+        numbered = [replace(item, line=n) for n, item in enumerate(source[kind], start=1)]
+        assert await store.import_items(other, kind, numbered) == {i.line for i in numbered}
+    for kind in PORTABLE_ORDER:
+        assert await walk(store, other, kind, 500) == source[kind], kind
+    same_tenant = Scope(tenant=scope.tenant, space="s2")
+    for kind in ("episode", "entity"):
+        numbered = [replace(item, line=n) for n, item in enumerate(source[kind], start=1)]
+        with pytest.raises(Conflict, match="already exists in this tenant"):
+            await store.import_items(same_tenant, kind, numbered)
+        assert await store.export_items(same_tenant, kind, "", 10) == [], kind

@@ -1,11 +1,21 @@
 // Neo4j 5.26 schema; IF NOT EXISTS makes every statement safe to repeat.
 CREATE CONSTRAINT entity_key IF NOT EXISTS
 FOR (n:Entity) REQUIRE (n.tenant, n.space, n.key) IS UNIQUE;
-CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT episode_dedup IF NOT EXISTS
 FOR (e:Episode) REQUIRE (e.tenant, e.space, e.dedup_key) IS UNIQUE;
-CREATE CONSTRAINT episode_id IF NOT EXISTS FOR (e:Episode) REQUIRE e.id IS UNIQUE;
-CREATE CONSTRAINT job_id IF NOT EXISTS FOR (j:Job) REQUIRE j.id IS UNIQUE;
+// Ids are unique per tenant, as on FalkorDB: an export imported with its ids
+// kept into another tenant of the same database is a copy, not a clash. The
+// global constraints of earlier versions are replaced. Every lookup by id
+// names the tenant too, so it seeks the composite index behind these.
+DROP CONSTRAINT entity_id IF EXISTS;
+DROP CONSTRAINT episode_id IF EXISTS;
+DROP CONSTRAINT job_id IF EXISTS;
+CREATE CONSTRAINT entity_tenant_id IF NOT EXISTS
+FOR (n:Entity) REQUIRE (n.tenant, n.id) IS UNIQUE;
+CREATE CONSTRAINT episode_tenant_id IF NOT EXISTS
+FOR (e:Episode) REQUIRE (e.tenant, e.id) IS UNIQUE;
+CREATE CONSTRAINT job_tenant_id IF NOT EXISTS
+FOR (j:Job) REQUIRE (j.tenant, j.id) IS UNIQUE;
 // One lock node per chain (subject, predicate), taken by supersession writes.
 CREATE CONSTRAINT chain_lock IF NOT EXISTS
 FOR (l:ChainLock) REQUIRE (l.tenant, l.space, l.subject_key, l.predicate) IS UNIQUE;

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal, LiteralString, TypeVar
 
 from kenning.domain.models import STORED, Entity, Episode, Fact, JobStatus, Page, Scope
-from kenning.errors import StoreError, StoreUnavailable
+from kenning.errors import Conflict, StoreError, StoreUnavailable
 from kenning.store.cypher import CypherLibrary
 from kenning.store.graph_port import TimeFilter
 from kenning.store.graph_read import GRAPH_READ_QUERIES, GraphReadMixin
@@ -57,6 +57,18 @@ _WORD = re.compile(r"[^\W_]+")
 #: a limit (Neo4j filters by scope inside the index call, so other tenants'
 #: hits do not count); beyond it a word is too common to rank by.
 FULLTEXT_CANDIDATES = 10000
+
+
+def unique_conflict() -> Conflict:
+    """What a write refused by a uniqueness constraint raises on either engine
+    (ids are unique per tenant; an entity key and an episode per space): a
+    409 that names the rule, never the store's own text."""
+    return Conflict(
+        "an item with the same id (or entity key, or episode) already exists in "
+        "this tenant; a concurrent write or an import with kept ids "
+        "(import with ids=new to copy within a tenant)"
+    )
+
 
 #: Every query a store runs; the loader fails at start if one is missing.
 REQUIRED_QUERIES = (

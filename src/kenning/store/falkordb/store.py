@@ -34,8 +34,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
 from kenning.domain.models import Scope, utcnow
-from kenning.errors import StoreBusy, StoreError, StoreUnavailable
-from kenning.store.base import CypherStore, Row
+from kenning.errors import Conflict, StoreBusy, StoreError, StoreUnavailable
+from kenning.store.base import CypherStore, Row, unique_conflict
 from kenning.store.falkordb.server import EmbeddedFalkorDB
 from kenning.store.falkordb.supervisor import Supervision
 from kenning.store.limits import StoreLimits
@@ -52,8 +52,13 @@ _ALREADY = ("already indexed", "already exists", "already created")
 _CONSTRAINTS = (
     ("Entity", ("tenant", "space", "key")),
     ("Episode", ("tenant", "space", "dedup_key")),
+    # Ids are unique per tenant, as on Neo4j (cypher/neo4j/schema.cypher).
+    ("Entity", ("tenant", "id")),
+    ("Episode", ("tenant", "id")),
     ("Job", ("tenant", "id")),
 )
+#: What FalkorDB answers when a uniqueness constraint refuses a write.
+_CONSTRAINT_FAILED = "unique constraint violation"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
 _UNAVAILABLE = (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError)
@@ -101,9 +106,13 @@ def _retry() -> Retry:
     return Retry(ExponentialBackoff(cap=0.5, base=0.05), 2)
 
 
-def _translate(exc: Exception) -> StoreError | StoreBusy:
-    """A redis-py error as Kenning's: busy pool, unreachable, timed out, or failed."""
+def _translate(exc: Exception) -> StoreError | StoreBusy | Conflict:
+    """A redis-py error as Kenning's: busy pool, unreachable, timed out, a
+    uniqueness constraint refusing the write (409), or failed."""
     text = str(exc)
+    if _CONSTRAINT_FAILED in text:
+        log.warning("FalkorDB refused a write by a constraint: %s", text)
+        return unique_conflict()
     if isinstance(exc, redis_errors.MaxConnectionsError) or any(
         marker in text for marker in _POOL_EXHAUSTED
     ):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
@@ -26,7 +27,7 @@ from neo4j import exceptions as neo4j_errors
 from neo4j.time import DateTime as Neo4jDateTime
 
 from kenning.domain.models import Scope, utcnow
-from kenning.errors import StoreBusy, StoreError, StoreUnavailable
+from kenning.errors import Conflict, StoreBusy, StoreError, StoreUnavailable
 from kenning.store import base
 from kenning.store.base import CypherStore, Row, _when, fulltext_words
 from kenning.store.limits import StoreLimits
@@ -34,6 +35,8 @@ from kenning.store.port import ScoredId, SearchKind, TermMatches, VectorKind
 from kenning.store.temporal_port import ChainKey
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"\w+")
 #: Lucene's English stop words, which the indexes' ``english`` analyser drops:
@@ -97,6 +100,8 @@ _UNAVAILABLE = (
 # connection_acquisition_timeout (ConnectionAcquisitionTimeoutError in 6.x,
 # a ClientError in 5.x): back-pressure, not an outage.
 _POOL_EXHAUSTED = "failed to obtain a connection from the pool"
+#: A write that a uniqueness constraint refused (ids per tenant, keys per space).
+_CONSTRAINT_FAILED = "Neo.ClientError.Schema.ConstraintValidationFailed"
 #: Seconds to open a TCP connection to a server.
 CONNECT_TIMEOUT_S = 5.0
 #: Seconds the driver keeps retrying a transaction that failed transiently (a
@@ -440,11 +445,15 @@ class Neo4jStore(CypherStore):
         return " OR ".join(w for w in words if w not in _STOP_WORDS)
 
 
-def _translate(exc: Exception) -> StoreError:
-    """A driver error as Kenning's: unreachable or timed out (retryable), or failed."""
+def _translate(exc: Exception) -> StoreError | Conflict:
+    """A driver error as Kenning's: unreachable or timed out (retryable), a
+    uniqueness constraint refusing the write (409), or failed."""
     if isinstance(exc, _UNAVAILABLE):
         return StoreUnavailable(f"Neo4j unreachable: {exc}")
     code = getattr(exc, "code", None) or ""
+    if code == _CONSTRAINT_FAILED:
+        log.warning("Neo4j refused a write by a constraint: %s", exc)
+        return base.unique_conflict()
     if "TransactionTimedOut" in code:  # the server ended it at our timeout
         return StoreUnavailable(f"Neo4j transaction timed out: {exc}")
     return StoreError(f"Neo4j query failed: {exc}")
