@@ -76,20 +76,21 @@ def split_schema(text: str) -> list[tuple[int, str]]:
 def collect_neo4j_statements(root: Path) -> list[CypherStatement]:
     """Collect what Neo4j runs from ``root`` (the ``cypher/`` folder), in name order.
 
-    ``neo4j/<stem>.cypher`` replaces ``common/<stem>.cypher``; ``falkordb/`` is ignored.
+    ``neo4j/<name>.cypher`` replaces ``common/<name>.cypher`` (names include capability
+    subfolders, ``agents/runs``); ``falkordb/`` is ignored.
     Files whose stem starts with ``schema`` are split into statements named ``stem[i]``.
     """
     files: dict[str, Path] = {}
     for dialect in NEO4J_DIALECT_DIRS:
         folder = root / dialect
         if folder.is_dir():
-            for path in sorted(folder.glob("*.cypher")):
-                files[path.stem] = path
+            for path in sorted(folder.rglob("*.cypher")):
+                files[path.relative_to(folder).with_suffix("").as_posix()] = path
     statements: list[CypherStatement] = []
     for stem in sorted(files):
         path = files[stem]
         text = path.read_text(encoding="utf-8")
-        if stem.startswith(SCHEMA_PREFIX):
+        if Path(stem).name.startswith(SCHEMA_PREFIX):
             for index, (line, chunk) in enumerate(split_schema(text)):
                 statements.append(CypherStatement(f"{stem}[{index}]", path, line, chunk, False))
         else:
@@ -270,6 +271,8 @@ def test_schema_split_and_overrides(tmp_path: Path) -> None:
     (tmp_path / "common" / "search.cypher").write_text("RETURN 'common'\n")
     (tmp_path / "neo4j" / "search.cypher").write_text("RETURN 'neo4j'\n")
     (tmp_path / "falkordb" / "only_falkor.cypher").write_text("RETURN vecf32($v)\n")
+    (tmp_path / "common" / "agents").mkdir()
+    (tmp_path / "common" / "agents" / "runs.cypher").write_text("RETURN 'runs'\n")
     (tmp_path / "neo4j" / "schema.cypher").write_text(
         "// indexes\n"
         "CREATE INDEX a IF NOT EXISTS\n"
@@ -279,6 +282,7 @@ def test_schema_split_and_overrides(tmp_path: Path) -> None:
         "// trailing comment\n"
     )
     assert neo4j_statements(tmp_path) == [
+        ("agents/runs", "RETURN 'runs'"),
         ("get", "MATCH (n) RETURN n"),
         ("schema[0]", "// indexes\nCREATE INDEX a IF NOT EXISTS\nFOR (e:Entity) ON (e.key)"),
         ("schema[1]", "CREATE INDEX b IF NOT EXISTS FOR (e:Episode) ON (e.id)"),

@@ -1122,14 +1122,19 @@ def test_cypher_dialect_file_overrides_common(tmp_path: Path) -> None:
     _write(tmp_path / "falkordb" / "shared.cypher", "// FalkorDB text\nRETURN 'falkor' AS x")
     _write(tmp_path / "falkordb" / "schema.cypher", "CREATE INDEX a;\n// note\nCREATE INDEX b;\n")
     _write(tmp_path / "falkordb" / "notes.txt", "not a query")
+    _write(tmp_path / "common" / "agents" / "runs.cypher", "RETURN 'common runs' AS x")
+    _write(tmp_path / "neo4j" / "agents" / "runs.cypher", "RETURN 'neo4j runs' AS x")
 
     falkor = CypherLibrary("falkordb", ["shared", "only_common", "schema"], root=tmp_path)
-    neo4j = CypherLibrary("neo4j", ["shared", "only_common"], root=tmp_path)
+    neo4j = CypherLibrary("neo4j", ["shared", "only_common", "agents/runs"], root=tmp_path)
 
     assert falkor.query("shared") == "RETURN 'falkor' AS x"
     assert neo4j.query("shared") == "RETURN 'common' AS x"
     assert falkor.query("only_common") == neo4j.query("only_common") == "RETURN 1 AS x"
     assert falkor.statements("schema") == ["CREATE INDEX a", "CREATE INDEX b"]
+    # capability subfolders name their queries "<folder>/<stem>" and override alike
+    assert falkor.query("agents/runs") == "RETURN 'common runs' AS x"
+    assert neo4j.query("agents/runs") == "RETURN 'neo4j runs' AS x"
     with pytest.raises(QueryMissing, match="notes"):
         falkor.query("notes")
 

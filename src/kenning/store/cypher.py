@@ -1,7 +1,9 @@
 """The Cypher loader: the one place where file text becomes a query.
 
 Queries live in ``cypher/common`` (valid on both engines) and
-``cypher/<dialect>`` (same file stem overrides ``common``). One query per
+``cypher/<dialect>`` (same name overrides ``common``), grouped by capability
+in subfolders as they grow: ``cypher/common/agents/runs.cypher`` is the query
+``"agents/runs"``, overridden by ``cypher/neo4j/agents/runs.cypher``. One query per
 ``.cypher`` file; ``schema*.cypher`` files hold several statements, each
 ending with ``;`` at the end of a line. In a wheel the folder is packaged as
 ``kenning/cypher``; in a source checkout it is read from the repository root.
@@ -44,6 +46,18 @@ def split_statements(text: str) -> list[str]:
     return [part.strip() for part in _STATEMENT_END.split(text) if part.strip()]
 
 
+def _cypher_files(directory: Traversable, prefix: str = "") -> list[tuple[str, Traversable]]:
+    """``(name, file)`` for every ``.cypher`` file under ``directory``; a file in
+    subfolder ``agents`` is named ``agents/<stem>``."""
+    found: list[tuple[str, Traversable]] = []
+    for item in directory.iterdir():
+        if item.is_dir():
+            found += _cypher_files(item, f"{prefix}{item.name}/")
+        elif item.name.endswith(".cypher"):
+            found.append((prefix + item.name.removesuffix(".cypher"), item))
+    return found
+
+
 class CypherLibrary:
     """All queries of one dialect, read once.
 
@@ -65,10 +79,8 @@ class CypherLibrary:
             directory = base / folder
             if not directory.is_dir():
                 continue
-            for item in directory.iterdir():
-                if item.name.endswith(".cypher"):
-                    name = item.name.removesuffix(".cypher")
-                    texts[name] = strip_comments(item.read_text("utf-8"))
+            for name, item in _cypher_files(directory):
+                texts[name] = strip_comments(item.read_text("utf-8"))
         missing = sorted(set(required) - texts.keys())
         if missing:
             raise QueryMissing(f"no {dialect} Cypher for: {', '.join(missing)}")
