@@ -20,6 +20,9 @@ from typing import Any, ClassVar, Literal, LiteralString, TypeVar
 
 from kenning.domain.models import STORED, Entity, Episode, Fact, JobStatus, Page, Scope
 from kenning.errors import Conflict, StoreError, StoreUnavailable
+from kenning.store.agent_runs_queries import AGENT_RUN_QUERIES, AgentRunQueries
+from kenning.store.connector_queries import CONNECTOR_QUERIES, ConnectorQueries
+from kenning.store.curator_queries import CURATOR_QUERIES, CuratorQueries
 from kenning.store.cypher import CypherLibrary
 from kenning.store.graph_port import TimeFilter
 from kenning.store.graph_read import GRAPH_READ_QUERIES, GraphReadMixin
@@ -96,6 +99,9 @@ REQUIRED_QUERIES = (
     "fulltext_search_fact",
     "fulltext_search_episode",
     *TEMPORAL_QUERIES,
+    *AGENT_RUN_QUERIES,
+    *CURATOR_QUERIES,
+    *CONNECTOR_QUERIES,
     # retrieval channels (search/channels.py)
     "vector_search_entity",
     "exact_search_entity",
@@ -122,7 +128,15 @@ _TIME_FIELDS = frozenset(
 )
 
 
-class CypherStore(PortableQueries, TemporalQueries, GraphReadMixin, ABC):
+class CypherStore(
+    AgentRunQueries,
+    CuratorQueries,
+    ConnectorQueries,
+    PortableQueries,
+    TemporalQueries,
+    GraphReadMixin,
+    ABC,
+):
     """A GraphStore implemented with the queries of one Cypher dialect."""
 
     dialect: ClassVar[Literal["falkordb", "neo4j"]]

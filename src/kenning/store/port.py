@@ -12,6 +12,9 @@ from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope
+from kenning.store.agent_runs_port import AgentRunStore
+from kenning.store.connector_port import ConnectorStore
+from kenning.store.curator_port import CuratorStore
 from kenning.store.graph_port import GraphReadStore
 from kenning.store.portable_port import PortableStore
 from kenning.store.temporal_port import Statement, TemporalStore
@@ -189,7 +192,15 @@ class SpaceStats:
     facts: int
 
 
-class GraphStore(PortableStore, TemporalStore, GraphReadStore, Protocol):
+class GraphStore(
+    AgentRunStore,
+    CuratorStore,
+    ConnectorStore,
+    PortableStore,
+    TemporalStore,
+    GraphReadStore,
+    Protocol,
+):
     """The storage port. Both adapters pass one contract test suite.
 
     All methods raise :class:`~kenning.errors.StoreUnavailable` when the
