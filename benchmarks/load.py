@@ -191,13 +191,14 @@ async def load_phase(
     tally = Tally()
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     end = time.monotonic() + duration
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
         await asyncio.gather(
             health_probe(url, end, tally),
             *(one_client(client, space, questions, end, tally, n) for n in range(clients)),
         )
     elapsed = time.perf_counter() - started
+    client_cpu = time.process_time() - cpu_started
     total = sum(tally.statuses.values())
     errors = {s: c for s, c in tally.statuses.items() if not s.startswith("2")}
     return {
@@ -211,7 +212,49 @@ async def load_phase(
         "search_ms": summary(tally.search_ms),
         "ingest_ms": summary(tally.ingest_ms),
         "healthz": {"statuses": dict(tally.health), "max_ms": round(tally.health_max_ms, 1)},
+        # The load generator shares the machine: a share near 1.0 means its own
+        # event loop, not the server, adds to the client-side latencies.
+        "client_cpu_share_of_a_core": round(client_cpu / elapsed, 2),
     }, tally.jobs
+
+
+async def search_buckets(url: str) -> dict[float, float]:
+    """Cumulative counts of the server's ``/v1/search`` latency histogram
+    (``kenning_http_request_duration_seconds``), by upper bound in s."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        text = (await client.get("/metrics")).text
+    out: dict[float, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            labels = sample.labels
+            wanted = family.name == "kenning_http_request_duration_seconds"
+            if wanted and sample.name.endswith("_bucket") and labels.get("route") == "/v1/search":
+                out[float(labels["le"])] = sample.value
+    return out
+
+
+def server_quantiles(before: dict[float, float], after: dict[float, float]) -> dict[str, float]:
+    """p50/p95 (ms) of the searches the server answered between two scrapes,
+    interpolated inside histogram buckets: the time inside Kenning, from the
+    first middleware to the end of the body (admission wait included), without
+    the client's and the socket's share."""
+    bounds = sorted(after)
+    counts = [after[b] - before.get(b, 0.0) for b in bounds]
+    total = counts[-1] if counts else 0.0
+    result: dict[str, float] = {"n": total}
+    for q in (50, 95):
+        rank, low, below = total * q / 100, 0.0, 0.0
+        for bound, count in zip(bounds, counts, strict=True):
+            if count >= rank and count > below:
+                upper = bound if bound != float("inf") else low * 2
+                result[f"p{q}"] = round(
+                    1000 * (low + (upper - low) * (rank - below) / (count - below)), 1
+                )
+                break
+            low, below = bound, count
+    return result
 
 
 def summary(values: list[float]) -> dict[str, float | int]:
@@ -248,9 +291,11 @@ async def measure(url: str, args: argparse.Namespace, imported: str) -> dict[str
     idle = await idle_latencies(url, args.conversation, idle_questions)
     phases, jobs = [], []
     for clients in args.clients:
+        before = await search_buckets(url)
         phase, phase_jobs = await load_phase(
             url, args.conversation, questions, clients, args.duration
         )
+        phase["server_search_ms"] = server_quantiles(before, await search_buckets(url))
         idle_p95 = percentile(idle, 95)
         load_p95 = phase["search_ms"].get("p95")
         phase["search_p95_over_idle_p95"] = round(load_p95 / idle_p95, 2) if load_p95 else None
