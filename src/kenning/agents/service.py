@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 
 #: ``undo_run(store, scope, run_id)`` → counts of reverted changes by kind.
 Undo = Callable[[GraphStore, Scope, str], Awaitable[dict[str, int]]]
-AgentChoice = AgentName | Literal["all"]
+AgentChoice = Literal["curator", "connector", "digest", "all"]
 #: Seconds :meth:`AgentService.close` waits for cancelled runs to record it.
 CLOSE_WAIT_S = 5.0
 
@@ -301,6 +301,17 @@ class AgentService:
     ) -> Page[Insight]:
         """A page of the space's insights matching ``where``, newest first."""
         return await self.store.list_insights(scope, where, after, limit)
+
+    async def insight(self, scope: Scope, insight_id: str) -> Insight:
+        """One insight.
+
+        Raises:
+            NotFound: no insight ``insight_id`` in the scope.
+        """
+        insight = await self.store.get_insight(scope, insight_id)
+        if insight is None:
+            raise NotFound(f"no insight {insight_id} in space {scope.space}")
+        return insight
 
     async def dismiss(self, scope: Scope, insight_id: str) -> Insight:
         """Dismiss an insight (safe to repeat); a re-run will not bring it back.

@@ -17,11 +17,13 @@ from kenning.api.graphql.schema import graphql_router
 from kenning.api.inputs import BodyLimit, refuse_bad_params
 from kenning.api.middleware import RequestContextMiddleware
 from kenning.api.rest import (
+    agents,
     context,
     episodes,
     facts,
     graph,
     health,
+    insights,
     metrics,
     neo4j_browser,
     portable,
@@ -103,7 +105,7 @@ def create_app(
     app.include_router(metrics.router)
     app.include_router(neo4j_browser.router)
     checked = [Depends(refuse_bad_params)]
-    for module in (episodes, facts, search, context, temporal, graph, portable):
+    for module in (episodes, facts, search, context, temporal, graph, portable, agents, insights):
         app.include_router(module.router, dependencies=checked)
     app.include_router(
         graphql_router(),
