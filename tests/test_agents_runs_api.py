@@ -122,8 +122,15 @@ def new_space() -> str:
 
 
 def add_facts(client: httpx.Client, space: str, *triples: tuple[str, str, str]) -> None:
+    """POST triples; a 503 (a cold Neo4j planning its first write on a busy
+    machine) is retried after its Retry-After, as the API asks clients to."""
     facts = [{"subject": s, "predicate": p, "object": o} for s, p, o in triples]
-    client.post("/v1/facts", json={"space": space, "facts": facts}).raise_for_status()
+    for _ in range(3):
+        answer = client.post("/v1/facts", json={"space": space, "facts": facts})
+        if answer.status_code != 503:
+            break
+        time.sleep(float(answer.headers.get("Retry-After", "1")))
+    answer.raise_for_status()
 
 
 def start(client: httpx.Client, space: str, agent: str, **extra: Any) -> httpx.Response:
@@ -401,3 +408,90 @@ def wait_scheduled(client: httpx.Client, space: str, count: int) -> list[dict[st
             return done
         time.sleep(0.2)
     raise AssertionError(f"fewer than {count} scheduled runs in {space} after {RUN_WAIT_S} s")
+
+
+# -- GraphQL ---------------------------------------------------------------------
+
+
+def graphql(client: httpx.Client, query: str, **variables: Any) -> dict[str, Any]:
+    answer = client.post("/graphql", json={"query": query, "variables": variables})
+    body: dict[str, Any] = answer.raise_for_status().json()
+    assert "errors" not in body, body
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+def test_graphql_runs_agents_lists_insights_and_dismisses(client: httpx.Client) -> None:
+    space = new_space()
+    add_facts(client, space, ("Ada", "knows", "Byron"))
+    started = graphql(
+        client,
+        "mutation($s: String!) { runAgents(space: $s, agent: CURATOR) { id status agent } }",
+        s=space,
+    )["runAgents"]
+    assert [(r["status"], r["agent"]) for r in started] == [("running", "curator")]
+    assert wait_run(client, space, started[0]["id"])["status"] == "succeeded"
+
+    runs = graphql(
+        client,
+        "query($s: String!) { agentRuns(space: $s) { nodes { id status stats } } }",
+        s=space,
+    )["agentRuns"]["nodes"]
+    assert runs[0]["id"] == started[0]["id"]
+    assert runs[0]["stats"]["insights"]["created"] == 2
+    page = graphql(
+        client,
+        """query($s: String!) { insights(space: $s, kind: "orphan_entity", first: 1) {
+             nodes { id kind status runId entities { id name } data } endCursor } }""",
+        s=space,
+    )["insights"]
+    (first,) = page["nodes"]
+    assert page["endCursor"] is not None
+    rest = graphql(
+        client,
+        "query($s: String!, $a: String) { insights(space: $s, after: $a) { nodes { id } } }",
+        s=space,
+        a=page["endCursor"],
+    )["insights"]["nodes"]
+    assert len(rest) == 1
+    assert rest[0]["id"] != first["id"]
+    name = first["entities"][0]["name"]
+    about = graphql(
+        client,
+        "query($s: String!, $n: String!) { entity(space: $s, name: $n) { insights { id } } }",
+        s=space,
+        n=name,
+    )["entity"]["insights"]
+    assert [i["id"] for i in about] == [first["id"]]
+
+    dismissed = graphql(
+        client,
+        "mutation($s: String!, $i: ID!) { dismissInsight(space: $s, id: $i) { status } }",
+        s=space,
+        i=first["id"],
+    )["dismissInsight"]
+    assert dismissed["status"] == "dismissed"
+    again = graphql(
+        client,
+        "query($s: String!, $n: String!) { entity(space: $s, name: $n) { insights { id } } }",
+        s=space,
+        n=name,
+    )["entity"]["insights"]
+    assert again == []  # open only, by default
+
+
+def test_graphql_refuses_a_second_run_and_a_bad_kind(client: httpx.Client, agents_app: App) -> None:
+    space = new_space()
+    agents_app.fakes.gate.clear()
+    try:
+        run = "mutation($s: String!) { runAgents(space: $s, agent: CURATOR) { id } }"
+        graphql(client, run, s=space)
+        body = client.post("/graphql", json={"query": run, "variables": {"s": space}}).json()
+        assert body["errors"][0]["extensions"]["code"] == "CONFLICT"
+    finally:
+        agents_app.fakes.gate.set()
+    bad = client.post(
+        "/graphql",
+        json={"query": '{ insights(space: "s", kind: "gossip") { nodes { id } } }'},
+    ).json()
+    assert bad["errors"][0]["extensions"]["field"] == "kind"
