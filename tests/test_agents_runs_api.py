@@ -22,10 +22,12 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 from fastapi import FastAPI
+from typer.testing import CliRunner
 
 from kenning.agents.models import AgentContext, AgentOutcome, InsightDraft, fingerprint
 from kenning.api.app import create_app
 from kenning.api.runtime import Runtime
+from kenning.cli import app as cli
 from kenning.domain.models import Scope
 from tests.conftest import serve, settings_on
 
@@ -495,3 +497,30 @@ def test_graphql_refuses_a_second_run_and_a_bad_kind(client: httpx.Client, agent
         json={"query": '{ insights(space: "s", kind: "gossip") { nodes { id } } }'},
     ).json()
     assert bad["errors"][0]["extensions"]["field"] == "kind"
+
+
+# -- CLI ---------------------------------------------------------------------------
+
+
+def test_cli_runs_agents_waits_and_lists_insights(client: httpx.Client, agents_app: App) -> None:
+    space = new_space()
+    add_facts(client, space, ("Ada", "knows", "Byron"))
+    env = {"KENNING_URL": agents_app.url, "COLUMNS": "250"}
+
+    ran = CliRunner().invoke(
+        cli, ["agents", "run", "--space", space, "--agent", "curator"], env=env
+    )
+
+    assert ran.exit_code == 0, ran.output
+    assert "succeeded" in ran.output
+    assert "2 created" in ran.output
+    listed = CliRunner().invoke(cli, ["insights", "--space", space], env=env)
+    assert listed.exit_code == 0, listed.output
+    assert "Ada looks orphaned" in listed.output
+    assert "Byron looks orphaned" in listed.output
+    # A failing agent makes the command fail, naming the run's error.
+    failed = CliRunner().invoke(
+        cli, ["agents", "run", "--space", space, "--agent", "connector"], env=env
+    )
+    assert failed.exit_code == 1
+    assert "RuntimeError" in failed.output
