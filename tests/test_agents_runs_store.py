@@ -3,8 +3,13 @@ both engines (the fixtures of tests/test_store_contract.py)."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from kenning.agents.models import InsightDraft, fingerprint
 from kenning.domain.ids import new_id
@@ -225,3 +230,37 @@ async def test_spaces_to_analyse_are_those_with_activity_after_the_last_run(
         await store.finish_run(space, run_id, status, T3 + timedelta(days=1), {})
     assert set(mine(await store.spaces_to_analyse("curator"))) == {"busy"}
     assert set(mine(await store.spaces_to_analyse("digest"))) == {"busy", "quiet"}
+
+
+GUIDE = Path(__file__).resolve().parents[1] / "neo4j" / "guide.html"
+
+
+def guide_query(query_id: str) -> str:
+    """The text of a runnable query of the Neo4j Browser guide."""
+    found = re.search(
+        rf'<pre class="code runnable" id="{query_id}">(.*?)</pre>', GUIDE.read_text(), re.S
+    )
+    assert found, query_id
+    return html.unescape(found.group(1))
+
+
+@pytest.mark.neo4j
+async def test_the_browser_guides_insight_queries_run_on_neo4j(
+    neo4j_backend: Any, tenant: str
+) -> None:
+    store, scope = neo4j_backend.store, Scope(tenant=tenant, space="s1")
+    ids = await entity_ids(store, scope)
+    run_id = new_id("run")
+    await store.start_run(scope, run_id, "curator", "manual", False, T0)
+    await store.finish_run(scope, run_id, "succeeded", T1, {"ms": 5})
+    drafts = [draft("orphan_entity", ids["Cleo"], score=0.4), draft("stale_fact", ids["Ada"])]
+    await store.write_insights(scope, run_id, drafts, T1)
+    params = {"tenant": tenant, "space": "s1", "kind": None}
+
+    rows = await store._run(guide_query("query-insights"), params, write=False)
+    assert [r["i"]["kind"] for r in rows] == ["stale_fact", "orphan_entity"]
+    assert all(r["about"] is not None for r in rows)
+    kinds = await store._run(guide_query("query-insight-kinds"), params, write=False)
+    assert [(r["kind"], r["insights"]) for r in kinds] == [("orphan_entity", 1), ("stale_fact", 1)]
+    runs = await store._run(guide_query("query-agent-runs"), params, write=False)
+    assert [(r["run"], r["status"]) for r in runs] == [(run_id, "succeeded")]
