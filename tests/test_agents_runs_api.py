@@ -330,6 +330,28 @@ def test_undo_is_for_curator_runs_with_auto_fix(client: httpx.Client) -> None:
     assert missing.status_code == 404
 
 
+def test_a_run_cut_off_by_a_stop_is_recorded_failed_and_frees_its_lease(
+    engine: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> None:
+    settings = settings_on(engine, tmp_path_factory.mktemp("agents-stop"), request)
+    space = new_space()
+    first = start_app(settings)
+    running = next(first)
+    running.fakes.gate.clear()  # the curator's analysis blocks until the app stops
+    try:
+        with httpx.Client(base_url=running.url, timeout=60) as http:
+            (run_id,) = start(http, space, "curator").json()["run_ids"]
+        first.close()  # the lifespan stops the runtime: runs are cancelled
+    finally:
+        running.fakes.gate.set()
+    for again in start_app(settings):
+        with httpx.Client(base_url=again.url, timeout=60) as http:
+            run = wait_run(http, space, run_id)
+            assert run["status"] == "failed"
+            assert run["error"] == "the service stopped during the run"
+            assert start(http, space, "curator").status_code == 202
+
+
 @pytest.mark.parametrize(
     ("method", "path", "payload", "field"),
     [
