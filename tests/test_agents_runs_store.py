@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 
-from kenning.agents.models import InsightDraft, fingerprint
+from kenning.agents.models import AgentOutcome, InsightDraft, fingerprint
+from kenning.agents.service import check_outcome, safe_error
 from kenning.domain.ids import new_id
 from kenning.domain.models import Scope
+from kenning.errors import StoreError
 from kenning.store.agent_runs_port import InsightFilter
 from kenning.store.port import GraphWrite
 from tests import test_store_contract as contract
@@ -264,3 +266,15 @@ async def test_the_browser_guides_insight_queries_run_on_neo4j(
     assert [(r["kind"], r["insights"]) for r in kinds] == [("orphan_entity", 1), ("stale_fact", 1)]
     runs = await store._run(guide_query("query-agent-runs"), params, write=False)
     assert [(r["run"], r["status"]) for r in runs] == [(run_id, "succeeded")]
+
+
+def test_an_analysis_may_write_only_its_own_kinds() -> None:
+    check_outcome("curator", AgentOutcome(insights=[draft("orphan_entity", "en_1")]))
+    stray = AgentOutcome(insights=[draft("orphan_entity", "en_1")])
+    with pytest.raises(ValueError, match="digest analysis returned a curator/orphan_entity") as e:
+        check_outcome("digest", stray)
+    # The run's error names the rule, and never a store's or a stack's text.
+    assert safe_error(e.value).startswith("the digest analysis returned")
+    assert "RuntimeError" in safe_error(RuntimeError("password=hunter2"))
+    assert "hunter2" not in safe_error(RuntimeError("password=hunter2"))
+    assert "hunter2" not in safe_error(StoreError("FalkorDB query failed: hunter2"))

@@ -324,11 +324,6 @@ class AgentService:
             raise NotFound(f"no insight {insight_id} in space {scope.space}")
         return insight
 
-    async def wait_idle(self) -> None:
-        """Wait until every run started here has finished (tests, the CLI)."""
-        while self._tasks:
-            await asyncio.wait(set(self._tasks))
-
     async def close(self, wait_s: float = CLOSE_WAIT_S) -> None:
         """Cancel runs in progress; each records ``failed`` and releases its
         lease, within ``wait_s`` s (leases left behind expire). Safe to repeat."""
