@@ -19,6 +19,18 @@ FOR (j:Job) REQUIRE (j.tenant, j.id) IS UNIQUE;
 // One lock node per chain (subject, predicate), taken by supersession writes.
 CREATE CONSTRAINT chain_lock IF NOT EXISTS
 FOR (l:ChainLock) REQUIRE (l.tenant, l.space, l.subject_key, l.predicate) IS UNIQUE;
+// Memory agents: insights and runs by id per tenant; one lease node per
+// (tenant, space, agent), taken by runs/lease_take.
+CREATE CONSTRAINT insight_tenant_id IF NOT EXISTS
+FOR (i:Insight) REQUIRE (i.tenant, i.id) IS UNIQUE;
+CREATE CONSTRAINT agent_run_tenant_id IF NOT EXISTS
+FOR (r:AgentRun) REQUIRE (r.tenant, r.id) IS UNIQUE;
+CREATE CONSTRAINT agent_lease IF NOT EXISTS
+FOR (l:AgentLease) REQUIRE (l.tenant, l.space, l.agent) IS UNIQUE;
+CREATE INDEX insight_scope IF NOT EXISTS FOR (i:Insight) ON (i.tenant, i.space);
+CREATE INDEX insight_fingerprint IF NOT EXISTS FOR (i:Insight) ON (i.tenant, i.space, i.fingerprint);
+CREATE INDEX agent_run_scope IF NOT EXISTS FOR (r:AgentRun) ON (r.tenant, r.space);
+CREATE INDEX agent_run_agent IF NOT EXISTS FOR (r:AgentRun) ON (r.agent);
 CREATE INDEX episode_status IF NOT EXISTS FOR (e:Episode) ON (e.status);
 CREATE INDEX episode_scope IF NOT EXISTS FOR (e:Episode) ON (e.tenant, e.space);
 CREATE INDEX episode_occurred IF NOT EXISTS FOR (e:Episode) ON (e.occurred_at);

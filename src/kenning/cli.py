@@ -1,4 +1,4 @@
-"""The ``kenning`` command line: serve, import, export, search, status."""
+"""The ``kenning`` command line: serve, import, export, search, status, agents, insights."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from kenning.errors import KenningError
 app = typer.Typer(help="Kenning: graph-native long-term memory.", no_args_is_help=True)
 import_app = typer.Typer(help="Import conversations into memory.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
+agents_app = typer.Typer(help="Memory agents: curator, connector, digest.", no_args_is_help=True)
+app.add_typer(agents_app, name="agents")
 console = Console()
 
 Hit = dict[str, Any]
@@ -233,4 +235,82 @@ def status() -> None:
     table = Table("space", "episodes", "entities", "facts")
     for row in spaces:
         table.add_row(row["space"], str(row["episodes"]), str(row["entities"]), str(row["facts"]))
+    console.print(table)
+
+
+#: Seconds ``kenning agents run`` waits for its runs before it gives up waiting.
+AGENT_WAIT_S = 3600.0
+
+
+@agents_app.command("run")
+def agents_run(
+    space: Annotated[str, typer.Option(help="Whose memory (space id).")],
+    agent: Annotated[
+        str, typer.Option(help="curator, connector, digest, or all (the default).")
+    ] = "all",
+    auto_fix: Annotated[
+        bool, typer.Option("--auto-fix", help="Curator: repair what it finds (undoable).")
+    ] = False,
+) -> None:
+    """Run agents over a space, wait for them, and print each run."""
+    client = _client()
+    try:
+        run_ids = client.run_agents(space, agent, auto_fix)
+        runs = _wait_runs(client, space, run_ids)
+    except KenningError as exc:
+        raise _fail(exc) from None
+    finally:
+        client.close()
+    table = Table("run", "agent", "status", "ms", "insights", "error")
+    for run in runs:
+        counts = run["stats"].get("insights") or {}
+        found = ", ".join(f"{n} {what}" for what, n in counts.items() if n)
+        ms = run["stats"].get("ms")
+        table.add_row(
+            run["id"],
+            run["agent"],
+            run["status"],
+            f"{ms:.0f}" if ms else "",
+            found,
+            run.get("error") or "",
+        )
+    console.print(table)
+    if any(r["status"] != "succeeded" for r in runs):
+        raise typer.Exit(code=1)
+
+
+def _wait_runs(client: KenningClient, space: str, run_ids: list[str]) -> list[Hit]:
+    deadline = time.monotonic() + AGENT_WAIT_S
+    with console.status(f"{space}: running {len(run_ids)} agent(s)"):
+        while True:
+            runs = [client.agent_run(space, run_id) for run_id in run_ids]
+            if all(r["status"] != "running" for r in runs) or time.monotonic() > deadline:
+                return runs
+            time.sleep(0.5)
+
+
+@app.command("insights")
+def list_insights(
+    space: Annotated[str, typer.Option(help="Whose memory (space id).")],
+    agent: Annotated[str | None, typer.Option(help="Only this agent's.")] = None,
+    kind: Annotated[str | None, typer.Option(help="Only this kind, e.g. stale_fact.")] = None,
+    status: Annotated[str, typer.Option(help="open, dismissed or resolved.")] = "open",
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
+) -> None:
+    """Print a space's insights, newest first."""
+    filters: dict[str, str | int] = {"status": status, "limit": limit}
+    filters.update({k: v for k, v in (("agent", agent), ("kind", kind)) if v})
+    client = _client()
+    try:
+        page = client.insights(space, **filters)
+    except KenningError as exc:
+        raise _fail(exc) from None
+    finally:
+        client.close()
+    table = Table("id", "agent", "kind", "score", "title", "about")
+    for item in page["items"]:
+        about = ", ".join(e["name"] for e in item["entities"])
+        table.add_row(
+            item["id"], item["agent"], item["kind"], f"{item['score']:.2f}", item["title"], about
+        )
     console.print(table)

@@ -123,6 +123,31 @@ class KenningClient:
         )
         return result
 
+    def run_agents(self, space: str, agent: str = "all", auto_fix: bool = False) -> list[str]:
+        """``POST /v1/agents/run``; the ids of the runs started.
+
+        Raises:
+            ClientError: status 409 while the agent runs on the space already.
+        """
+        body = {"space": space, "agent": agent, "auto_fix": auto_fix}
+        result: list[str] = self._call("POST", "/v1/agents/run", json=body)["run_ids"]
+        return result
+
+    def agent_run(self, space: str, run_id: str) -> dict[str, Any]:
+        """``GET /v1/agents/runs/{run_id}``."""
+        result: dict[str, Any] = self._call(
+            "GET", f"/v1/agents/runs/{run_id}", params={"space": space}
+        )
+        return result
+
+    def insights(self, space: str, **filters: str | int) -> dict[str, Any]:
+        """``GET /v1/insights``: one page (``items``, ``next_after``); filters
+        ``agent``, ``kind``, ``status``, ``since``, ``limit``, ``after``."""
+        result: dict[str, Any] = self._call(
+            "GET", "/v1/insights", params={"space": space, **filters}
+        )
+        return result
+
     def stats(self) -> list[dict[str, Any]]:
         """``GET /v1/stats``; one row per space."""
         result: list[dict[str, Any]] = self._call("GET", "/v1/stats")["spaces"]

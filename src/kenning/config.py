@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlparse
 
 from pydantic import Field, TypeAdapter, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kenning.agents.cron import check_cron
+from kenning.agents.models import AGENTS, AgentName
 from kenning.domain.ids import predicate_key
 from kenning.domain.models import TenantId
 from kenning.domain.rules import SCOPE_MAX_CHARS, SCOPE_PATTERN, InputLimits
@@ -252,6 +254,94 @@ class Settings(BaseSettings):
         le=600,
         description="kenning serve: longest wait for open requests on SIGTERM.",
     )
+
+    # Memory agents (issue 11): schedules, leases, run bounds, analysis options.
+    agent_curator_cron: str = Field(
+        "",
+        description="When the curator runs over spaces with new activity: cron, UTC "
+        "(5 fields, or 6 with seconds first); empty: not scheduled.",
+    )
+    agent_connector_cron: str = Field("", description="As agent_curator_cron, for the connector.")
+    agent_digest_cron: str = Field("", description="As agent_curator_cron, for the digest.")
+    agent_schedule_auto_fix: bool = Field(
+        False, description="Whether scheduled curator runs repair what they find."
+    )
+    agent_misfire_grace_s: int = Field(
+        300,
+        ge=1,
+        le=86400,
+        description="A scheduled run missed by up to this long (busy or paused "
+        "process) still runs, once; later ones are skipped.",
+    )
+    agent_lease_s: float = Field(
+        60.0,
+        ge=1,
+        le=3600,
+        description="Lease of one (agent, space) run, renewed every third of it; a "
+        "crashed run's lease expires after this long.",
+    )
+    agent_run_timeout_s: float = Field(
+        900.0, gt=0, le=86400, description="Longest run of one agent over one space; then failed."
+    )
+    agent_max_concurrent_runs: int = Field(
+        2, ge=1, le=64, description="Agent runs that analyse at once in this process; more wait."
+    )
+    agent_stale_horizon_days: dict[str, float] = Field(
+        default_factory=lambda: {"default": 180.0},
+        description="Curator: days without a supporting episode before a fact is stale, "
+        "by predicate class (JSON; 'default' for the rest).",
+    )
+    agent_decay_half_life_days: float = Field(
+        90.0, gt=0, description="Curator: half-life of a stale fact's confidence, in days."
+    )
+    agent_opposite_predicates: tuple[tuple[str, str], ...] = Field(
+        (("likes", "dislikes"), ("loves", "hates"), ("agrees_with", "disagrees_with")),
+        description="Curator: predicate pairs that cannot both hold at one instant (JSON).",
+    )
+    agent_digest_period_days: int = Field(
+        7, ge=1, le=3660, description="Digest: days of occurred_at a digest covers."
+    )
+    agent_options: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description='More analysis options per agent (JSON: {"connector": {...}}), '
+        "passed in ctx.options over the named settings.",
+    )
+
+    @field_validator("agent_curator_cron", "agent_connector_cron", "agent_digest_cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        return check_cron(value)
+
+    @field_validator("agent_options")
+    @classmethod
+    def _known_agents(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        unknown = sorted(set(value) - set(AGENTS))
+        if unknown:
+            raise ValueError(f"unknown agent {unknown[0]!r}; agents: {', '.join(AGENTS)}")
+        return value
+
+    def agent_crons(self) -> dict[AgentName, str]:
+        """Each agent's cron expression ('' when not scheduled)."""
+        return {
+            "curator": self.agent_curator_cron,
+            "connector": self.agent_connector_cron,
+            "digest": self.agent_digest_cron,
+        }
+
+    def agent_analysis_options(self) -> dict[AgentName, dict[str, Any]]:
+        """``ctx.options`` of each agent: the named settings, then
+        ``agent_options`` of that agent on top."""
+        named: dict[AgentName, dict[str, Any]] = {
+            "curator": {
+                "functional_predicates": list(self.functional_predicates),
+                "stale_horizon_days": dict(self.agent_stale_horizon_days),
+                "decay_half_life_days": self.agent_decay_half_life_days,
+                "opposite_predicates": [list(p) for p in self.agent_opposite_predicates],
+            },
+            "connector": {},
+            "digest": {"period_days": self.agent_digest_period_days},
+        }
+        return {a: {**named[a], **self.agent_options.get(a, {})} for a in AGENTS}
 
     @field_validator("graph_url")
     @classmethod

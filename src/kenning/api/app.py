@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
 from kenning import __version__
+from kenning.agents.models import AgentName, Analysis
 from kenning.api.admission import Admission, default_limit
 from kenning.api.errors import install_error_handlers
 from kenning.api.graphql.errors import GraphQLRequestError, request_error_answer
@@ -16,11 +17,13 @@ from kenning.api.graphql.schema import graphql_router
 from kenning.api.inputs import BodyLimit, refuse_bad_params
 from kenning.api.middleware import RequestContextMiddleware
 from kenning.api.rest import (
+    agents,
     context,
     episodes,
     facts,
     graph,
     health,
+    insights,
     metrics,
     neo4j_browser,
     portable,
@@ -53,11 +56,16 @@ GraphQL (with GraphiQL in a browser) is at `/graphql`.
 LOG_FORMAT = "%(levelname)s %(name)s [%(request_id)s]: %(message)s"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; the runtime (models, store, worker) starts in its lifespan.
+def create_app(
+    settings: Settings | None = None, analyses: Mapping[AgentName, Analysis] | None = None
+) -> FastAPI:
+    """Build the app; the runtime (models, store, worker, agent schedule)
+    starts in its lifespan.
 
     Args:
         settings: Defaults to :func:`load_settings` (environment and ``.env``).
+        analyses: The memory agents' analyses; default
+            :data:`kenning.agents.registry.ANALYSES` (tests pass their own).
     """
     settings = settings or load_settings()
     logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
@@ -66,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = await Runtime.start(settings)
+        runtime = await Runtime.start(settings, analyses)
         runtime.store.set_observer(registry.observe_query)
         registry.bind_store(runtime.store)
         app.state.runtime = runtime
@@ -97,7 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(neo4j_browser.router)
     checked = [Depends(refuse_bad_params)]
-    for module in (episodes, facts, search, context, temporal, graph, portable):
+    for module in (episodes, facts, search, context, temporal, graph, portable, agents, insights):
         app.include_router(module.router, dependencies=checked)
     app.include_router(
         graphql_router(),

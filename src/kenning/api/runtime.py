@@ -7,10 +7,14 @@ import functools
 import gc
 import logging
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from kenning.agents.models import AgentName, Analysis
+from kenning.agents.scheduler import AgentScheduler
+from kenning.agents.service import AgentService, AgentSettings
 from kenning.config import Settings
 from kenning.embed.port import Embedder
 from kenning.embed.tokens import TokenCounter
@@ -110,6 +114,16 @@ def search_config(s: Settings) -> SearchConfig:
     )
 
 
+def agent_settings(s: Settings) -> AgentSettings:
+    """Run bounds and analysis options from ``KENNING_AGENT_*``."""
+    return AgentSettings(
+        lease=timedelta(seconds=s.agent_lease_s),
+        run_timeout_s=s.agent_run_timeout_s,
+        max_concurrent_runs=s.agent_max_concurrent_runs,
+        options=s.agent_analysis_options(),
+    )
+
+
 @dataclass
 class Runtime:
     """The app's long-lived parts, started and stopped by the lifespan."""
@@ -122,6 +136,10 @@ class Runtime:
     search: SearchService = field(init=False)
     supersession: Supersession = field(init=False)
     temporal: TemporalService = field(init=False)
+    agents: AgentService = field(init=False)
+    scheduler: AgentScheduler = field(init=False)
+    #: The agents' analyses; None: :data:`kenning.agents.registry.ANALYSES`.
+    analyses: Mapping[AgentName, Analysis] | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -140,23 +158,38 @@ class Runtime:
         self.search = SearchService(
             self.store, self.embedder, s.exact_search_max_items, s.ann_oversample, search_config(s)
         )
+        self.agents = AgentService(self.store, agent_settings(s), self.analyses)
+        self.scheduler = AgentScheduler(
+            self.agents,
+            s.agent_crons(),
+            auto_fix=s.agent_schedule_auto_fix,
+            misfire_grace_s=s.agent_misfire_grace_s,
+            tenants=s.worker_tenants,
+        )
 
     def token_counter(self) -> TokenCounter:
         """The tokenizer that counts context budgets (loaded on first use)."""
         return _token_counter(self.settings.context_tokenizer)
 
     @classmethod
-    async def start(cls, settings: Settings) -> Runtime:
-        """Load models (in threads), open the store and start the worker.
+    async def start(
+        cls, settings: Settings, analyses: Mapping[AgentName, Analysis] | None = None
+    ) -> Runtime:
+        """Load models (in threads), open the store, start the worker and
+        the agents' schedule.
 
         A graph that is down at start-up does not stop the app: requests get
         503 and the store is retried every :data:`RECONNECT_S` s.
+
+        Args:
+            analyses: The agents' analyses (tests pass their own); default
+                :data:`kenning.agents.registry.ANALYSES`.
         """
         embedder, extractor = await asyncio.gather(
             asyncio.to_thread(load_embedder, settings),
             asyncio.to_thread(load_extractor, settings),
         )
-        runtime = cls(settings, create_store(settings), embedder, extractor)
+        runtime = cls(settings, create_store(settings), embedder, extractor, analyses=analyses)
         # The models leave ~500k objects that live as long as the process. A
         # full collection scanning them took 130-330 ms here, stalling the
         # request that set it off; frozen, the collector skips them.
@@ -170,6 +203,7 @@ class Runtime:
         task = asyncio.create_task(runtime._open_then_work())
         task.add_done_callback(_log_worker_exit)
         runtime._tasks.append(task)
+        runtime.scheduler.start()
         return runtime
 
     async def _open_then_work(self) -> None:
@@ -205,11 +239,16 @@ class Runtime:
                     await asyncio.sleep(0.1)
 
     async def stop(self) -> None:
-        """Stop the worker, then close the store. Safe to repeat.
+        """Stop the schedule, the agent runs and the worker, then close the
+        store. Safe to repeat.
 
-        Waits at most :data:`STOP_WAIT_S` for the cancelled tasks; one still
-        running then is logged with its coroutine stack and left behind.
+        Waits at most :data:`STOP_WAIT_S` for the cancelled tasks (and
+        :data:`~kenning.agents.service.CLOSE_WAIT_S` for agent runs to record
+        their end); one still running then is logged with its coroutine
+        stack and left behind.
         """
+        self.scheduler.stop()
+        await self.agents.close()
         for task in self._tasks:
             task.cancel()
         if self._tasks:

@@ -1,4 +1,5 @@
-"""The ``Mutation`` root: ingest episodes, add and invalidate facts, over the REST services."""
+"""The ``Mutation`` root: ingest episodes, add and invalidate facts, run agents and
+dismiss insights (:mod:`kenning.api.graphql.agents`), over the REST services."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ from datetime import datetime
 
 import strawberry
 
+from kenning.api.graphql.agents import AgentMutation
 from kenning.api.graphql.inputs import EpisodeInput, FactInput, aware, episodes_in, facts_in
 from kenning.api.graphql.types import Ctx, FactType, IngestResult, Job
 
 
 @strawberry.type
-class Mutation:
+class Mutation(AgentMutation):
     @strawberry.mutation(
         description="Store episodes durably (all or none) and queue them for extraction; "
         "follow the returned job. Safe to repeat (idempotency key, or content + occurredAt)."

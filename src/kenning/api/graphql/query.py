@@ -15,6 +15,7 @@ from typing import Annotated
 
 import strawberry
 
+from kenning.api.graphql.agents import AgentQuery
 from kenning.api.graphql.connections import EntityConnection, FactConnection
 from kenning.api.graphql.inputs import (
     EntityFilterInput,
@@ -45,7 +46,7 @@ MAX_TIMELINE = 500
 
 
 @strawberry.type
-class Query:
+class Query(AgentQuery):
     @strawberry.field(description="One entity, by id or by name (exactly one).")
     async def entity(
         self, info: Ctx, space: str, id: strawberry.ID | None = None, name: str | None = None

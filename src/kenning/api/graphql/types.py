@@ -15,6 +15,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from kenning.api.graphql.agents import InsightStatusEnum, InsightType, entity_insights
 from kenning.api.graphql.context import GraphContext
 from kenning.api.graphql.inputs import times
 from kenning.domain.ids import entity_key
@@ -82,6 +83,15 @@ class EntityType:
         key = (self.space, str(self.id), tuple(preds) if preds is not None else None)
         edges = await info.context.loaders.entity_facts.load((*key, times(as_of, known_at), first))
         return [FactType.of(e) for e in edges]
+
+    @strawberry.field(description="Insights about this entity, newest first (default: open).")
+    async def insights(
+        self,
+        info: Ctx,
+        status: InsightStatusEnum | None = InsightStatusEnum.OPEN,
+        first: int = ENTITY_FACTS_DEFAULT,
+    ) -> list[InsightType]:
+        return await entity_insights(info, self.space, str(self.id), status, first)
 
 
 @strawberry.type(name="Episode", description="A stored message or document: the raw truth.")

@@ -56,6 +56,9 @@ _CONSTRAINTS = (
     ("Entity", ("tenant", "id")),
     ("Episode", ("tenant", "id")),
     ("Job", ("tenant", "id")),
+    ("Insight", ("tenant", "id")),
+    ("AgentRun", ("tenant", "id")),
+    ("AgentLease", ("tenant", "space", "agent")),
 )
 #: What FalkorDB answers when a uniqueness constraint refuses a write.
 _CONSTRAINT_FAILED = "unique constraint violation"

@@ -1,0 +1,10 @@
+// Move a run from status $from to $to (e.g. succeeded -> undone); nothing
+// when it is in another status.
+MATCH (r:AgentRun {tenant: $tenant, space: $space, id: $id})
+WHERE r.status = $from
+SET r.status = $to
+RETURN {
+  id: r.id, space: r.space, agent: r.agent, trigger: r.trigger, auto_fix: r.auto_fix,
+  started_at: r.started_at, finished_at: r.finished_at, status: r.status, stats: r.stats,
+  error: r.error
+} AS run
