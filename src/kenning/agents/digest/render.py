@@ -7,6 +7,7 @@ A deterministic template over :class:`~kenning.agents.digest.body.DigestBody`
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from itertools import groupby
 
 from kenning.agents.digest.body import Change, Counts, DigestBody, FactItem, PredicateTrend, Window
 
@@ -54,7 +55,8 @@ def _highlights(body: DigestBody) -> str:
     lines = ["## Highlights"]
     for h in body.highlights:
         lines.append(f"\n**{h.entity.name}**: {_count(h.new_facts, 'new fact')}")
-        lines += [f"- {_fact(f)}" for f in h.facts]
+        # Facts taken from one sentence share its text: one line for them all.
+        lines += [f"- {_facts(list(same))}" for _, same in groupby(h.facts, key=_statement)]
         if h.new_facts > len(h.facts):
             lines.append(f"- … and {h.new_facts - len(h.facts)} more")
     return "\n".join(lines)
@@ -70,9 +72,9 @@ def _changes(body: DigestBody) -> str:
 
 
 def _change(change: Change) -> str:
-    old = _statement(change.old)
+    old = _triple(change.old)
     if change.kind == "superseded":
-        new = _statement(change.new) if change.new else "a fact no longer current"
+        new = _triple(change.new) if change.new else "a fact no longer current"
         return f"{_day(change.at)}, superseded: {old} → {new}"
     reason = f" (reason: {change.reason})" if change.reason else ""
     return f"{_day(change.at)}, {change.kind}: {old} → no longer holds{reason}"
@@ -125,22 +127,30 @@ def _predicates(trends: list[PredicateTrend]) -> str:
     return ", ".join(f"`{p.predicate}` {p.previous} → {p.current}" for p in trends)
 
 
-def _fact(fact: FactItem) -> str:
+def _facts(facts: list[FactItem]) -> str:
+    """Facts stated by one sentence: the sentence, the triples it gave when it
+    is not just their words, when it was said and the valid time."""
+    first = facts[0]
+    text = _statement(first)
+    triples = ", ".join(f"`{f.predicate}` {f.object.name}" for f in facts)
+    shown = "" if len(facts) == 1 and text == _triple(first) else f" [{triples}]"
     valid = ""
-    if fact.valid_from and fact.valid_to:
-        valid = f", valid {_day(fact.valid_from)} – {_day(fact.valid_to)}"
-    elif fact.valid_from:
-        valid = f", valid from {_day(fact.valid_from)}"
-    elif fact.valid_to:
-        valid = f", valid until {_day(fact.valid_to)}"
-    return f"{_statement(fact)} (said {_day(fact.observed_at)}{valid})"
+    if first.valid_from and first.valid_to:
+        valid = f", valid {_day(first.valid_from)} – {_day(first.valid_to)}"
+    elif first.valid_from:
+        valid = f", valid from {_day(first.valid_from)}"
+    elif first.valid_to:
+        valid = f", valid until {_day(first.valid_to)}"
+    return f"{text}{shown} (said {_day(first.observed_at)}{valid})"
 
 
 def _statement(fact: FactItem) -> str:
-    """The fact's own text when it has one, else its triple, on one line."""
-    return " ".join(fact.text.split()) or (
-        f"{fact.subject.name} {fact.predicate.replace('_', ' ')} {fact.object.name}"
-    )
+    """The fact's own text on one line, else its triple."""
+    return " ".join(fact.text.split()) or _triple(fact)
+
+
+def _triple(fact: FactItem) -> str:
+    return f"{fact.subject.name} {fact.predicate.replace('_', ' ')} {fact.object.name}"
 
 
 def _summary(counts: Counts) -> str:
