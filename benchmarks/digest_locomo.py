@@ -99,6 +99,9 @@ async def run(args: argparse.Namespace, settings: dict[str, Any]) -> dict[str, A
         )
         outcome = await run_digest(ctx)
         digested = time.perf_counter()
+        # The whole conversation as one period: its supersessions and ends.
+        ctx.options = {"period_end": "latest", "period_days": 36600}
+        whole = (await run_digest(ctx)).insights[0].data
         stats = await runtime.store.space_stats(scope)
     finally:
         await runtime.stop()
@@ -115,6 +118,14 @@ async def run(args: argparse.Namespace, settings: dict[str, Any]) -> dict[str, A
         "digest_ms": round((digested - imported) * 1000, 1),
         "digest_stats": outcome.stats,
         "headline": draft.title,
+        "whole_conversation": {
+            "activity": whole["activity"],
+            "changes": [
+                f"{c['at'][:10]} {c['kind']}: {c['old']['text']} -> "
+                + (c["new"]["text"] if c["new"] else "-")
+                for c in whole["changes"]
+            ],
+        },
         "digest": draft.data,
         "cpus": os.cpu_count(),
     }
