@@ -5,12 +5,15 @@
 // $top of them and how many there were; then the episodes and facts.
 // An OPTIONAL MATCH that finds nothing still collects one map of nulls, so
 // the UNWIND is never empty; that map's group (id null) is not collected.
+// FACT ends are unlabelled on purpose: FACT joins entities only, and without
+// labels FalkorDB 4.16 reads the relationship index once (with them it ran
+// the index scan once per Entity node: 921 ms against 37 ms on 8,000 facts).
 OPTIONAL MATCH (ep:Episode)-[:MENTIONS]->(e:Entity)
 WHERE ep.tenant = $tenant AND ep.space = $space
   AND ep.occurred_at >= $start AND ep.occurred_at < $end
   AND e.tenant = $tenant AND e.space = $space
 WITH collect({id: e.id, name: e.name, mentions: 1, facts: 0}) AS mentioned
-OPTIONAL MATCH (s:Entity)-[f:FACT]->(o:Entity)
+OPTIONAL MATCH (s)-[f:FACT]->(o)
 WHERE f.tenant = $tenant AND f.space = $space AND f.expired_at IS NULL
   AND coalesce(f.observed_at, f.recorded_at) >= $start
   AND coalesce(f.observed_at, f.recorded_at) < $end
@@ -26,7 +29,7 @@ OPTIONAL MATCH (ep:Episode)
 WHERE ep.tenant = $tenant AND ep.space = $space
   AND ep.occurred_at >= $start AND ep.occurred_at < $end
 WITH busy, count(ep) AS episodes
-OPTIONAL MATCH (:Entity)-[f:FACT]->(:Entity)
+OPTIONAL MATCH ()-[f:FACT]->()
 WHERE f.tenant = $tenant AND f.space = $space AND f.expired_at IS NULL
   AND coalesce(f.observed_at, f.recorded_at) >= $start
   AND coalesce(f.observed_at, f.recorded_at) < $end

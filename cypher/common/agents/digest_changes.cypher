@@ -4,13 +4,19 @@
 // of the two facts was said (observed_at); an invalidated or ended fact
 // (valid_to, no successor) at its valid_to. Ties by names and text, never
 // ids, so both engines list the same graph alike.
-MATCH (s:Entity)-[old:FACT]->(o:Entity)
+// FACT ends are unlabelled on purpose: FACT joins entities only, and without
+// labels FalkorDB 4.16 reads the relationship index once (with them it ran
+// the index scan once per Entity node: 921 ms against 37 ms on 8,000 facts).
+MATCH (s)-[old:FACT]->(o)
 WHERE old.tenant = $tenant AND old.space = $space AND old.expired_at IS NULL
   AND (old.superseded_by IS NOT NULL OR old.valid_to IS NOT NULL)
-OPTIONAL MATCH (ns:Entity)-[new:FACT]->(no:Entity)
+// The successor is in the same chain (subject, predicate): found among the
+// subject's own facts, not by a lookup over all facts per row (which made
+// FalkorDB scan every fact once per superseded one).
+OPTIONAL MATCH (s)-[new:FACT]->(no)
 WHERE old.superseded_by IS NOT NULL AND new.id = old.superseded_by
   AND new.tenant = $tenant AND new.space = $space AND new.expired_at IS NULL
-WITH s, old, o, ns, new, no,
+WITH s, old, o, s AS ns, new, no,
   coalesce(old.observed_at, old.recorded_at) AS old_seen,
   coalesce(new.observed_at, new.recorded_at) AS new_seen
 WITH s, old, o, ns, new, no, old_seen, new_seen,

@@ -3,7 +3,10 @@
 // $entities subjects with most of them (ties by name), each with its first
 // $per_entity facts in the order they were said. Ties are broken by names
 // and text, never ids, so both engines list the same graph alike.
-MATCH (s:Entity)-[f:FACT]->(o:Entity)
+// FACT ends are unlabelled on purpose: FACT joins entities only, and without
+// labels FalkorDB 4.16 reads the relationship index once (with them it ran
+// the index scan once per Entity node: 921 ms against 37 ms on 8,000 facts).
+MATCH (s)-[f:FACT]->(o)
 WHERE f.tenant = $tenant AND f.space = $space AND f.expired_at IS NULL
   AND coalesce(f.observed_at, f.recorded_at) >= $start
   AND coalesce(f.observed_at, f.recorded_at) < $end
