@@ -24,6 +24,7 @@ from kenning.store.agent_runs_queries import AGENT_RUN_QUERIES, AgentRunQueries
 from kenning.store.connector_queries import CONNECTOR_QUERIES, ConnectorQueries
 from kenning.store.curator_queries import CURATOR_QUERIES, CuratorQueries
 from kenning.store.cypher import CypherLibrary
+from kenning.store.digest_queries import DIGEST_QUERIES, DigestQueries
 from kenning.store.graph_port import TimeFilter
 from kenning.store.graph_read import GRAPH_READ_QUERIES, GraphReadMixin
 from kenning.store.limits import CallGate, StoreLimits
@@ -102,6 +103,7 @@ REQUIRED_QUERIES = (
     *AGENT_RUN_QUERIES,
     *CURATOR_QUERIES,
     *CONNECTOR_QUERIES,
+    *DIGEST_QUERIES,
     # retrieval channels (search/channels.py)
     "vector_search_entity",
     "exact_search_entity",
@@ -132,6 +134,7 @@ class CypherStore(
     AgentRunQueries,
     CuratorQueries,
     ConnectorQueries,
+    DigestQueries,
     PortableQueries,
     TemporalQueries,
     GraphReadMixin,

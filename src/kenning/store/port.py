@@ -15,6 +15,7 @@ from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope
 from kenning.store.agent_runs_port import AgentRunStore
 from kenning.store.connector_port import ConnectorStore
 from kenning.store.curator_port import CuratorStore
+from kenning.store.digest_port import DigestStore
 from kenning.store.graph_port import GraphReadStore
 from kenning.store.portable_port import PortableStore
 from kenning.store.temporal_port import Statement, TemporalStore
@@ -196,6 +197,7 @@ class GraphStore(
     AgentRunStore,
     CuratorStore,
     ConnectorStore,
+    DigestStore,
     PortableStore,
     TemporalStore,
     GraphReadStore,
