@@ -35,25 +35,16 @@ from kenning.agents.models import AgentContext  # noqa: E402
 from kenning.api.runtime import Runtime  # noqa: E402
 from kenning.config import load_settings  # noqa: E402
 from kenning.domain.models import Scope  # noqa: E402
-from kenning.errors import StoreError  # noqa: E402
 from kenning.importers.locomo import read_locomo  # noqa: E402
 
 LOCOMO = ROOT.parent / "shared" / "data" / "locomo" / "locomo_dev.json"
 
 
 async def open_runtime(settings: dict[str, Any]) -> Runtime:
-    """Start the runtime and wait until its store has opened: on a fresh
-    embedded data dir a query before ``open()`` has created the graph fails."""
+    """Start the runtime and wait until its store has opened."""
     runtime = await Runtime.start(load_settings(**settings))
-    probe = Scope(tenant="default", space="probe")
-    for _ in range(600):
-        try:
-            await runtime.ready()
-            await runtime.store.space_stats(probe)
-            return runtime
-        except StoreError:
-            await asyncio.sleep(0.2)
-    raise RuntimeError("the store did not open in 120 s")
+    await runtime.ready(timeout_s=120)
+    return runtime
 
 
 async def import_conversation(

@@ -141,6 +141,8 @@ class Runtime:
     #: The agents' analyses; None: :data:`kenning.agents.registry.ANALYSES`.
     analyses: Mapping[AgentName, Analysis] | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    #: Set once ``store.open()`` has succeeded (schema and graph created).
+    _opened: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -210,6 +212,7 @@ class Runtime:
         while True:
             try:
                 await self.store.open()
+                self._opened.set()
                 break
             except StoreUnavailable as exc:
                 log.error("graph store unavailable (%s); retrying in %.0f s", exc, RECONNECT_S)
@@ -229,8 +232,16 @@ class Runtime:
         await worker.run_forever(self.ingest.wake, s.worker_poll_ms / 1000)
 
     async def ready(self, timeout_s: float = 60.0) -> None:
-        """Wait until the store answers (tests and the CLI use this)."""
+        """Wait until the store has opened and answers (tests, benchmarks and
+        the notebook use this). A ping alone is not enough: on a fresh embedded
+        data dir the server answers before ``open()`` has created the graph,
+        and a query then fails with "empty key".
+
+        Raises:
+            TimeoutError: not ready within ``timeout_s`` s.
+        """
         async with asyncio.timeout(timeout_s):
+            await self._opened.wait()
             while True:
                 try:
                     await self.store.ping()
