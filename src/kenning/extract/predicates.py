@@ -84,8 +84,6 @@ SYNONYMS: dict[str, str] = {
     "friend_of": "has_friend",
     "is_interested_in": "interested_in",
     "researches": "researching",
-    "is": "job_title",
-    "job": "job_title",
 }
 
 
