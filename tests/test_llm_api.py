@@ -131,6 +131,16 @@ def test_episodes_become_facts_that_record_the_llm_extractor(
         spacy_facts = [f for f in facts if f["extractor"] == "spacy:en_core_web_sm"]
         assert spacy_facts  # the refused turn, extracted by the fallback
 
+        # The episode records its extractor and why it fell back.
+        hits = api.post(
+            "/v1/search", json={"space": "dana", "query": "therapist medication", "top_k": 20}
+        ).json()["results"]
+        episodes = {h["text"]: h["episode"] for h in hits if h["kind"] == "episode"}
+        assert episodes[REFUSED]["extraction_fallback"] == "refused: I can't help with that."
+        assert episodes[REFUSED]["extractor"] == "spacy:en_core_web_sm"
+        assert episodes[MOVED]["extractor"] == label
+        assert episodes[MOVED]["extraction_fallback"] is None
+
         metrics = api.get("/metrics").text
         assert re.search(r'kenning_llm_tokens_total\{direction="input"\} [1-9]', metrics)
         assert 'kenning_llm_fallbacks_total{reason="refused"} 1.0' in metrics

@@ -161,6 +161,12 @@ class Episode(Tags):
     error: str | None = None
     source: str | None = None
     metadata: Metadata | None = None
+    extractor: str | None = Field(
+        None, description="What extracted it, e.g. 'openai:gpt-4o-mini/triples_v1'."
+    )
+    extraction_fallback: str | None = Field(
+        None, description="Why its LLM extraction fell back to spaCy; None when it did not."
+    )
 
 
 class Entity(Model):
