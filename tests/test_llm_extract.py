@@ -431,3 +431,13 @@ def test_a_missing_prompt_version_fails_at_start(no_sdk_keys: None) -> None:
     settings = load_settings(extractor="openai", llm_api_key="sk", llm_prompt="triples_v99")
     with pytest.raises(ConfigError, match="KENNING_LLM_PROMPT"):
         load_extractor(settings)
+
+
+def test_a_server_answering_html_falls_back(spacy: SpacyExtractor, calls: list[LLMCall]) -> None:
+    # An OpenAI-compatible server behind a proxy error page: not a completion.
+    page = httpx2.Response(200, text="<html>502 Bad Gateway</html>")
+    [found] = openai_extractor(Recorder(page), spacy, calls).extract([TURN_A])
+    assert found.extractor == "spacy:en_core_web_sm"
+    assert found.fallback is not None
+    assert found.fallback.startswith("api_error")
+    assert calls[0].reason == "api_error"

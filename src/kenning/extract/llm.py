@@ -170,6 +170,9 @@ class LLMExtractor:
         except LLMFailure as exc:
             reason, detail = exc.reason, str(exc)
             log.warning("LLM extraction of %d turns fell back to spaCy: %s", len(chunk), detail)
+        except Exception as exc:  # an answer the SDK could not read must not cost the episodes
+            reason, detail = "api_error", f"api_error: {type(exc).__name__}: {exc}"[:300]
+            log.exception("LLM extraction of %d turns failed; spaCy extracts them", len(chunk))
         seconds = time.perf_counter() - began
         missing = [e for e in chunk if e.id not in found]
         if missing and reason is None:
