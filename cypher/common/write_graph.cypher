@@ -39,7 +39,8 @@ MERGE (s)-[f:FACT {
     f.stated_valid_from = row.valid_from, f.stated_valid_to = row.valid_to,
     f.observed_at = coalesce(row.observed_at, $now), f.statements = row.statements,
     f.episode_ids = row.episode_ids, f.agent_id = row.agent_id, f.run_id = row.run_id,
-    f.app_id = row.app_id
+    f.app_id = row.app_id, f.extractor = row.extractor,
+    f.private = CASE WHEN row.private THEN true ELSE null END
   ON MATCH SET
     f.statements = coalesce(f.statements, [])
       + [x IN row.statements WHERE NOT x IN coalesce(f.statements, [])],

@@ -14,4 +14,12 @@ WITH count(n) AS entity_vectors
 UNWIND $episodes AS row
 MATCH (e:Episode {tenant: $tenant, space: $space, id: row.id})
 SET e.embedding = row.embedding, e.status = 'done', e.error = null, e.processed_at = $now
+// How the episode was extracted (rows without an extractor leave it alone);
+// a fallback reason of an earlier try is cleared first, in a clause of its own.
+REMOVE e.extraction_fallback
+FOREACH (_ IN CASE WHEN row.extractor IS NULL THEN [] ELSE [1] END |
+  SET e.extractor = row.extractor, e.llm_input_tokens = row.input_tokens,
+    e.llm_output_tokens = row.output_tokens, e.extraction_seconds = row.seconds)
+FOREACH (_ IN CASE WHEN row.fallback IS NULL THEN [] ELSE [1] END |
+  SET e.extraction_fallback = row.fallback)
 RETURN count(e) AS done

@@ -82,7 +82,6 @@ class Settings(BaseSettings):
         default_factory=lambda: _user_cache() / "kenning",
         description="Derived model files, such as the ONNX query encoder.",
     )
-    extractor: Literal["spacy"] = "spacy"
     spacy_model: str = "en_core_web_sm"
     host: str = "127.0.0.1"
     port: int = Field(8420, ge=1, le=65535)
@@ -375,6 +374,53 @@ class Settings(BaseSettings):
         """Which store adapter serves :attr:`graph_url`."""
         scheme = self.graph_url.split("://", 1)[0]
         return "falkordb" if scheme in ("embedded", "falkordb") else "neo4j"
+
+    # LLM extraction (issue 14; README "LLM extraction"). Checked at start-up
+    # by kenning.extract.factory.check_llm_settings.
+    extractor: Literal["spacy", "openai", "anthropic"] = Field(
+        "spacy",
+        description="spacy (offline default), openai (also any OpenAI-compatible server "
+        "at llm_base_url) or anthropic.",
+    )
+    llm_model: str = Field(
+        "",
+        description="Model name; empty: gpt-4o-mini (openai) or claude-haiku-4-5 (anthropic).",
+    )
+    llm_api_key: str = Field(
+        "",
+        repr=False,
+        description="API key; empty: the SDK's own OPENAI_API_KEY / ANTHROPIC_API_KEY.",
+    )
+    llm_base_url: str = Field(
+        "",
+        description="Base URL of an OpenAI-compatible server (Ollama, vLLM, LM Studio, "
+        "llama.cpp) or an Anthropic proxy, e.g. http://127.0.0.1:11434/v1.",
+    )
+    llm_timeout_s: float = Field(60.0, gt=0, le=3600, description="Longest wait for one call.")
+    llm_max_retries: int = Field(
+        2, ge=0, le=10, description="SDK retries (with backoff) on 429, 5xx and timeouts."
+    )
+    llm_context_turns: int = Field(
+        6, ge=0, le=50, description="Earlier turns of the conversation sent as context."
+    )
+    llm_turns_per_call: int = Field(8, ge=1, le=64, description="Turns extracted by one LLM call.")
+    llm_max_output_tokens: int = Field(
+        4096, ge=256, le=65536, description="Most tokens one call may answer with."
+    )
+    llm_prompt: str = Field(
+        "triples_v1",
+        pattern=r"^[a-z][a-z0-9_]{0,63}$",
+        description="Prompt version: a file in kenning/extract/prompts/ (without .md).",
+    )
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value and (
+            urlparse(value).scheme not in ("http", "https") or not urlparse(value).hostname
+        ):
+            raise ValueError("must be an http(s) URL with a host, e.g. http://127.0.0.1:11434/v1")
+        return value
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -33,6 +33,7 @@ from kenning.api.rest import (
 from kenning.api.rest.responses import errors
 from kenning.api.runtime import Runtime
 from kenning.config import Settings, load_settings
+from kenning.extract.llm import LLMExtractor
 from kenning.observability import Metrics, install_log_filter
 
 DESCRIPTION = r"""Graph-native long-term memory for AI applications and agents.
@@ -77,6 +78,8 @@ def create_app(
         runtime = await Runtime.start(settings, analyses)
         runtime.store.set_observer(registry.observe_query)
         registry.bind_store(runtime.store)
+        if isinstance(runtime.extractor, LLMExtractor):
+            runtime.extractor.set_observer(registry.observe_llm_call)
         app.state.runtime = runtime
         try:
             yield

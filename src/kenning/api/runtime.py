@@ -37,6 +37,9 @@ RECONNECT_S = 5.0
 #: anyway: a task that swallowed its cancellation must not hold shutdown (and
 #: a benchmark's or test's teardown) forever.
 STOP_WAIT_S = 10.0
+#: How far back the worker looks for earlier turns of a conversation to send
+#: an LLM extractor as context (one session).
+CONTEXT_WINDOW = timedelta(hours=12)
 #: Seconds a thread that wants the GIL waits before the holder must yield it
 #: (Python's default is 0.005). While a thread extracted or embedded, a search
 #: on the event loop took ~250 ms at the default and ~180 ms at 0.001 (p50,
@@ -92,8 +95,20 @@ def _token_counter(model: str) -> TokenCounter:
 
 
 def load_extractor(settings: Settings) -> Extractor:
-    """The configured extractor (``spacy`` is the offline default)."""
-    return _extractor(settings.spacy_model)
+    """The configured extractor (``spacy`` is the offline default; ``openai``
+    and ``anthropic`` fall back to it per episode).
+
+    Raises:
+        ConfigError: an LLM extractor without an API key or prompt file.
+        ModelError: the spaCy model cannot be loaded.
+    """
+    spacy = _extractor(settings.spacy_model)
+    if settings.extractor == "spacy":
+        return spacy
+    from kenning.extract.factory import build_llm_extractor
+
+    # Not cached: each app reports its calls to its own metrics.
+    return build_llm_extractor(settings, spacy)
 
 
 def search_config(s: Settings) -> SearchConfig:
@@ -228,6 +243,7 @@ class Runtime:
             retries=s.ingest_retries,
             retry_backoff_s=s.ingest_retry_backoff_s,
             tenants=s.worker_tenants,
+            context_window=CONTEXT_WINDOW,
         )
         await worker.run_forever(self.ingest.wake, s.worker_poll_ms / 1000)
 

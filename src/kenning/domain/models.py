@@ -161,6 +161,12 @@ class Episode(Tags):
     error: str | None = None
     source: str | None = None
     metadata: Metadata | None = None
+    extractor: str | None = Field(
+        None, description="What extracted it, e.g. 'openai:gpt-4o-mini/triples_v1'."
+    )
+    extraction_fallback: str | None = Field(
+        None, description="Why its LLM extraction fell back to spaCy; None when it did not."
+    )
 
 
 class Entity(Model):
@@ -222,6 +228,11 @@ class Fact(Tags):
         None, description="Set on archived versions: the id of the fact they are history of."
     )
     invalidation_reason: str | None = None
+    extractor: str | None = Field(
+        None,
+        description="What made it: extractor, model and prompt version, e.g. "
+        "'openai:gpt-4o-mini/triples_v1' or 'spacy:en_core_web_sm'; none for posted facts.",
+    )
 
 
 class ExtractedEntity(Model):
@@ -237,6 +248,17 @@ class Extraction(Model):
     episode_id: str
     entities: list[ExtractedEntity] = Field(default_factory=list)
     triples: list[Triple] = Field(default_factory=list)
+    #: Indexes into ``triples`` the extractor marked private (sensitive).
+    private: list[int] = Field(default_factory=list)
+    extractor: str | None = Field(
+        None, description="Extractor, model and prompt version that made it."
+    )
+    fallback: str | None = Field(
+        None, description="Why an LLM extraction fell back to spaCy; None when it did not."
+    )
+    input_tokens: int = Field(0, ge=0, description="LLM input tokens spent on this episode.")
+    output_tokens: int = Field(0, ge=0, description="LLM output tokens spent on this episode.")
+    seconds: float = Field(0.0, ge=0.0, description="Extraction time of this episode, s.")
 
 
 class JobStatus(Model):
@@ -256,6 +278,14 @@ class JobStatus(Model):
         "died or stalled); the next worker to poll takes them again.",
     )
     errors: list[str] = Field(default_factory=list)
+    extraction_fallbacks: int = Field(
+        0, description="Done episodes whose LLM extraction fell back to spaCy."
+    )
+    llm_input_tokens: int = Field(0, description="LLM input tokens spent on the job's episodes.")
+    llm_output_tokens: int = Field(0, description="LLM output tokens spent on the job's episodes.")
+    extraction_seconds: float = Field(
+        0.0, description="Seconds of extraction (LLM calls included) over the job's episodes."
+    )
 
 
 class ChannelScore(Model):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from kenning.domain.models import Episode, Extraction
 
@@ -29,4 +29,20 @@ class Extractor(Protocol):
         Raises:
             ModelError: the model could not run.
         """
+        ...
+
+
+@runtime_checkable
+class ContextualExtractor(Extractor, Protocol):
+    """An extractor that reads earlier turns of the conversation as context
+    (the LLM extractors): the worker reads up to ``context_turns`` episodes
+    said before a batch from the store and passes them as ``history``."""
+
+    context_turns: int
+
+    def extract_in_context(
+        self, episodes: Sequence[Episode], history: Sequence[Episode]
+    ) -> list[Extraction]:
+        """Like :meth:`Extractor.extract`, with ``history`` (oldest first) as
+        context only: nothing is extracted from it."""
         ...

@@ -110,7 +110,11 @@ class SpacyExtractor:
             docs = list(nlp.pipe(texts, batch_size=self.batch_size))
         except Exception as exc:  # spaCy/thinc errors have no common base class
             raise ModelError(f"spaCy model {self.model!r} failed: {exc}") from exc
-        return [_extract_doc(doc, episode) for doc, episode in zip(docs, episodes, strict=True)]
+        label = f"spacy:{self.model}"
+        return [
+            _extract_doc(doc, episode).model_copy(update={"extractor": label})
+            for doc, episode in zip(docs, episodes, strict=True)
+        ]
 
 
 def _load_model(name: str) -> Language:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from kenning.domain.ids import entity_key, new_id
 from kenning.domain.models import Episode, Extraction, Tags, Triple
-from kenning.store.port import EntityRow, FactRow, GraphWrite, MentionRow
+from kenning.store.port import EntityRow, EpisodeExtraction, FactRow, GraphWrite, MentionRow
 from kenning.store.temporal_port import Statement
 from kenning.temporal.tense import ground_tense
 
@@ -53,6 +53,8 @@ class GraphWriteBuilder:
         episode_ids: list[str],
         tags: Tags,
         observed_at: datetime | None = None,
+        extractor: str | None = None,
+        private: bool = False,
     ) -> str | None:
         """Register a triple as a fact; returns the fact row id, or None if unkeyable.
 
@@ -61,7 +63,8 @@ class GraphWriteBuilder:
         call is one :class:`Statement`; a row merged with another keeps both
         statements (supersession decides whether they are one fact) and the
         earliest start, latest end and earliest observation, so the batch
-        order does not matter.
+        order does not matter. ``extractor`` names what made it (kept from the
+        first statement); ``private`` marks it sensitive (any statement).
         """
         subject = self.entity(triple.subject, triple.subject_type)
         obj = self.entity(triple.object, triple.object_type)
@@ -92,6 +95,7 @@ class GraphWriteBuilder:
                 valid_to=_latest(known.valid_to, triple.valid_to),
                 observed_at=_earliest(known.observed_at, observed_at),
                 statements=known.statements + [x for x in said if x not in known.statements],
+                private=known.private or private,
             )
             return known.id
         text = (
@@ -112,6 +116,8 @@ class GraphWriteBuilder:
             app_id=tags.app_id,
             observed_at=observed_at,
             statements=said,
+            extractor=extractor,
+            private=private,
         )
         return self._facts[identity].id
 
@@ -128,7 +134,9 @@ def from_extractions(episodes: Sequence[Episode], extractions: Iterable[Extracti
     """Build the write for episodes of one scope and their extractions.
 
     Every episode's speaker becomes a Person entity it mentions; every
-    extracted entity and both ends of every triple are mentioned too.
+    extracted entity and both ends of every triple are mentioned too. How each
+    episode was extracted (extractor, fallback, tokens, seconds) goes into
+    ``episode_extraction``.
     """
     builder = GraphWriteBuilder()
     by_id = {e.id: e for e in episodes}
@@ -138,8 +146,22 @@ def from_extractions(episodes: Sequence[Episode], extractions: Iterable[Extracti
         if episode.speaker:
             keys.append(builder.entity(episode.speaker, SPEAKER_TYPE))
         keys += [builder.entity(e.name, e.type) for e in extraction.entities]
-        for triple in ground_tense(extraction.triples, episode.occurred_at):
-            if builder.fact(triple, [episode.id], episode, episode.occurred_at) is not None:
+        private = set(extraction.private)
+        grounded = (
+            (n, triple)
+            for n, raw in enumerate(extraction.triples)
+            for triple in ground_tense([raw], episode.occurred_at)
+        )
+        for n, triple in grounded:
+            made = builder.fact(
+                triple,
+                [episode.id],
+                episode,
+                episode.occurred_at,
+                extractor=extraction.extractor,
+                private=n in private,
+            )
+            if made is not None:
                 keys += [
                     builder.entity(triple.subject, triple.subject_type),
                     builder.entity(triple.object, triple.object_type),
@@ -147,7 +169,19 @@ def from_extractions(episodes: Sequence[Episode], extractions: Iterable[Extracti
         for key in keys:
             if key is not None:
                 builder.mention(episode.id, key)
-    return builder.build()
+    write = builder.build()
+    write.episode_extraction = {
+        x.episode_id: EpisodeExtraction(
+            extractor=x.extractor,
+            fallback=x.fallback,
+            input_tokens=x.input_tokens,
+            output_tokens=x.output_tokens,
+            seconds=round(x.seconds, 6),
+        )
+        for x in extractions
+        if x.extractor is not None
+    }
+    return write
 
 
 #: Episode metadata keys whose text describes an attachment (an image's

@@ -36,10 +36,10 @@ from tenacity import (
 )
 
 from kenning.domain.ids import new_id
-from kenning.domain.models import Episode, Scope, utcnow
+from kenning.domain.models import Episode, Extraction, Scope, utcnow
 from kenning.embed.port import Embedder
 from kenning.errors import KenningError, StoreBusy, StoreUnavailable
-from kenning.extract.port import Extractor
+from kenning.extract.port import ContextualExtractor, Extractor
 from kenning.ingest.graph_write import embedding_text, from_extractions
 from kenning.store.port import ClaimedEpisode, GraphStore
 from kenning.temporal.supersession import Supersession
@@ -75,6 +75,8 @@ class IngestWorker:
             :data:`MAX_BACKOFF_S` (``KENNING_INGEST_RETRY_BACKOFF_S``).
         tenants: The tenants whose episodes it claims; empty: every tenant
             (``KENNING_WORKER_TENANTS``).
+        context_window: How far before a batch an extractor that wants
+            context (:class:`ContextualExtractor`) gets earlier turns from.
     """
 
     def __init__(
@@ -88,6 +90,7 @@ class IngestWorker:
         retries: int = 2,
         retry_backoff_s: float = 1.0,
         tenants: Sequence[str] = (),
+        context_window: timedelta = timedelta(hours=12),
     ) -> None:
         self._store = store
         self._supersession = supersession or Supersession(store)
@@ -98,6 +101,7 @@ class IngestWorker:
         self._retries = retries
         self._backoff = retry_backoff_s
         self._tenants = tuple(tenants)
+        self._context_window = context_window
         #: Names this worker's claims, so its heartbeat renews only its own.
         self.id = new_id("wk")
 
@@ -198,7 +202,7 @@ class IngestWorker:
 
     async def _attempt(self, scope: Scope, episodes: list[Episode]) -> None:
         """Extract, embed and write ``episodes`` once (safe to repeat)."""
-        extractions = await asyncio.to_thread(self._extractor.extract, episodes)
+        extractions = await self._extract(scope, episodes)
         write = from_extractions(episodes, extractions)
         texts = (
             [f.text for f in write.facts]
@@ -212,6 +216,28 @@ class IngestWorker:
         first_episode = n_facts + n_entities
         write.episode_vectors = {e.id: vectors[first_episode + i] for i, e in enumerate(episodes)}
         await self._supersession.write(scope, write, [e.id for e in episodes], utcnow())
+
+    async def _extract(self, scope: Scope, episodes: list[Episode]) -> list[Extraction]:
+        """Run the extractor in a thread; one that wants context gets the
+        turns said just before the batch, read from the store."""
+        extractor = self._extractor
+        if not isinstance(extractor, ContextualExtractor) or extractor.context_turns < 1:
+            return await asyncio.to_thread(extractor.extract, episodes)
+        history = await self._history(scope, episodes, extractor.context_turns)
+        return await asyncio.to_thread(extractor.extract_in_context, episodes, history)
+
+    async def _history(self, scope: Scope, episodes: list[Episode], turns: int) -> list[Episode]:
+        """Up to ``turns`` episodes of the space said before the batch's first
+        one, within the context window, oldest first."""
+        first = min(episodes, key=lambda e: (e.occurred_at, e.id))
+        around = await self._store.episode_neighbours(
+            scope, [first.id], turns, self._context_window, utcnow()
+        )
+        ids = around[0].ids if around else []
+        before = ids[: ids.index(first.id)] if first.id in ids else []
+        batch = {e.id for e in episodes}
+        found = await self._store.get_episodes(scope, [i for i in before if i not in batch])
+        return sorted(found, key=lambda e: (e.occurred_at, e.id))
 
     async def _fail(self, scope: Scope, episodes: list[Episode], exc: BaseException) -> None:
         if not isinstance(exc, KenningError):  # a model or bug: keep the trace in the log

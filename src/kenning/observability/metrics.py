@@ -18,6 +18,9 @@ metric                                          what
 ``kenning_store_pool_waits_total``              connection acquisitions that had to wait
 ``kenning_store_pool_wait_seconds_total``       time spent waiting for a connection
 ``kenning_metrics_refresh_errors_total``        scrapes whose queue-depth query failed
+``kenning_llm_tokens_total``                    LLM extraction tokens by ``direction``
+``kenning_llm_call_duration_seconds``           LLM extraction call latency by ``provider``
+``kenning_llm_fallbacks_total``                 episodes extracted by spaCy instead, by ``reason``
 ==============================================  =======================================
 
 The last three engine metrics are read defensively from attributes a store
@@ -30,12 +33,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from kenning.extract.llm import LLMCall
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +49,8 @@ log = logging.getLogger(__name__)
 STORE_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 #: Seconds; searches are 20-200 ms, ingest answers in tens of ms.
 HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+#: Seconds; one LLM call extracts several turns in 1-30 s (retries included).
+LLM_BUCKETS = (0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0)
 #: Episode states whose counts make the ingest queue depth.
 QUEUE_STATES = ("pending", "processing")
 #: Most seconds a scrape waits for the queue-depth query.
@@ -109,6 +117,26 @@ class Metrics:
             "Scrapes whose ingest queue-depth query failed or timed out.",
             registry=r,
         )
+        self.llm_tokens = Counter(
+            "kenning_llm_tokens",
+            "Tokens billed by LLM extraction calls, by direction (input, output).",
+            ["direction"],
+            registry=r,
+        )
+        self.llm_latency = Histogram(
+            "kenning_llm_call_duration_seconds",
+            "Wall time of one LLM extraction call (SDK retries included), in seconds.",
+            ["provider"],
+            buckets=LLM_BUCKETS,
+            registry=r,
+        )
+        self.llm_fallbacks = Counter(
+            "kenning_llm_fallbacks",
+            "Episodes the LLM extractor handed to spaCy, by reason (timeout, "
+            "rate_limited, api_error, connection, refused, malformed, missing).",
+            ["reason"],
+            registry=r,
+        )
         self._engine = _EngineCollector()
         r.register(self._engine)
 
@@ -132,6 +160,14 @@ class Metrics:
             # Every claim goes through this one query, so counting here keeps
             # the ingest worker free of metrics code.
             self.claims.inc(rows)
+
+    def observe_llm_call(self, call: LLMCall) -> None:
+        """The LLM extractor's call callback: tokens, latency and fallbacks."""
+        self.llm_tokens.labels("input").inc(call.input_tokens)
+        self.llm_tokens.labels("output").inc(call.output_tokens)
+        self.llm_latency.labels(call.provider).observe(call.seconds)
+        if call.fallbacks:
+            self.llm_fallbacks.labels(call.reason or "missing").inc(call.fallbacks)
 
     async def refresh(self, source: QueueSource) -> None:
         """Read the ingest queue depth from the store, within

@@ -402,7 +402,7 @@ class CypherStore(
             # still gives it a vector if it has none (e.g. a retried batch).
             "facts": [{"id": stored[k], "embedding": v} for k, v in write.fact_vectors.items()],
             "entities": [{"key": k, "embedding": v} for k, v in write.entity_vectors.items()],
-            "episodes": [{"id": i, "embedding": write.episode_vectors.get(i)} for i in episode_ids],
+            "episodes": [_episode_row(i, write) for i in episode_ids],
         }
         # Episodes turn `done` only in this second query, so a crash between
         # the two leaves them claimed; the claim lease retries them and both
@@ -437,6 +437,10 @@ class CypherStore(
             failed=counts["failed"],
             stuck=stuck,
             errors=sorted({e for e in row["errors"] if e})[:10],
+            extraction_fallbacks=int(row.get("fallbacks") or 0),
+            llm_input_tokens=int(row.get("input_tokens") or 0),
+            llm_output_tokens=int(row.get("output_tokens") or 0),
+            extraction_seconds=float(row.get("seconds") or 0.0),
         )
 
     async def get_facts(self, scope: Scope, ids: list[str]) -> list[Fact]:
@@ -639,6 +643,17 @@ def _is_vector(value: Sequence[Any]) -> bool:
 def _when(as_of: datetime | None, known_at: datetime | None) -> Row:
     """``$as_of`` (valid time) and ``$known_at`` (transaction time); None is now."""
     return asdict(TimeFilter.resolve(as_of, known_at))
+
+
+def _episode_row(episode_id: str, write: GraphWrite) -> Row:
+    """An episode turning ``done``: its vector and how it was extracted
+    (``extractor`` None: not extracted here, e.g. a retried write)."""
+    how = write.episode_extraction.get(episode_id)
+    return {
+        "id": episode_id,
+        "embedding": write.episode_vectors.get(episode_id),
+        **(asdict(how) if how else {"extractor": None, "fallback": None}),
+    }
 
 
 def _fact_row(row: FactRow, now: datetime) -> Row:

@@ -102,6 +102,26 @@ class FactRow:
     #: One per episode (or post) that stated it; empty: the row's own fields
     #: are one statement, observed at ``observed_at`` or when written.
     statements: list[Statement] = field(default_factory=list)
+    #: What made it (``Fact.extractor``), set when the fact is created.
+    extractor: str | None = None
+    #: The extractor marked it sensitive; stored as ``private: true``.
+    private: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeExtraction:
+    """How an episode was extracted, recorded on it when it turns ``done``.
+
+    ``fallback`` says why an LLM extraction fell back to spaCy (None: it did
+    not); tokens are the episode's share of its LLM calls; ``seconds`` its
+    share of extraction time.
+    """
+
+    extractor: str
+    fallback: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    seconds: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +145,7 @@ class GraphWrite:
     entity_vectors: dict[str, list[float]] = field(default_factory=dict)  # by key
     fact_vectors: dict[str, list[float]] = field(default_factory=dict)  # by row id
     episode_vectors: dict[str, list[float]] = field(default_factory=dict)  # by id
+    episode_extraction: dict[str, EpisodeExtraction] = field(default_factory=dict)  # by id
 
 
 @dataclass(frozen=True, slots=True)

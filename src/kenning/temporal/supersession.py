@@ -98,7 +98,10 @@ class Supersession:
             ids = await self._store.write_graph(scope, graph, [], now)
             plan = await self.resolve(scope, chains, now)
             if episode_ids:
-                done = GraphWrite(episode_vectors=write.episode_vectors)
+                done = GraphWrite(
+                    episode_vectors=write.episode_vectors,
+                    episode_extraction=write.episode_extraction,
+                )
                 await self._store.write_graph(scope, done, episode_ids, now)
             return ids, plan
 
