@@ -12,8 +12,8 @@ WHERE inc.expired_at IS NULL AND s.tenant = $tenant AND s.space = $space
 WITH n, outgoing, count(inc) AS incoming
 OPTIONAL MATCH (e:Episode)-[:MENTIONS]->(n)
 WHERE e.tenant = $tenant AND e.space = $space
-WITH n, outgoing + incoming AS facts, count(e) AS mentions
+WITH n, outgoing, incoming, count(e) AS mentions
 ORDER BY n.id
 RETURN n.id AS id, n.name AS name, n.key AS key, n.type AS type,
-  coalesce(n.aliases, []) AS aliases, facts, mentions,
+  coalesce(n.aliases, []) AS aliases, outgoing + incoming AS facts, mentions,
   CASE WHEN $embeddings THEN n.embedding ELSE null END AS embedding

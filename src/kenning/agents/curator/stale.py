@@ -83,7 +83,7 @@ def decayed(item: StaleFact, half_life: float, now: datetime) -> float:
     last support, or since the last decay when that is later)."""
     since = max(item.last_support, item.decayed_at or item.last_support)
     days = max(0.0, (now - since) / _DAY)
-    return round(item.fact.confidence * 0.5 ** (days / half_life), 4)
+    return float(round(item.fact.confidence * 0.5 ** (days / half_life), 4))
 
 
 async def find_stale(
