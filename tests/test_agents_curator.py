@@ -17,11 +17,12 @@ from typing import Any
 
 import pytest
 
-from kenning.agents.curator import run_curator
+from kenning.agents.curator import run_curator, undo_run
 from kenning.agents.models import AgentContext, InsightDraft
 from kenning.domain.ids import content_hash, dedup_key, new_id
 from kenning.domain.models import ExtractedEntity, Extraction, Scope, Triple
 from kenning.embed.sentence_transformers import SentenceTransformerEmbedder
+from kenning.errors import NotFound
 from kenning.ingest.graph_write import from_extractions
 from kenning.store.port import EntityRow, GraphWrite, NewEpisode
 from kenning.store.portable_port import PORTABLE_ORDER
@@ -428,3 +429,71 @@ async def test_planted_anomalies_are_found_with_precision_and_recall(
     mel = next(d for d in duplicates if "Mel" in {names[i] for i in d.entity_ids})
     assert names[mel.data["keep"]] == "Melanie"
     assert outcome.stats["found"]["stale_fact"] == len(found["stale_fact"])
+
+
+async def test_auto_fix_loses_nothing_settles_and_undo_restores_the_space_exactly(
+    store: Any, scope: Scope, embedder: SentenceTransformerEmbedder, backend: Any
+) -> None:
+    await plant(store, scope, embedder)
+    names = await names_of(store, scope)
+    before = await dump(store, scope)
+    facts_before = await all_facts(store, scope)
+    episodes_before = await episodes_dump(store, scope)
+
+    ctx = context(store, scope, auto_fix=True)
+    first = await run_curator(ctx)
+
+    fixed = first.stats["fixed"]
+    print(f"\n[{backend.engine}] auto-fix: {fixed}, changes: {first.stats['changes']}")
+    assert fixed["duplicate_entities"] == 5  # one merge per merged entity
+    assert fixed["contradiction"] == 3
+    assert fixed["low_information_fact"] == 3
+    assert fixed["orphan_entity"] == 2
+    # "Melanie likes camping" lost its contradiction before staleness was judged.
+    assert fixed["stale_fact"] == len(EXPECTED["stale_fact"]) - 1
+    # Nothing lost: every fact is still there (ids kept), episodes untouched.
+    facts_after = await all_facts(store, scope)
+    assert set(facts_before) <= set(facts_after)
+    assert await episodes_dump(store, scope) == episodes_before
+    after_names = set((await names_of(store, scope)).values())
+    assert {"Mel", "ice-cream", "Oscar's", "Zanzibar", "quilting"}.isdisjoint(after_names)
+    melanie = next(
+        e for e in (await store.list_entities(scope, "", 1000)).items if e.name == "Melanie"
+    )
+    assert "Mel" in melanie.aliases
+    mel_facts = [f for f in facts_after.values() if f[0] == melanie.id]
+    assert len(mel_facts) >= 5  # her own and Mel's
+    # The losers of contradictions are closed, the low-information facts expired.
+    current = {f.id: f for f in (await store.list_facts(scope, "", 1000, as_of=NOW)).items}
+    triples = {(f.subject, f.predicate, f.object) for f in current.values()}
+    assert ("Melanie", "likes", "camping") not in triples
+    assert ("Melanie", "dislikes", "camping") in triples
+    assert ("Caroline", "does", "best") not in triples
+    assert ("Caroline", "does", "yoga") in triples
+
+    second = await run_curator(context(store, scope, auto_fix=True))
+
+    assert second.stats["changes"] == {}, second.stats
+    assert second.stats["found"]["stale_fact"] == fixed["stale_fact"]  # still stale
+    for kind in ("duplicate_entities", "contradiction", "orphan_entity", "low_information_fact"):
+        assert second.stats["found"][kind] == 0, (kind, second.insights)
+
+    undone = await undo_run(store, scope, ctx.run_id)
+
+    assert sum(undone.values()) == sum(first.stats["changes"].values())
+    assert await dump(store, scope) == before
+    assert await names_of(store, scope) == names
+    with pytest.raises(NotFound):
+        await undo_run(store, scope, new_id("run"))
+    assert await undo_run(store, scope, ctx.run_id) == {}  # already undone
+
+
+async def all_facts(store: Any, scope: Scope) -> dict[str, tuple[str, str, str]]:
+    """Every fact version of the space: id → (subject id, predicate, object id)."""
+    items = await store.export_items(scope, "fact", "", 10000)
+    return {i.id: (i.refs["subject_id"], i.props["predicate"], i.refs["object_id"]) for i in items}
+
+
+async def episodes_dump(store: Any, scope: Scope) -> list[str]:
+    items = await store.export_items(scope, "episode", "", 10000)
+    return [json.dumps([i.props, i.embedding], sort_keys=True, default=str) for i in items]
