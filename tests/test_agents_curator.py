@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from kenning.agents.curator import run_curator, undo_run
-from kenning.agents.models import AgentContext, InsightDraft
+from kenning.agents.models import AgentContext, AgentOutcome, InsightDraft
 from kenning.domain.ids import content_hash, dedup_key, new_id
 from kenning.domain.models import ExtractedEntity, Extraction, Scope, Triple
 from kenning.embed.sentence_transformers import SentenceTransformerEmbedder
@@ -497,3 +497,28 @@ async def all_facts(store: Any, scope: Scope) -> dict[str, tuple[str, str, str]]
 async def episodes_dump(store: Any, scope: Scope) -> list[str]:
     items = await store.export_items(scope, "episode", "", 10000)
     return [json.dumps([i.props, i.embedding], sort_keys=True, default=str) for i in items]
+
+
+def comparable(outcome: AgentOutcome) -> list[tuple[Any, ...]]:
+    """Insights without ids: kind, title (names only), score and evidence sizes."""
+    return sorted(
+        (d.kind, d.title, d.score, len(d.entity_ids), len(d.fact_ids), len(d.episode_ids))
+        for d in outcome.insights
+    )
+
+
+@pytest.mark.neo4j
+async def test_both_engines_give_the_same_insights_for_the_same_graph(
+    falkordb_backend: Any,
+    neo4j_backend: Any,
+    tenant: str,
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    results = []
+    for backend in (falkordb_backend, neo4j_backend):
+        here = Scope(tenant=tenant, space="same")
+        await plant(backend.store, here, embedder)
+        results.append(comparable(await run_curator(context(backend.store, here))))
+
+    assert results[0] == results[1]
+    assert len(results[0]) > 20
