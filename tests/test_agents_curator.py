@@ -520,5 +520,6 @@ async def test_both_engines_give_the_same_insights_for_the_same_graph(
         await plant(backend.store, here, embedder)
         results.append(comparable(await run_curator(context(backend.store, here))))
 
-    assert results[0] == results[1]
+    only = [sorted(set(results[0]) - set(results[1])), sorted(set(results[1]) - set(results[0]))]
+    assert results[0] == results[1], only
     assert len(results[0]) > 20

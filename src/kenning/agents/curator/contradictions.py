@@ -105,7 +105,7 @@ async def find_contradictions(
     store, scope = ctx.store, ctx.scope
     functional = sorted(opts.functional_predicates & set(predicates))
     found = [
-        Contradiction("functional", a, b)
+        Contradiction("functional", *_ordered(a, b))
         for a, b in await store.curator_functional_overlaps(scope, functional)
     ]
     pairs = opposite_pairs(predicates, opts)
@@ -113,7 +113,13 @@ async def find_contradictions(
         Contradiction("opposite", a, b)
         for a, b in await store.curator_opposite_overlaps(scope, pairs)
     ]
-    return found
+    return sorted(found, key=lambda c: (c.first.subject, c.first.predicate, c.first.object))
+
+
+def _ordered(a: FactBrief, b: FactBrief) -> tuple[FactBrief, FactBrief]:
+    """Two facts of one functional chain in the order their names sort (ids
+    differ between copies of a graph; insights should not)."""
+    return (a, b) if (a.object, a.id) <= (b.object, b.id) else (b, a)
 
 
 def _overlap(a: PortableItem, b: PortableItem) -> bool:
