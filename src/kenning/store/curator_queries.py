@@ -268,7 +268,13 @@ class CuratorQueries:
 
 
 def _row(item: PortableItem) -> Row:
-    """A portable item as query parameters: its properties (scope and vector
-    left out), its vector and the ids it connects."""
-    props = {k: v for k, v in item.props.items() if k not in ("tenant", "space", "embedding")}
+    """A portable item as query parameters: its properties (scope, vector and
+    nulls left out: a stored property is never null, and FalkorDB 4.16 mixes
+    up a SET that nulls some properties and sets others, issue #1787), its
+    vector and the ids it connects."""
+    props = {
+        k: v
+        for k, v in item.props.items()
+        if k not in ("tenant", "space", "embedding") and v is not None
+    }
     return {"props": props, "embedding": item.embedding, **item.refs}
