@@ -14,7 +14,7 @@ from kenning.agents.curator.options import CuratorOptions
 from kenning.agents.curator.stale import decayed
 from kenning.errors import InputError
 from kenning.store.curator_port import CuratorItems, FactBrief, StaleFact
-from kenning.store.portable_port import PortableItem
+from kenning.store.portable_port import PortableItem, PortableKind
 
 OPTS = CuratorOptions.from_options({})
 T = datetime(2024, 6, 1, 12, 30, 15, 123000, tzinfo=UTC)
@@ -99,9 +99,9 @@ def test_decay_halves_per_half_life_and_never_twice() -> None:
     assert decayed(StaleFact(brief(0.2), support, T), 100, T) == 0.2  # decayed already
 
 
-def item(kind: str, **props: object) -> PortableItem:
+def item(kind: PortableKind, **props: object) -> PortableItem:
     refs = {"episode_id": "ep_1", "entity_id": "en_1"} if kind == "mention" else {}
-    return PortableItem(kind, dict(props), refs, [0.25, -1.5] if kind != "mention" else None)  # type: ignore[arg-type]
+    return PortableItem(kind, dict(props), refs, [0.25, -1.5] if kind != "mention" else None)
 
 
 def test_items_round_trip_through_the_change_log_text() -> None:
