@@ -22,7 +22,7 @@ from kenning.agents.models import AgentContext, AgentOutcome, InsightDraft
 from kenning.domain.ids import content_hash, dedup_key, new_id
 from kenning.domain.models import ExtractedEntity, Extraction, Scope, Triple
 from kenning.embed.sentence_transformers import SentenceTransformerEmbedder
-from kenning.errors import NotFound
+from kenning.errors import Conflict, NotFound
 from kenning.ingest.graph_write import from_extractions
 from kenning.store.port import EntityRow, GraphWrite, NewEpisode
 from kenning.store.portable_port import PORTABLE_ORDER
@@ -523,3 +523,27 @@ async def test_both_engines_give_the_same_insights_for_the_same_graph(
     only = [sorted(set(results[0]) - set(results[1])), sorted(set(results[1]) - set(results[0]))]
     assert results[0] == results[1], only
     assert len(results[0]) > 20
+
+
+async def test_a_merged_name_said_again_is_found_by_its_alias(
+    store: Any, scope: Scope, embedder: SentenceTransformerEmbedder
+) -> None:
+    await plant(store, scope, embedder)
+    ctx = context(store, scope, auto_fix=True)
+    await run_curator(ctx)
+    again = Turn("Caroline", "2024-05-31", "Mel sent photos.", [("Mel", P, "sends", "photos", C)])
+    [ref] = await store.add_episodes(scope, new_id("job"), [episode_row(again)], WRITTEN)
+    [episode] = await store.get_episodes(scope, [ref.id])
+    write = from_extractions([episode], [extraction(ref.id, again)])
+    await Supersession(store).write(scope, embedded(write, embedder), [ref.id], WRITTEN)
+    names = await names_of(store, scope)
+
+    outcome = await run_curator(context(store, scope))
+
+    [found] = [d for d in outcome.insights if d.kind == "duplicate_entities"]
+    assert names[found.data["keep"]] == "Melanie"
+    assert [names[i] for i in found.data["merge"]] == ["Mel"]
+    assert found.data["reasons"] == {found.data["merge"][0]: ["alias"]}
+    # Undoing the first run would bring back a second "mel" entity: refused.
+    with pytest.raises(Conflict):
+        await undo_run(store, scope, ctx.run_id)
