@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import json
 import os
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -32,6 +33,7 @@ from kenning.api.runtime import Runtime
 from kenning.config import load_settings
 from kenning.domain.ids import new_id
 from kenning.domain.models import Scope
+from kenning.errors import KenningError
 from kenning.importers.locomo import read_locomo
 from kenning.portable import PortabilityService
 
@@ -109,6 +111,7 @@ async def run(data: Path, conversation: str, examples: int, auto_fix: bool) -> d
                 await example(runtime, scope, d) for d in pick(outcome.insights, examples)
             ],
         }
+        print(json.dumps(result, indent=2, default=str), file=sys.stderr, flush=True)
         if auto_fix:
             result["auto_fix"] = await fix_and_undo(runtime, scope, now)
         await runtime.stop()
@@ -116,16 +119,21 @@ async def run(data: Path, conversation: str, examples: int, auto_fix: bool) -> d
 
 
 async def fix_and_undo(runtime: Runtime, scope: Scope, now: Any) -> dict[str, Any]:
+    """Auto-fix, fix again (should change nothing), undo both newest first,
+    and compare the portable export with the one before."""
     before = await dump(runtime, scope)
-    ctx = AgentContext(runtime.store, scope, new_id("run"), now, auto_fix=True)
+    runs = [AgentContext(runtime.store, scope, new_id("run"), now, auto_fix=True) for _ in "12"]
     started = time.perf_counter()
-    first = await run_curator(ctx)
+    first = await run_curator(runs[0])
     fix_s = time.perf_counter() - started
-    second = await run_curator(
-        AgentContext(runtime.store, scope, new_id("run"), now, auto_fix=True)
-    )
+    second = await run_curator(runs[1])
     started = time.perf_counter()
-    undone = await undo_run(runtime.store, scope, ctx.run_id)
+    undone: dict[str, Any] = {}
+    for ctx in reversed(runs):
+        try:
+            undone[ctx.run_id] = await undo_run(runtime.store, scope, ctx.run_id)
+        except KenningError as exc:
+            undone[ctx.run_id] = f"{type(exc).__name__}: {exc}"
     return {
         "fix_s": round(fix_s, 3),
         "changes": first.stats["changes"],

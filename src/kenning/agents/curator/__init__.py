@@ -35,6 +35,9 @@ from kenning.store.port import GraphStore
 
 __all__ = ["CURATOR_DEFAULTS", "run_curator", "undo_run"]
 
+#: Most rounds of duplicate detection and merging in one auto-fix run.
+MERGE_ROUNDS = 5
+
 
 def _ms(value: datetime) -> datetime:
     """``value`` at whole milliseconds, as both engines store instants (so a
@@ -69,10 +72,21 @@ class _Run:
 
     async def duplicates(self) -> None:
         groups = await find_duplicates(self.ctx, self.opts)
+        drafts = {d.fingerprint: d for d in (g.draft() for g in groups)}
         fixed = None
         if self.log is not None:
-            fixed = sum([await merge_group(self.log, g) for g in groups])
-        self.add("duplicate_entities", [g.draft() for g in groups], fixed)
+            fixed = 0
+            # A merge gives the kept entity the merged one's neighbours, which
+            # can make another pair share enough: merge until nothing is left
+            # (bounded), so the next run finds nothing to merge.
+            for _ in range(MERGE_ROUNDS):
+                merged = sum([await merge_group(self.log, g) for g in groups])
+                fixed += merged
+                if not merged:
+                    break
+                groups = await find_duplicates(self.ctx, self.opts)
+                drafts |= {d.fingerprint: d for d in (g.draft() for g in groups)}
+        self.add("duplicate_entities", list(drafts.values()), fixed)
 
     async def contradictions(self, predicates: list[str]) -> None:
         found = await find_contradictions(self.ctx, self.opts, predicates)
