@@ -307,9 +307,10 @@ async def plant(store: Any, scope: Scope, embedder: SentenceTransformerEmbedder)
     refs = await store.add_episodes(scope, new_id("job"), rows, WRITTEN)
     ids = [r.id for r in refs]
     episodes = {e.id: e for e in await store.get_episodes(scope, ids)}
-    for episode_id, turn in zip(ids, TURNS, strict=True):
-        write = from_extractions([episodes[episode_id]], [extraction(episode_id, turn)])
-        await supersession.write(scope, embedded(write, embedder), [episode_id], WRITTEN)
+    # One batch, as a worker writes what it claimed together.
+    extractions = [extraction(i, turn) for i, turn in zip(ids, TURNS, strict=True)]
+    write = from_extractions([episodes[i] for i in ids], extractions)
+    await supersession.write(scope, embedded(write, embedder), ids, WRITTEN)
     # An imported CV: stated intervals written as they are, without supersession.
     [ref] = await store.add_episodes(
         scope, new_id("job"), [episode_row(Turn("Erin", "2024-05-30", "Erin's CV"))], WRITTEN

@@ -60,11 +60,14 @@ class _Run:
         self._started = time.perf_counter()
 
     def add(self, kind: str, drafts: list[InsightDraft], fixed: int | None = None) -> None:
-        for draft in drafts:
+        # One insight per fingerprint: an engine may answer a pattern with a
+        # row twice (FalkorDB 4.16 did for an overlap found from both ends).
+        unique = list({d.fingerprint: d for d in drafts}.values())
+        for draft in unique:
             if fixed is not None:
                 draft.data["auto_fixed"] = True
-        self.drafts += drafts
-        self.found[kind] = len(drafts)
+        self.drafts += unique
+        self.found[kind] = len(unique)
         if fixed is not None:
             self.fixed[kind] = fixed
         self.ms[kind] = round((time.perf_counter() - self._started) * 1000, 1)
