@@ -5,8 +5,9 @@
 
 In-process on the embedded FalkorDB in a temporary data dir: ingest the
 conversation (spaCy, MiniLM, supersession: the service's own path), run the
-curator as of one day after the last session, and print the insights by kind
-with examples and their evidence (the episodes' words). With ``--auto-fix``
+curator as of one day after the last session (and again a year later, when
+states said once have gone stale), and print the insights by kind with
+examples and their evidence (the episodes' words). With ``--auto-fix``
 it then runs the auto-fix, runs again (which must change nothing), undoes
 the first run and checks that the portable export is what it was. Not a
 test: numbers vary with the machine.
@@ -110,6 +111,16 @@ async def run(data: Path, conversation: str, examples: int, auto_fix: bool) -> d
             "examples": [
                 await example(runtime, scope, d) for d in pick(outcome.insights, examples)
             ],
+        }
+        # A year on, states and preferences said once have gone stale.
+        later = AgentContext(runtime.store, scope, new_id("run"), last + timedelta(days=365))
+        aged = await run_curator(later)
+        stale = [d for d in aged.insights if d.kind == "stale_fact"]
+        result["a_year_later"] = {
+            "now": later.now.isoformat(),
+            "by_kind": dict(Counter(d.kind for d in aged.insights)),
+            "stale_by_class": dict(Counter(d.data["class"] for d in stale)),
+            "examples": [await example(runtime, scope, d) for d in pick(stale, 3)],
         }
         print(json.dumps(result, indent=2, default=str), file=sys.stderr, flush=True)
         if auto_fix:

@@ -1,11 +1,12 @@
 // Curator, stale facts: current facts valid at $now whose newest supporting
 // episode said it before the cutoff of its predicate's class ($cutoffs: one
-// row {predicate, cutoff} per predicate that can go stale). Without episodes
+// row {predicates, cutoff} per class that can go stale). Without episodes
 // (a posted fact) its first statement (observed_at, else recorded_at) is its
 // support. Episodes are looked up by id, one index seek each.
 UNWIND $cutoffs AS c
-MATCH (s:Entity {tenant: $tenant, space: $space})-[f:FACT {predicate: c.predicate}]->(o:Entity)
-WHERE f.expired_at IS NULL AND o.tenant = $tenant AND o.space = $space
+MATCH (s:Entity {tenant: $tenant, space: $space})-[f:FACT]->(o:Entity)
+WHERE f.predicate IN c.predicates AND f.expired_at IS NULL
+  AND o.tenant = $tenant AND o.space = $space
   AND (f.valid_from IS NULL OR f.valid_from <= $now)
   AND (f.valid_to IS NULL OR $now < f.valid_to)
 UNWIND CASE WHEN size(coalesce(f.episode_ids, [])) = 0 THEN [null]

@@ -155,7 +155,12 @@ class CuratorQueries:
         """See :meth:`CuratorStore.curator_stale_facts`."""
         if not cutoffs:
             return []
-        rows_in = [{"predicate": p, "cutoff": c} for p, c in sorted(cutoffs.items())]
+        # One row per distinct cutoff (a class), not per predicate: each row
+        # is one pass over the space's facts.
+        by_cutoff: dict[datetime, list[str]] = {}
+        for predicate, cutoff in sorted(cutoffs.items()):
+            by_cutoff.setdefault(cutoff, []).append(predicate)
+        rows_in = [{"predicates": p, "cutoff": c} for c, p in sorted(by_cutoff.items())]
         params = {**self._scope(scope), "cutoffs": rows_in, "now": now}
         rows = await self._query("agents/curator_stale_facts", params)
         return [
