@@ -120,28 +120,27 @@ _IRREGULAR_PAST = frozenset(
 _NOT_PAST = frozenset({"need", "feed", "bleed", "breed", "speed", "proceed", "succeed"})
 
 
+def _words(name: str) -> list[str]:
+    """Lower-case words of a name without accents, possessive endings,
+    punctuation or a leading article."""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    words = _NON_ALNUM.sub(" ", _POSSESSIVE.sub("", text)).split()
+    return words[1:] if len(words) > 1 and words[0] in _ARTICLES else words
+
+
 def name_key(name: str) -> str:
     """A name with everything that does not tell two things apart removed:
     accents, case, possessive endings, punctuation, a leading article and
     spaces. ``"The Kids'"``, ``"kids"`` → ``"kids"``; ``"Caroline's"`` →
     ``"caroline"``; ``"ice-cream"`` → ``"icecream"``. Stricter than the
     store's entity key (which keeps ``'`` and ``-`` and spaces)."""
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    text = _POSSESSIVE.sub("", text)
-    words = _NON_ALNUM.sub(" ", text).split()
-    if len(words) > 1 and words[0] in _ARTICLES:
-        words = words[1:]
-    return "".join(words)
+    return "".join(_words(name))
 
 
 def first_word(name: str) -> str:
     """The first word of a name, normalised as :func:`name_key` does."""
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    words = _NON_ALNUM.sub(" ", _POSSESSIVE.sub("", text)).split()
-    if len(words) > 1 and words[0] in _ARTICLES:
-        words = words[1:]
+    words = _words(name)
     return words[0] if words else ""
 
 
