@@ -139,6 +139,17 @@ TURNS = [
         "Jonas, my colleague, lives in Oslo.",
         [("Jonas", P, "lives_in", "Oslo", L), ("Erin", P, "works_with", "Jonas", P)],
     ),
+    # Common nouns have no short forms: "peace" is not "peaceful protest".
+    Turn(
+        "Caroline",
+        "2024-05-23",
+        "I value peace, I joined a peaceful protest and I paint my rocks.",
+        [
+            ("Caroline", P, "values", "peace", C),
+            ("Caroline", P, "joined", "peaceful protest", C),
+            ("Caroline", P, "paints", "Caroline's rocks", C),
+        ],
+    ),
     Turn("Dave", "2021-07-01", "I went to Paris in July.", [("Dave", P, "went_to", "Paris", L)]),
     Turn("Erin", "2023-09-10", "I like sushi.", [("Erin", P, "likes", "sushi", C)]),
     Turn("Erin", "2024-04-20", "I like ramen.", [("Erin", P, "likes", "ramen", C)]),

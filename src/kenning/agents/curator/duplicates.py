@@ -120,12 +120,12 @@ def name_pairs(entities: list[CuratorEntity], opts: CuratorOptions) -> dict[tupl
 def short_form_pairs(
     entities: list[CuratorEntity], opts: CuratorOptions
 ) -> dict[tuple[str, str], str]:
-    """Pairs where a one-word name shortens another's first word, types
-    compatible; the value is the id of the short one."""
+    """Pairs of names of people (``opts.short_form_types``) where a one-word
+    name shortens the other's first word; the value is the short one's id."""
     by_head: dict[str, list[CuratorEntity]] = defaultdict(list)
     for e in entities:
         key = name_key(e.name)
-        if key:
+        if key and e.type in opts.short_form_types:
             by_head[key[: opts.short_form_min_chars]].append(e)
     pairs: dict[tuple[str, str], str] = {}
     for group in by_head.values():

@@ -138,6 +138,10 @@ CURATOR_DEFAULTS: dict[str, Any] = {
     "min_shared_neighbours": 1,
     # Shortest short form taken as a name ("Mel" yes, "Jo" no).
     "short_form_min_chars": 3,
+    # Types whose names have short forms ("Mel" for "Melanie"). Common nouns
+    # do not: on LoCoMo conv-26 "community" / "community support" and "peace" /
+    # "peaceful blue streaks" were pairs until this was limited to people.
+    "short_form_types": ["Person"],
     # Entity types that match any other (untyped mentions and literals).
     "generic_types": ["Entity", "Concept", "Value"],
     # Items per change-log entry for bulk fixes (decay, expiry, orphans).
@@ -160,6 +164,7 @@ class CuratorOptions:
     embedding_similarity: float
     min_shared_neighbours: int
     short_form_min_chars: int
+    short_form_types: frozenset[str]
     generic_types: frozenset[str]
     batch: int
 
@@ -189,6 +194,7 @@ class CuratorOptions:
                 embedding_similarity=float(merged["embedding_similarity"]),
                 min_shared_neighbours=max(1, int(merged["min_shared_neighbours"])),
                 short_form_min_chars=max(2, int(merged["short_form_min_chars"])),
+                short_form_types=frozenset(merged["short_form_types"]),
                 generic_types=frozenset(merged["generic_types"]),
                 batch=max(1, int(merged["batch"])),
             )
