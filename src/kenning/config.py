@@ -285,17 +285,24 @@ class Settings(BaseSettings):
     agent_max_concurrent_runs: int = Field(
         2, ge=1, le=64, description="Agent runs that analyse at once in this process; more wait."
     )
-    agent_stale_horizon_days: dict[str, float] = Field(
-        default_factory=lambda: {"default": 180.0},
+    # None: the curator's own defaults (kenning.agents.curator.options), where
+    # each is explained; a value here replaces that default.
+    agent_stale_horizon_days: dict[str, float] | None = Field(
+        None,
         description="Curator: days without a supporting episode before a fact is stale, "
-        "by predicate class (JSON; 'default' for the rest).",
+        'by predicate class (JSON, e.g. {"functional": 365, "preference": 180, '
+        '"state": 365}); events never go stale. Empty: the curator\'s defaults.',
     )
-    agent_decay_half_life_days: float = Field(
-        90.0, gt=0, description="Curator: half-life of a stale fact's confidence, in days."
+    agent_decay_half_life_days: dict[str, float] | None = Field(
+        None,
+        description="Curator: half-life in days of a stale fact's confidence, by predicate "
+        "class (JSON, same keys). Empty: the curator's defaults.",
     )
-    agent_opposite_predicates: tuple[tuple[str, str], ...] = Field(
-        (("likes", "dislikes"), ("loves", "hates"), ("agrees_with", "disagrees_with")),
-        description="Curator: predicate pairs that cannot both hold at one instant (JSON).",
+    agent_opposite_predicates: tuple[tuple[str, str], ...] | None = Field(
+        None,
+        description="Curator: predicate pairs that cannot both hold between one subject and "
+        "one object at one instant (JSON); every p / not_p pair is added. Empty: the "
+        "curator's defaults (likes/dislikes, loves/hates, ...).",
     )
     agent_digest_period_days: int = Field(
         7, ge=1, le=3660, description="Digest: days of occurred_at a digest covers."
@@ -333,9 +340,14 @@ class Settings(BaseSettings):
         named: dict[AgentName, dict[str, Any]] = {
             "curator": {
                 "functional_predicates": list(self.functional_predicates),
-                "stale_horizon_days": dict(self.agent_stale_horizon_days),
-                "decay_half_life_days": self.agent_decay_half_life_days,
-                "opposite_predicates": [list(p) for p in self.agent_opposite_predicates],
+                # None values leave the curator's defaults in place.
+                "horizon_days": self.agent_stale_horizon_days,
+                "half_life_days": self.agent_decay_half_life_days,
+                "opposite_predicates": (
+                    None
+                    if self.agent_opposite_predicates is None
+                    else [list(p) for p in self.agent_opposite_predicates]
+                ),
             },
             "connector": {},
             "digest": {"period_days": self.agent_digest_period_days},
