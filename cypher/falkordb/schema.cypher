@@ -12,6 +12,7 @@ CREATE INDEX FOR (l:ChainLock) ON (l.tenant, l.space, l.subject_key, l.predicate
 CREATE INDEX FOR (i:Insight) ON (i.id, i.tenant, i.space, i.fingerprint, i.status);
 CREATE INDEX FOR (r:AgentRun) ON (r.id, r.tenant, r.space, r.agent);
 CREATE INDEX FOR (l:AgentLease) ON (l.tenant, l.space, l.agent);
+CREATE INDEX FOR (c:CuratorChange) ON (c.tenant, c.space, c.run_id);
 CREATE INDEX FOR ()-[f:FACT]-() ON (f.id, f.tenant, f.space);
 // HNSW options set explicitly: the defaults gave recall@10 of 0.11 on 384-d
 // vectors, M 32 / efConstruction 200 / efRuntime 200 gave 0.94 (DESIGN.md §3).

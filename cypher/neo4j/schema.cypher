@@ -31,6 +31,8 @@ CREATE INDEX insight_scope IF NOT EXISTS FOR (i:Insight) ON (i.tenant, i.space);
 CREATE INDEX insight_fingerprint IF NOT EXISTS FOR (i:Insight) ON (i.tenant, i.space, i.fingerprint);
 CREATE INDEX agent_run_scope IF NOT EXISTS FOR (r:AgentRun) ON (r.tenant, r.space);
 CREATE INDEX agent_run_agent IF NOT EXISTS FOR (r:AgentRun) ON (r.agent);
+// the curator's change log is read per run (undo)
+CREATE INDEX curator_change_run IF NOT EXISTS FOR (c:CuratorChange) ON (c.tenant, c.space, c.run_id);
 CREATE INDEX episode_status IF NOT EXISTS FOR (e:Episode) ON (e.status);
 CREATE INDEX episode_scope IF NOT EXISTS FOR (e:Episode) ON (e.tenant, e.space);
 CREATE INDEX episode_occurred IF NOT EXISTS FOR (e:Episode) ON (e.occurred_at);
