@@ -1,11 +1,105 @@
 """The connector agent: suggested links, clusters, bridges and recurring
-patterns from the space's graph structure and dates."""
+patterns from the space's graph structure and dates. It never changes the
+graph.
+
+Four analyses, each in its own module:
+
+- ``suggested_link`` (links.py): pairs with no current fact but a strong
+  shared neighbourhood or co-mention, scored by Adamic-Adar (why not
+  Jaccard: see links.py); candidate pairs from two-hop Cypher patterns whose
+  middles are bounded by degree, so hubs add no work.
+- ``cluster`` (clusters.py): Louvain communities (networkx, fixed seed) of
+  the space's current facts projected by one Cypher query onto an
+  undirected graph weighted by fact count (projection.py). FalkorDB
+  ``algo.*`` and Neo4j GDS would each cluster in their own way, so one
+  library algorithm over one projection gives the same clusters on both
+  engines.
+- ``bridge`` (clusters.py): entities touching two or more clusters with high
+  betweenness (networkx, normalised, seeded sampling on big spaces) and
+  participation.
+- ``recurring_pattern`` (recurring.py): a (subject, predicate, object)
+  stated on several days at a regular rhythm; the period is the median gap.
+
+Settings come from ``ctx.options`` over :data:`~.options.DEFAULTS` (each
+default is explained in options.py). Hubs (more than ``max_degree``
+neighbours, e.g. a conversation's speaker) are left out of the projection:
+they would join every community and lie on every shortest path.
+"""
 
 from __future__ import annotations
 
-from kenning.agents.models import AgentContext, AgentOutcome
+import time
+from typing import Any
+
+from kenning.agents.connector.clusters import bridge_insights, cluster_insights, find_clusters
+from kenning.agents.connector.links import candidates, link_insights
+from kenning.agents.connector.options import DEFAULTS, ConnectorOptions
+from kenning.agents.connector.projection import project
+from kenning.agents.connector.recurring import pattern_insights
+from kenning.agents.models import AgentContext, AgentOutcome, InsightDraft
+
+__all__ = ["DEFAULTS", "ConnectorOptions", "run_connector"]
+
+
+def _best(drafts: list[InsightDraft], limit: int) -> list[InsightDraft]:
+    """The ``limit`` best drafts: highest score, then by title (a total,
+    engine-independent order)."""
+    return sorted(drafts, key=lambda d: (-d.score, d.title, d.fingerprint))[:limit]
 
 
 async def run_connector(ctx: AgentContext) -> AgentOutcome:
-    """Analyse ``ctx.scope``; never changes the graph."""
-    return AgentOutcome()
+    """Analyse ``ctx.scope``; never changes the graph.
+
+    Returns:
+        Insight drafts of the four kinds (at most ``max_per_kind`` each, best
+        first) and stats: counts per kind, the projection's size, hubs left
+        out, candidate pairs, and ms per analysis.
+
+    Raises:
+        InputError: an option in ``ctx.options`` is not a number >= 0.
+        StoreUnavailable: the store did not answer (retryable).
+    """
+    opts = ConnectorOptions.from_options(ctx.options)
+    store, scope = ctx.store, ctx.scope
+    ms: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        ms[name] = round((now - clock) * 1000, 1)
+        clock = now
+
+    pairs = await store.connector_projection(scope)
+    projection = project(pairs, opts.max_degree)
+    lap("projection")
+    shared = await store.connector_shared_neighbours(scope, opts.max_degree, opts.min_shared)
+    comentions = await store.connector_comentions(scope, opts.max_degree, opts.min_shared)
+    found = candidates(shared, comentions, projection.linked)
+    names = {r.id: r.name for p in pairs for r in (p.source, p.target)}
+    links = _best(link_insights(found, names, opts), opts.max_per_kind)
+    lap("suggested_link")
+    clusters = find_clusters(projection, opts)
+    cluster_drafts = _best(cluster_insights(projection, clusters), opts.max_per_kind)
+    lap("cluster")
+    bridges = _best(bridge_insights(projection, clusters, opts), opts.max_per_kind)
+    lap("bridge")
+    restated = await store.connector_restated_facts(scope, opts.min_occurrences)
+    patterns = _best(pattern_insights(restated, ctx.now, opts), opts.max_per_kind)
+    lap("recurring_pattern")
+    insights = [*links, *cluster_drafts, *bridges, *patterns]
+    stats: dict[str, Any] = {
+        "insights": {k: sum(1 for d in insights if d.kind == k) for k in _KINDS},
+        "entities_projected": projection.graph.number_of_nodes(),
+        "edges_projected": projection.graph.number_of_edges(),
+        "hubs": [h.name for h in projection.hubs[:20]],
+        "hub_count": len(projection.hubs),
+        "link_candidates": len(found),
+        "clusters_found": len(clusters),
+        "restated_facts": len(restated),
+        "ms": ms,
+    }
+    return AgentOutcome(insights=insights, stats=stats)
+
+
+_KINDS = ("suggested_link", "cluster", "bridge", "recurring_pattern")

@@ -1,0 +1,19 @@
+// Pairs of entities mentioned together by at least $min_shared episodes, for
+// suggested links (agents/connector/links.py). Only episodes mentioning
+// 2..$max_degree entities count (a list read out mentions everything). Each
+// episode comes with how many entities it mentions, for the Adamic-Adar
+// weight 1 / ln(mentions).
+MATCH (e:Episode {tenant: $tenant, space: $space})-[:MENTIONS]->(n:Entity)
+WHERE n.tenant = $tenant AND n.space = $space
+WITH e, collect(DISTINCT n.id) AS ns
+WHERE size(ns) >= 2 AND size(ns) <= $max_degree
+UNWIND ns AS a
+UNWIND ns AS b
+WITH e, size(ns) AS degree, a, b
+WHERE a < b
+WITH a, b, collect(e.id) AS via, collect(degree) AS degrees
+WHERE size(via) >= $min_shared
+MATCH (x:Entity {tenant: $tenant, space: $space, id: a})
+MATCH (y:Entity {tenant: $tenant, space: $space, id: b})
+RETURN a, x.key AS a_key, x.name AS a_name, b, y.key AS b_key, y.name AS b_name,
+  via, degrees

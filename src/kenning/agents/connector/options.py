@@ -1,0 +1,109 @@
+"""The connector's settings: :data:`DEFAULTS`, overridden by ``ctx.options``.
+
+Each default, and where it comes from:
+
+``max_degree`` (50)
+    An entity with more distinct neighbours than this is a *hub* (the
+    speaker of a conversation, "family" or "work" shared by everyone). Hubs
+    are never the middle of a suggested link, are left out of the cluster
+    and bridge projection, and an episode mentioning more entities than this
+    is no co-mention. It bounds candidate generation: a middle of degree d
+    yields d(d-1)/2 pairs, so the work is at most ``max_degree / 2`` pairs per
+    fact end. Twice the retrieval graph channel's ``search_max_degree`` (25),
+    since an analysis may afford more work than a query; on LoCoMo conv-26 it
+    separates the two speakers (hundreds of neighbours) from everything else
+    (tens at most).
+``min_shared`` (2)
+    A candidate pair shares at least this many neighbours, or this many
+    co-mentioning episodes. Any two leaves of one star share one; two is the
+    least that is more than coincidence.
+``min_link_score`` (1.5)
+    Adamic-Adar score a suggested link needs: three shared neighbours of
+    degree 5 (3 / ln 5 = 1.86), or two of degree 3 (1.82), pass; two of
+    degree 5 (1.24) do not.
+``louvain_seed`` (42), ``louvain_resolution`` (1.0)
+    The fixed seed that makes Louvain deterministic (with the nodes in key
+    order), and networkx's default resolution (plain modularity).
+``min_cluster_size`` (3)
+    Smaller communities are a pair or a lone entity, not a cluster.
+``betweenness_samples`` (256)
+    Above this many entities betweenness is estimated from this many
+    source entities (networkx's ``k``, seeded): exact betweenness costs one
+    shortest-path search per entity, too slow for a 100k-fact space.
+``min_betweenness`` (0.05)
+    Normalised betweenness a bridge needs: 5 % of the shortest paths between
+    other entities pass through it.
+``min_participation`` (0.3)
+    Participation coefficient a bridge needs (1 - sum over clusters of the
+    squared share of its fact weight): 0.30 is where Guimera & Amaral (Nature
+    2005) draw the line between a hub inside its module and a connector; an
+    entity with a third of its facts outside its cluster is above it.
+``min_occurrences`` (3)
+    Distinct days a recurring pattern needs: two days give one gap, which is
+    not yet a rhythm.
+``max_gap_cv`` (0.5)
+    Largest coefficient of variation (std / mean) of the gaps between those
+    days: a rhythm's gaps are alike; 0.5 lets "every 3 to 5 weeks" through.
+``max_per_kind`` (50)
+    Most insights of one kind a run proposes, best first, so a huge space
+    yields a readable list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from kenning.errors import InputError
+
+DEFAULTS: dict[str, int | float] = {
+    "max_degree": 50,
+    "min_shared": 2,
+    "min_link_score": 1.5,
+    "louvain_seed": 42,
+    "louvain_resolution": 1.0,
+    "min_cluster_size": 3,
+    "betweenness_samples": 256,
+    "min_betweenness": 0.05,
+    "min_participation": 0.3,
+    "min_occurrences": 3,
+    "max_gap_cv": 0.5,
+    "max_per_kind": 50,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorOptions:
+    """The connector's settings (see the module text for each default)."""
+
+    max_degree: int
+    min_shared: int
+    min_link_score: float
+    louvain_seed: int
+    louvain_resolution: float
+    min_cluster_size: int
+    betweenness_samples: int
+    min_betweenness: float
+    min_participation: float
+    min_occurrences: int
+    max_gap_cv: float
+    max_per_kind: int
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any]) -> ConnectorOptions:
+        """:data:`DEFAULTS` with the known keys of ``options`` on top (other
+        keys belong to other agents and are ignored).
+
+        Raises:
+            InputError: a value is not a number, or is negative.
+        """
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = options.get(f.name, DEFAULTS[f.name])
+            kind = int if isinstance(DEFAULTS[f.name], int) else float
+            if isinstance(raw, bool) or not isinstance(raw, int | float) or raw < 0:
+                raise InputError(
+                    f"connector option {f.name} must be a number >= 0", field=f"options.{f.name}"
+                )
+            values[f.name] = kind(raw)
+        return cls(**values)
