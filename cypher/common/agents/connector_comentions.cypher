@@ -1,10 +1,11 @@
 // Pairs of entities mentioned together by at least $min_shared episodes, for
-// suggested links (agents/connector/links.py). Only episodes mentioning
-// 2..$max_degree entities count (a list read out mentions everything). Each
-// episode comes with how many entities it mentions, for the Adamic-Adar
-// weight 1 / ln(mentions).
+// suggested links (agents/connector/links.py). Hubs ($hubs: a speaker is
+// mentioned by every turn they speak) are left out, and only episodes
+// mentioning 2..$max_degree other entities count (a list read out mentions
+// everything). Each episode comes with how many entities it mentions, for
+// the Adamic-Adar weight 1 / ln(mentions).
 MATCH (e:Episode {tenant: $tenant, space: $space})-[:MENTIONS]->(n:Entity)
-WHERE n.tenant = $tenant AND n.space = $space
+WHERE n.tenant = $tenant AND n.space = $space AND NOT n.id IN $hubs
 WITH e, collect(DISTINCT n.id) AS ns
 WHERE size(ns) >= 2 AND size(ns) <= $max_degree
 UNWIND ns AS a

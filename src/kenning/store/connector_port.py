@@ -73,11 +73,12 @@ class ConnectorStore(Protocol):
         ...
 
     async def connector_comentions(
-        self, scope: Scope, max_degree: int, min_shared: int
+        self, scope: Scope, max_degree: int, min_shared: int, hubs: list[str]
     ) -> list[SharedPair]:
         """Unordered entity pairs mentioned together by at least
-        ``min_shared`` episodes, counting only episodes that mention
-        2..``max_degree`` entities; any order."""
+        ``min_shared`` episodes, leaving out the entities ``hubs`` (ids) and
+        counting only episodes that mention 2..``max_degree`` of the others;
+        any order."""
         ...
 
     async def connector_restated_facts(

@@ -57,19 +57,26 @@ class ConnectorQueries:
         return await self._shared(name, scope, max_degree, min_shared)
 
     async def connector_comentions(
-        self, scope: Scope, max_degree: int, min_shared: int
+        self, scope: Scope, max_degree: int, min_shared: int, hubs: list[str]
     ) -> list[SharedPair]:
         """See :meth:`ConnectorStore.connector_comentions`."""
-        return await self._shared("agents/connector_comentions", scope, max_degree, min_shared)
+        name = "agents/connector_comentions"
+        return await self._shared(name, scope, max_degree, min_shared, hubs)
 
     async def _shared(
-        self, name: str, scope: Scope, max_degree: int, min_shared: int
+        self,
+        name: str,
+        scope: Scope,
+        max_degree: int,
+        min_shared: int,
+        hubs: list[str] | None = None,
     ) -> list[SharedPair]:
         params = {
             "tenant": scope.tenant,
             "space": scope.space,
             "max_degree": max_degree,
             "min_shared": min_shared,
+            "hubs": hubs or [],
         }
         rows = await self._query(name, params)
         return [

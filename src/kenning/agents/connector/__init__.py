@@ -74,7 +74,8 @@ async def run_connector(ctx: AgentContext) -> AgentOutcome:
     projection = project(pairs, opts.max_degree)
     lap("projection")
     shared = await store.connector_shared_neighbours(scope, opts.max_degree, opts.min_shared)
-    comentions = await store.connector_comentions(scope, opts.max_degree, opts.min_shared)
+    hubs = [h.id for h in projection.hubs]
+    comentions = await store.connector_comentions(scope, opts.max_degree, opts.min_shared, hubs)
     found = candidates(shared, comentions, projection.linked)
     names = {r.id: r.name for p in pairs for r in (p.source, p.target)}
     links = _best(link_insights(found, names, opts), opts.max_per_kind)

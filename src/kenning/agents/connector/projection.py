@@ -51,7 +51,12 @@ def project(pairs: list[FactPair], max_degree: int) -> Projection:
         neighbours.setdefault(p.source.id, set()).add(p.target.id)
         neighbours.setdefault(p.target.id, set()).add(p.source.id)
     hubs = {i for i, ns in neighbours.items() if len(ns) > max_degree}
-    kept = sorted((r for i, r in refs.items() if i not in hubs), key=lambda r: (r.key, r.id))
+    # Entities whose only facts are with hubs would be isolated nodes: they
+    # can be in no cluster and bridge nothing, and would dilute normalisation.
+    kept = sorted(
+        (r for i, r in refs.items() if i not in hubs and neighbours[i] - hubs),
+        key=lambda r: (r.key, r.id),
+    )
     number = {r.id: n for n, r in enumerate(kept)}
     graph = nx.Graph()
     graph.add_nodes_from(range(len(kept)))
@@ -97,12 +102,19 @@ def cohesion(graph: nx.Graph, members: list[int]) -> float:
 
 
 def betweenness(graph: nx.Graph, samples: int, seed: int) -> dict[int, float]:
-    """Normalised betweenness of every node, unweighted (a fact is a hop
-    whatever its count); estimated from ``samples`` seeded sources when the
-    graph has more nodes."""
-    n = graph.number_of_nodes()
-    k = samples if 0 < samples < n else None
-    result: dict[int, float] = nx.betweenness_centrality(graph, k=k, normalized=True, seed=seed)
+    """Betweenness of every node, unweighted (a fact is a hop whatever its
+    count), normalised within its connected component (a bridge connects
+    clusters of its own component; other components would only dilute it).
+    A component of more than ``samples`` nodes is estimated from ``samples``
+    seeded sources."""
+    result: dict[int, float] = {}
+    for nodes in sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: c[0]):
+        if len(nodes) < 3:
+            result.update({u: 0.0 for u in nodes})
+            continue
+        part = graph.subgraph(nodes)
+        k = samples if 0 < samples < len(nodes) else None
+        result.update(nx.betweenness_centrality(part, k=k, normalized=True, seed=seed))
     return result
 
 

@@ -114,6 +114,7 @@ def _draft(t: Triple, days: list[date], gaps: list[int], cv: float) -> InsightDr
         fact_ids=sorted(t.fact_ids),
         episode_ids=episodes[:100],
         data={
+            "predicate": t.predicate,
             "period": period,
             "median_gap_days": median,
             "gap_cv": round(cv, 6),
