@@ -71,11 +71,13 @@ async def run_connector(ctx: AgentContext) -> AgentOutcome:
         clock = now
 
     pairs = await store.connector_projection(scope)
+    lap("projection_query")
     projection = project(pairs, opts.max_degree)
-    lap("projection")
-    shared = await store.connector_shared_neighbours(scope, opts.max_degree, opts.min_shared)
     hubs = [h.id for h in projection.hubs]
+    shared = await store.connector_shared_neighbours(scope, opts.max_degree, opts.min_shared)
+    lap("shared_neighbours_query")
     comentions = await store.connector_comentions(scope, opts.max_degree, opts.min_shared, hubs)
+    lap("comentions_query")
     found = candidates(shared, comentions, projection.linked)
     names = {r.id: r.name for p in pairs for r in (p.source, p.target)}
     links = _best(link_insights(found, names, opts), opts.max_per_kind)
@@ -86,6 +88,7 @@ async def run_connector(ctx: AgentContext) -> AgentOutcome:
     bridges = _best(bridge_insights(projection, clusters, opts), opts.max_per_kind)
     lap("bridge")
     restated = await store.connector_restated_facts(scope, opts.min_occurrences)
+    lap("restated_facts_query")
     patterns = _best(pattern_insights(restated, ctx.now, opts), opts.max_per_kind)
     lap("recurring_pattern")
     insights = [*links, *cluster_drafts, *bridges, *patterns]

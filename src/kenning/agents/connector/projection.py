@@ -112,7 +112,8 @@ def betweenness(graph: nx.Graph, samples: int, seed: int) -> dict[int, float]:
         if len(nodes) < 3:
             result.update({u: 0.0 for u in nodes})
             continue
-        part = graph.subgraph(nodes)
+        # A copy, not a view: a subgraph view filters every neighbour lookup.
+        part = graph if len(nodes) == graph.number_of_nodes() else graph.subgraph(nodes).copy()
         k = samples if 0 < samples < len(nodes) else None
         result.update(nx.betweenness_centrality(part, k=k, normalized=True, seed=seed))
     return result
