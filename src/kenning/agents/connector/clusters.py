@@ -94,7 +94,9 @@ def bridge_insights(
         label.update({u: n for u in c.members})
     # Entities outside every reported cluster form their own community each.
     full = {u: label.get(u, len(clusters) + u) for u in graph.nodes}
-    central = betweenness(graph, opts.betweenness_samples, opts.louvain_seed)
+    central = betweenness(
+        graph, opts.betweenness_samples, opts.betweenness_budget, opts.louvain_seed
+    )
     drafts = []
     for u in graph.nodes:
         touched = {label[v] for v in [u, *graph[u]] if v in label}

@@ -26,10 +26,13 @@ Each default, and where it comes from:
     order), and networkx's default resolution (plain modularity).
 ``min_cluster_size`` (3)
     Smaller communities are a pair or a lone entity, not a cluster.
-``betweenness_samples`` (256)
-    Above this many entities betweenness is estimated from this many
-    source entities (networkx's ``k``, seeded): exact betweenness costs one
-    shortest-path search per entity, too slow for a 100k-fact space.
+``betweenness_samples`` (256), ``betweenness_budget`` (1,000,000)
+    Betweenness costs one breadth-first search per source entity. A
+    component of at most 256 entities gets the exact value; a larger one is
+    estimated from k seeded sources (networkx's ``k``), k = 256 but at most
+    budget / edges (at least 8): about one second of pure-Python search on an
+    idle core, measured with benchmarks/agents_scale.py; a 100k-fact space
+    (~85k projected edges) gets 11 sources.
 ``min_betweenness`` (0.05)
     Normalised betweenness a bridge needs: 5 % of the shortest paths between
     other entities pass through it.
@@ -64,6 +67,7 @@ DEFAULTS: dict[str, int | float] = {
     "louvain_resolution": 1.0,
     "min_cluster_size": 3,
     "betweenness_samples": 256,
+    "betweenness_budget": 1_000_000,
     "min_betweenness": 0.05,
     "min_participation": 0.3,
     "min_occurrences": 3,
@@ -83,6 +87,7 @@ class ConnectorOptions:
     louvain_resolution: float
     min_cluster_size: int
     betweenness_samples: int
+    betweenness_budget: int
     min_betweenness: float
     min_participation: float
     min_occurrences: int

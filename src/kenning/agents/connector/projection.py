@@ -101,12 +101,16 @@ def cohesion(graph: nx.Graph, members: list[int]) -> float:
     return internal / total if total else 0.0
 
 
-def betweenness(graph: nx.Graph, samples: int, seed: int) -> dict[int, float]:
+def betweenness(graph: nx.Graph, samples: int, budget: int, seed: int) -> dict[int, float]:
     """Betweenness of every node, unweighted (a fact is a hop whatever its
     count), normalised within its connected component (a bridge connects
     clusters of its own component; other components would only dilute it).
-    A component of more than ``samples`` nodes is estimated from ``samples``
-    seeded sources."""
+
+    Exact for a component of at most ``samples`` nodes; otherwise estimated
+    from k seeded source nodes (networkx's ``k``), k = ``samples`` but no more
+    than ``budget`` / edges (each source costs one breadth-first search over
+    the component) and at least 8.
+    """
     result: dict[int, float] = {}
     for nodes in sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: c[0]):
         if len(nodes) < 3:
@@ -114,8 +118,9 @@ def betweenness(graph: nx.Graph, samples: int, seed: int) -> dict[int, float]:
             continue
         # A copy, not a view: a subgraph view filters every neighbour lookup.
         part = graph if len(nodes) == graph.number_of_nodes() else graph.subgraph(nodes).copy()
-        k = samples if 0 < samples < len(nodes) else None
-        result.update(nx.betweenness_centrality(part, k=k, normalized=True, seed=seed))
+        k = min(samples, max(8, budget // max(1, part.number_of_edges())))
+        sources = k if k < len(nodes) else None
+        result.update(nx.betweenness_centrality(part, k=sources, normalized=True, seed=seed))
     return result
 
 
