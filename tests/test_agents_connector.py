@@ -98,6 +98,10 @@ class Planted:
     patterns: dict[tuple[str, str, str], str] = field(default_factory=dict)  # -> period
     names: dict[str, str] = field(default_factory=dict)  # entity id -> name
     outcome: AgentOutcome = field(default_factory=AgentOutcome)
+    #: Node and relationship counts of the space were the same after the run.
+    unchanged: bool = False
+    #: A second run proposed the same insights.
+    repeats: bool = False
 
 
 class Writer:
@@ -178,7 +182,11 @@ async def plant(store: CypherStore, scope: Scope) -> Planted:
         await w.say(day + timedelta(days=n), f"Ana and Ben, part {n}.", mentions=["Ana", "Ben"])
     await w.say(day, "Sam and Tia once.", mentions=["Sam", "Tia"])
     await habits_said(w)
+    before = await store.scope_counts(scope)
     outcome = await run_connector(AgentContext(store, scope, "run-test", NOW))
+    unchanged = await store.scope_counts(scope) == before
+    again = await run_connector(AgentContext(store, scope, "run-test-2", NOW))
+    repeats = again.insights == outcome.insights
     return Planted(
         links={
             frozenset(p)
@@ -196,6 +204,8 @@ async def plant(store: CypherStore, scope: Scope) -> Planted:
         },
         names={i: n for n, i in w.ids.items()},
         outcome=outcome,
+        unchanged=unchanged,
+        repeats=repeats,
     )
 
 
@@ -314,6 +324,8 @@ async def test_recurring_patterns_are_the_planted_habits(planted: Planted) -> No
 
 
 async def test_a_run_changes_nothing_and_repeats_itself(planted: Planted) -> None:
+    assert planted.unchanged
+    assert planted.repeats
     stats = planted.outcome.stats
     assert stats["hubs"] == ["Maya"]
     assert set(stats["insights"]) == {"suggested_link", "cluster", "bridge", "recurring_pattern"}

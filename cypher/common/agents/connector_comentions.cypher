@@ -12,8 +12,13 @@ UNWIND ns AS a
 UNWIND ns AS b
 WITH e, size(ns) AS degree, a, b
 WHERE a < b
-WITH a, b, collect(e.id) AS via, collect(degree) AS degrees
+WITH a, b, collect(e.id) AS via, collect(degree) AS degrees,
+  sum(1.0 / log(degree)) AS score
 WHERE size(via) >= $min_shared
+// At most $max_candidates pairs, strongest first, bound what comes back.
+WITH a, b, via, degrees, score
+ORDER BY score DESC, a, b
+LIMIT $max_candidates
 MATCH (x:Entity {tenant: $tenant, space: $space, id: a})
 MATCH (y:Entity {tenant: $tenant, space: $space, id: b})
 RETURN a, x.key AS a_key, x.name AS a_name, b, y.key AS b_key, y.name AS b_name,

@@ -64,21 +64,27 @@ class ConnectorStore(Protocol):
         ...
 
     async def connector_shared_neighbours(
-        self, scope: Scope, max_degree: int, min_shared: int
+        self, scope: Scope, max_degree: int, min_shared: int, max_candidates: int
     ) -> list[SharedPair]:
         """Unordered entity pairs with at least ``min_shared`` common
         neighbours over current facts, counting only neighbours that connect
-        2..``max_degree`` distinct entities (so hubs add no work); any order.
+        2..``max_degree`` distinct entities (so hubs add no work); at most
+        ``max_candidates`` of them, highest sum of 1 / ln(degree) first.
         Pairs that already share a fact are included (the caller filters)."""
         ...
 
     async def connector_comentions(
-        self, scope: Scope, max_degree: int, min_shared: int, hubs: list[str]
+        self,
+        scope: Scope,
+        max_degree: int,
+        min_shared: int,
+        max_candidates: int,
+        hubs: list[str],
     ) -> list[SharedPair]:
         """Unordered entity pairs mentioned together by at least
         ``min_shared`` episodes, leaving out the entities ``hubs`` (ids) and
         counting only episodes that mention 2..``max_degree`` of the others;
-        any order."""
+        at most ``max_candidates``, highest sum of 1 / ln(mentions) first."""
         ...
 
     async def connector_restated_facts(

@@ -50,18 +50,23 @@ class ConnectorQueries:
         ]
 
     async def connector_shared_neighbours(
-        self, scope: Scope, max_degree: int, min_shared: int
+        self, scope: Scope, max_degree: int, min_shared: int, max_candidates: int
     ) -> list[SharedPair]:
         """See :meth:`ConnectorStore.connector_shared_neighbours`."""
         name = "agents/connector_shared_neighbours"
-        return await self._shared(name, scope, max_degree, min_shared)
+        return await self._shared(name, scope, max_degree, min_shared, max_candidates)
 
     async def connector_comentions(
-        self, scope: Scope, max_degree: int, min_shared: int, hubs: list[str]
+        self,
+        scope: Scope,
+        max_degree: int,
+        min_shared: int,
+        max_candidates: int,
+        hubs: list[str],
     ) -> list[SharedPair]:
         """See :meth:`ConnectorStore.connector_comentions`."""
         name = "agents/connector_comentions"
-        return await self._shared(name, scope, max_degree, min_shared, hubs)
+        return await self._shared(name, scope, max_degree, min_shared, max_candidates, hubs)
 
     async def _shared(
         self,
@@ -69,6 +74,7 @@ class ConnectorQueries:
         scope: Scope,
         max_degree: int,
         min_shared: int,
+        max_candidates: int,
         hubs: list[str] | None = None,
     ) -> list[SharedPair]:
         params = {
@@ -77,6 +83,7 @@ class ConnectorQueries:
             "max_degree": max_degree,
             "min_shared": min_shared,
             "hubs": hubs or [],
+            "max_candidates": max_candidates,
         }
         rows = await self._query(name, params)
         return [

@@ -74,9 +74,10 @@ async def run_connector(ctx: AgentContext) -> AgentOutcome:
     lap("projection_query")
     projection = project(pairs, opts.max_degree)
     hubs = [h.id for h in projection.hubs]
-    shared = await store.connector_shared_neighbours(scope, opts.max_degree, opts.min_shared)
+    bounds = (opts.max_degree, opts.min_shared, opts.max_candidates)
+    shared = await store.connector_shared_neighbours(scope, *bounds)
     lap("shared_neighbours_query")
-    comentions = await store.connector_comentions(scope, opts.max_degree, opts.min_shared, hubs)
+    comentions = await store.connector_comentions(scope, *bounds, hubs)
     lap("comentions_query")
     found = candidates(shared, comentions, projection.linked)
     names = {r.id: r.name for p in pairs for r in (p.source, p.target)}
