@@ -30,13 +30,14 @@ Each default, and where it comes from:
     order), and networkx's default resolution (plain modularity).
 ``min_cluster_size`` (3)
     Smaller communities are a pair or a lone entity, not a cluster.
-``betweenness_samples`` (256), ``betweenness_budget`` (1,000,000)
+``betweenness_samples`` (256), ``betweenness_budget`` (500,000)
     Betweenness costs one breadth-first search per source entity. A
     component of at most 256 entities gets the exact value; a larger one is
     estimated from k seeded sources (networkx's ``k``), k = 256 but at most
-    budget / edges (at least 8): about one second of pure-Python search on an
-    idle core, measured with benchmarks/agents_scale.py; a 100k-fact space
-    (~85k projected edges) gets 11 sources.
+    budget / edges (at least 8). Measured here: 11 sources over 25k entities
+    and 85k edges took 22 s of networkx at load average 11.6 on 2 cores, so
+    the 100k-fact space gets the minimum of 8 and a 10k-fact one (~8.5k
+    edges) 58.
 ``min_betweenness`` (0.05)
     Normalised betweenness a bridge needs: 5 % of the shortest paths between
     other entities pass through it.
@@ -72,7 +73,7 @@ DEFAULTS: dict[str, int | float] = {
     "louvain_resolution": 1.0,
     "min_cluster_size": 3,
     "betweenness_samples": 256,
-    "betweenness_budget": 1_000_000,
+    "betweenness_budget": 500_000,
     "min_betweenness": 0.05,
     "min_participation": 0.3,
     "min_occurrences": 3,
