@@ -83,7 +83,8 @@ class ConnectorStore(Protocol):
     ) -> list[SharedPair]:
         """Unordered entity pairs mentioned together by at least
         ``min_shared`` episodes, leaving out the entities ``hubs`` (ids) and
-        counting only episodes that mention 2..``max_degree`` of the others;
+        counting only episodes that mention 2..``max_degree`` of the others
+        (the connector passes its ``max_mentions``);
         at most ``max_candidates``, highest sum of 1 / ln(mentions) first."""
         ...
 

@@ -115,7 +115,8 @@ async def _links(
     shared = await ctx.store.connector_shared_neighbours(ctx.scope, *bounds)
     lap("shared_neighbours_query")
     hubs = [h.id for h in projection.hubs]
-    comentions = await ctx.store.connector_comentions(ctx.scope, *bounds, hubs)
+    mentions = (opts.max_mentions, opts.min_shared, opts.max_candidates)
+    comentions = await ctx.store.connector_comentions(ctx.scope, *mentions, hubs)
     lap("comentions_query")
     found = candidates(shared, comentions, projection.linked)
     names = {r.id: r.name for p in pairs for r in (p.source, p.target)}

@@ -5,14 +5,19 @@ Each default, and where it comes from:
 ``max_degree`` (50)
     An entity with more distinct neighbours than this is a *hub* (the
     speaker of a conversation, "family" or "work" shared by everyone). Hubs
-    are never the middle of a suggested link, are left out of the cluster
-    and bridge projection, and an episode mentioning more entities than this
-    is no co-mention. It bounds candidate generation: a middle of degree d
-    yields d(d-1)/2 pairs, so the work is at most ``max_degree / 2`` pairs per
-    fact end. Twice the retrieval graph channel's ``search_max_degree`` (25),
-    since an analysis may afford more work than a query; on LoCoMo conv-26 it
-    separates the two speakers (hundreds of neighbours) from everything else
-    (tens at most).
+    are never the middle of a suggested link, count in no co-mention, and are
+    left out of the cluster and bridge projection. It bounds candidate
+    generation: a middle of degree d yields d(d-1)/2 pairs, so the work is
+    at most ``max_degree / 2`` pairs per fact end. Twice the retrieval graph
+    channel's ``search_max_degree`` (25), since an analysis may afford more
+    work than a query; on LoCoMo conv-26 only the two speakers exceed it.
+``max_mentions`` (10)
+    An episode mentioning more entities than this (hubs left out) is no
+    co-mention: a list or a summary says little about any one pair in it
+    (its Adamic-Adar weight 1 / ln 11 is already below 0.42), and an episode
+    of m mentions yields m(m-1)/2 pairs. With 50, the 100k-fact synthetic
+    space (episodes of ~20 mentions) needed ~1.9M pair rows and Neo4j's
+    default transaction memory (70 % of a 1 GB heap) refused the query.
 ``min_shared`` (2)
     A candidate pair shares at least this many neighbours, or this many
     co-mentioning episodes. Any two leaves of one star share one; two is the
@@ -66,6 +71,7 @@ from kenning.errors import InputError
 
 DEFAULTS: dict[str, int | float] = {
     "max_degree": 50,
+    "max_mentions": 10,
     "min_shared": 2,
     "max_candidates": 10_000,
     "min_link_score": 1.5,
@@ -87,6 +93,7 @@ class ConnectorOptions:
     """The connector's settings (see the module text for each default)."""
 
     max_degree: int
+    max_mentions: int
     min_shared: int
     max_candidates: int
     min_link_score: float
