@@ -144,3 +144,27 @@ def test_a_change_deletes_what_was_and_writes_what_is() -> None:
     assert back.about == {"en_2": ["in_9"]}
     assert back.facts == [fact]
     assert back.undo_seqs == [1]
+
+
+def test_a_run_keeps_the_best_insights_per_kind_and_counts_them_all() -> None:
+    from kenning.agents.curator import _Run
+    from kenning.agents.models import AgentContext, InsightDraft
+    from kenning.domain.models import Scope
+
+    ctx = AgentContext(
+        store=None,  # type: ignore[arg-type]  # add() never reaches the store
+        scope=Scope(tenant="t", space="s"),
+        run_id="run_1",
+        now=T,
+        options={"max_insights_per_kind": 2},
+    )
+    run = _Run(ctx)
+    drafts = [
+        InsightDraft(
+            agent="curator", kind="stale_fact", title=f"f{i}", body="", score=s, fingerprint=f"{i}"
+        )
+        for i, s in enumerate([0.2, 0.9, 0.5])
+    ]
+    run.add("stale_fact", drafts)
+    assert [d.title for d in run.drafts] == ["f1", "f2"]
+    assert run.found == {"stale_fact": 3}

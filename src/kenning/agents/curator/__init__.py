@@ -66,7 +66,9 @@ class _Run:
         for draft in unique:
             if fixed is not None:
                 draft.data["auto_fixed"] = True
-        self.drafts += unique
+        # The best-scored first; ties by fingerprint, so both engines keep the same.
+        unique.sort(key=lambda d: (-d.score, d.fingerprint))
+        self.drafts += unique[: self.opts.max_insights_per_kind]
         self.found[kind] = len(unique)
         if fixed is not None:
             self.fixed[kind] = fixed

@@ -146,6 +146,11 @@ CURATOR_DEFAULTS: dict[str, Any] = {
     "generic_types": ["Entity", "Concept", "Value"],
     # Items per change-log entry for bulk fixes (decay, expiry, orphans).
     "batch": 50,
+    # Insights kept per kind and run, best score first (the stats count every
+    # finding): a large space a year on has a stale finding per fact, and
+    # 100k insights would bury the few a person reads. The connector's cap
+    # (max_per_kind) is of the same order.
+    "max_insights_per_kind": 200,
 }
 
 
@@ -167,6 +172,7 @@ class CuratorOptions:
     short_form_types: frozenset[str]
     generic_types: frozenset[str]
     batch: int
+    max_insights_per_kind: int
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> CuratorOptions:
@@ -197,6 +203,7 @@ class CuratorOptions:
                 short_form_types=frozenset(merged["short_form_types"]),
                 generic_types=frozenset(merged["generic_types"]),
                 batch=max(1, int(merged["batch"])),
+                max_insights_per_kind=max(1, int(merged["max_insights_per_kind"])),
             )
         except (TypeError, ValueError, AttributeError) as exc:
             raise InputError(f"curator options: {exc}", field="options") from exc
