@@ -1,13 +1,16 @@
-"""The connector agent on a real conversation: LoCoMo conv-26 (or another).
+"""The memory agents on a real conversation: LoCoMo conv-26 (or another).
 
 Ingests the conversation through the normal path (spaCy, MiniLM, the
-worker) into its own space, runs the connector once, and prints JSON: run
-time, insights by kind and up to ten examples spread over the kinds, each
-with its evidence (entity names, episode texts with their dates, fact texts).
-``--data-dir`` keeps the graph between runs (episodes are idempotent, so a
-second run does not ingest again).
+worker) into its own space, runs each agent once without auto-fix (all of
+:data:`~kenning.agents.registry.ANALYSES`, or those named by ``--agent``),
+and prints JSON: per agent its run time, insights by kind and up to ten
+examples spread over the kinds, each with its evidence (entity names,
+episode texts with their dates, fact texts). ``--data-dir`` keeps the graph
+between runs (episodes are idempotent, so a second run does not ingest
+again). ``benchmarks/curator_locomo.py`` adds the curator's auto-fix and undo.
 
-    python benchmarks/connector_locomo.py --data-dir /tmp/kenning-locomo
+    python benchmarks/agents_locomo.py --data-dir /tmp/kenning-locomo
+    python benchmarks/agents_locomo.py --engine neo4j --agent connector
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks import engines
 
-from kenning.agents.connector import run_connector
-from kenning.agents.models import AgentContext, InsightDraft
+from kenning.agents.models import AgentContext, AgentName, InsightDraft
+from kenning.agents.registry import ANALYSES
 from kenning.api.runtime import Runtime
 from kenning.config import load_settings
 from kenning.domain.models import Scope
@@ -97,34 +100,44 @@ def spread(drafts: list[InsightDraft], n: int) -> list[InsightDraft]:
 
 
 async def run(args: argparse.Namespace, where: engines.Target) -> dict[str, Any]:
-    """Ingest (or re-use) the conversation, run the connector, describe it."""
+    """Ingest (or re-use) the conversation, run the agents, describe what they found."""
     runtime = await Runtime.start(load_settings(**where.settings))
     await runtime.ready()
     scope = Scope(tenant=TENANT, space=args.conversation)
     try:
         ingested = await ingest(runtime, scope, args.data, args.conversation)
         stats = await runtime.store.space_stats(scope)
-        ctx = AgentContext(runtime.store, scope, "bench", datetime.now(UTC))
-        started = time.perf_counter()
-        outcome = await run_connector(ctx)
-        ms = round((time.perf_counter() - started) * 1000, 1)
-        examples = [await evidence(runtime, scope, d) for d in spread(outcome.insights, 10)]
+        agents: dict[str, Any] = {}
+        for agent in args.agent or list(ANALYSES):
+            agents[agent] = await run_agent(runtime, scope, agent)
     finally:
         await runtime.stop()
-    kinds: dict[str, int] = {}
-    for d in outcome.insights:
-        kinds[d.kind] = kinds.get(d.kind, 0) + 1
     return {
-        "benchmark": "connector_locomo",
+        "benchmark": "agents_locomo",
         "engine": where.engine,
         "conversation": args.conversation,
         "cores": os.cpu_count(),
         "ingest": ingested,
         "space": {"episodes": stats.episodes, "entities": stats.entities, "facts": stats.facts},
-        "connector_ms": ms,
+        "agents": agents,
+    }
+
+
+async def run_agent(runtime: Runtime, scope: Scope, agent: AgentName) -> dict[str, Any]:
+    """One agent's run time (ms), insights by kind, stats and examples."""
+    options = runtime.settings.agent_analysis_options()[agent]
+    ctx = AgentContext(runtime.store, scope, "bench", datetime.now(UTC), options=options)
+    started = time.perf_counter()
+    outcome = await ANALYSES[agent](ctx)
+    ms = round((time.perf_counter() - started) * 1000, 1)
+    kinds: dict[str, int] = {}
+    for d in outcome.insights:
+        kinds[d.kind] = kinds.get(d.kind, 0) + 1
+    return {
+        "ms": ms,
         "insights_by_kind": kinds,
         "stats": outcome.stats,
-        "examples": examples,
+        "examples": [await evidence(runtime, scope, d) for d in spread(outcome.insights, 10)],
     }
 
 
@@ -136,6 +149,9 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, help="keep (and re-use) the graph here")
     parser.add_argument("--engine", choices=engines.ENGINES, default="falkordb")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
+    parser.add_argument(
+        "--agent", action="append", choices=list(ANALYSES), help="only these (repeatable)"
+    )
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
