@@ -9,7 +9,6 @@ text (a property cannot hold a map on either engine).
 from __future__ import annotations
 
 import json
-from abc import abstractmethod
 from datetime import datetime
 from typing import Any
 
@@ -24,8 +23,7 @@ from kenning.agents.models import (
 from kenning.domain.ids import new_id
 from kenning.domain.models import STORED, Page, Scope
 from kenning.store.agent_runs_port import InsightFilter, InsightWrites, SpaceActivity
-
-Row = dict[str, Any]
+from kenning.store.mixin import QueryMixin, Row
 
 #: Queries this mixin needs; the loader fails at start if one is missing.
 AGENT_RUN_QUERIES: tuple[str, ...] = tuple(
@@ -52,20 +50,8 @@ AGENT_RUN_QUERIES: tuple[str, ...] = tuple(
 )
 
 
-def _scope(scope: Scope) -> Row:
-    return {"tenant": scope.tenant, "space": scope.space}
-
-
-class AgentRunQueries:
+class AgentRunQueries(QueryMixin):
     """AgentRunStore methods over the Cypher library."""
-
-    @abstractmethod
-    async def _query(self, name: str, params: Row, *, write: bool = False) -> list[Row]:
-        """Run query ``name`` with instants converted (see CypherStore)."""
-
-    @abstractmethod
-    def _instant_from_db(self, value: Any) -> datetime:
-        """The engine's stored instant back to an aware UTC datetime."""
 
     # -- runs -------------------------------------------------------------------
 
@@ -92,7 +78,7 @@ class AgentRunQueries:
     ) -> AgentRun:
         """See :meth:`AgentRunStore.start_run`."""
         params = {
-            **_scope(scope),
+            **self._scope(scope),
             "id": run_id,
             "agent": agent,
             "trigger": trigger,
@@ -114,7 +100,7 @@ class AgentRunQueries:
     ) -> AgentRun | None:
         """See :meth:`AgentRunStore.finish_run`."""
         params = {
-            **_scope(scope),
+            **self._scope(scope),
             "id": run_id,
             "status": status,
             "finished_at": finished_at,
@@ -127,18 +113,18 @@ class AgentRunQueries:
         self, scope: Scope, run_id: str, from_status: RunStatus, to_status: RunStatus
     ) -> AgentRun | None:
         """See :meth:`AgentRunStore.set_run_status`."""
-        params = {**_scope(scope), "id": run_id, "from": from_status, "to": to_status}
+        params = {**self._scope(scope), "id": run_id, "from": from_status, "to": to_status}
         return await self._one_run("runs_set_status", params, write=True)
 
     async def get_run(self, scope: Scope, run_id: str) -> AgentRun | None:
         """See :meth:`AgentRunStore.get_run`."""
-        return await self._one_run("runs_get", {**_scope(scope), "id": run_id}, write=False)
+        return await self._one_run("runs_get", {**self._scope(scope), "id": run_id}, write=False)
 
     async def list_runs(
         self, scope: Scope, after: str, limit: int, agent: AgentName | None = None
     ) -> Page[AgentRun]:
         """See :meth:`AgentRunStore.list_runs`."""
-        params = {**_scope(scope), "after": after, "limit": limit, "agent": agent}
+        params = {**self._scope(scope), "after": after, "limit": limit, "agent": agent}
         rows = await self._query("agents/runs_list", params)
         items = [self._run_of(r["run"]) for r in rows]
         more = items[-1].id if len(items) == limit else None
@@ -150,13 +136,19 @@ class AgentRunQueries:
         self, scope: Scope, agent: AgentName, holder: str, now: datetime, until: datetime
     ) -> bool:
         """See :meth:`AgentRunStore.take_agent_lease`."""
-        params = {**_scope(scope), "agent": agent, "holder": holder, "now": now, "until": until}
+        params = {
+            **self._scope(scope),
+            "agent": agent,
+            "holder": holder,
+            "now": now,
+            "until": until,
+        }
         rows = await self._query("agents/runs_lease_take", params, write=True)
         return bool(rows and rows[0]["free"])
 
     async def release_agent_lease(self, scope: Scope, agent: AgentName, holder: str) -> bool:
         """See :meth:`AgentRunStore.release_agent_lease`."""
-        params = {**_scope(scope), "agent": agent, "holder": holder}
+        params = {**self._scope(scope), "agent": agent, "holder": holder}
         rows = await self._query("agents/runs_lease_release", params, write=True)
         return bool(rows and rows[0]["released"])
 
@@ -198,18 +190,18 @@ class AgentRunQueries:
         unique = {d.fingerprint: d for d in drafts}
         if not unique:
             return InsightWrites()
-        params = {**_scope(scope), "fingerprints": list(unique)}
+        params = {**self._scope(scope), "fingerprints": list(unique)}
         rows = await self._query("agents/insights_dismissed", params)
         dismissed = {r["fingerprint"] for r in rows}
         keep = [d for f, d in unique.items() if f not in dismissed]
         if not keep:
             return InsightWrites(skipped=len(unique))
         rows_in = [_draft_row(d) for d in keep]
-        params = {**_scope(scope), "insights": rows_in, "run_id": run_id, "now": now}
+        params = {**self._scope(scope), "insights": rows_in, "run_id": run_id, "now": now}
         stored = await self._query("agents/insights_upsert", params, write=True)
         ids = [r["id"] for r in stored]
         created = sum(1 for r in stored if r["created"])
-        await self._query("agents/insights_unlink", {**_scope(scope), "ids": ids}, write=True)
+        await self._query("agents/insights_unlink", {**self._scope(scope), "ids": ids}, write=True)
         # Rows are matched by fingerprint: not every engine keeps UNWIND order.
         by_fingerprint = {d.fingerprint: d for d in keep}
         links = [
@@ -218,7 +210,9 @@ class AgentRunQueries:
             if by_fingerprint[r["fingerprint"]].entity_ids
         ]
         if links:
-            await self._query("agents/insights_link", {**_scope(scope), "links": links}, write=True)
+            await self._query(
+                "agents/insights_link", {**self._scope(scope), "links": links}, write=True
+            )
         return InsightWrites(created, len(stored) - created, len(unique) - len(keep))
 
     async def list_insights(
@@ -226,7 +220,7 @@ class AgentRunQueries:
     ) -> Page[Insight]:
         """See :meth:`AgentRunStore.list_insights`."""
         params = {
-            **_scope(scope),
+            **self._scope(scope),
             "after": after,
             "limit": limit,
             "agent": where.agent,
@@ -244,12 +238,12 @@ class AgentRunQueries:
 
     async def get_insight(self, scope: Scope, insight_id: str) -> Insight | None:
         """See :meth:`AgentRunStore.get_insight`."""
-        rows = await self._query("agents/insights_get", {**_scope(scope), "id": insight_id})
+        rows = await self._query("agents/insights_get", {**self._scope(scope), "id": insight_id})
         return self._insight_of(rows[0]["insight"]) if rows else None
 
     async def dismiss_insight(self, scope: Scope, insight_id: str, now: datetime) -> Insight | None:
         """See :meth:`AgentRunStore.dismiss_insight`."""
-        params = {**_scope(scope), "id": insight_id, "now": now}
+        params = {**self._scope(scope), "id": insight_id, "now": now}
         if not await self._query("agents/insights_dismiss", params, write=True):
             return None
         return await self.get_insight(scope, insight_id)

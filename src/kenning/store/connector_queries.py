@@ -6,15 +6,10 @@ query runs and how instants convert. Query text: ``cypher/common/agents/``.
 
 from __future__ import annotations
 
-from abc import abstractmethod
-from datetime import datetime
-from typing import Any
-
 from kenning.domain.models import Scope
 from kenning.store.connector_port import FactPair, NamedRef, RestatedFact, SharedPair
+from kenning.store.mixin import QueryMixin
 from kenning.store.temporal_queries import decode_statement
-
-Row = dict[str, Any]
 
 #: Queries this mixin needs; the loader fails at start if one is missing.
 CONNECTOR_QUERIES: tuple[str, ...] = (
@@ -25,16 +20,8 @@ CONNECTOR_QUERIES: tuple[str, ...] = (
 )
 
 
-class ConnectorQueries:
+class ConnectorQueries(QueryMixin):
     """ConnectorStore methods over the Cypher library."""
-
-    @abstractmethod
-    async def _query(self, name: str, params: Row, *, write: bool = False) -> list[Row]:
-        """Run query ``name`` with instants converted (see CypherStore)."""
-
-    @abstractmethod
-    def _instant_from_db(self, value: Any) -> datetime:
-        """The engine's stored instant back to an aware UTC datetime."""
 
     async def connector_projection(self, scope: Scope) -> list[FactPair]:
         """See :meth:`ConnectorStore.connector_projection`."""

@@ -6,7 +6,6 @@ query runs and how instants convert. Query text: ``cypher/common/agents/``.
 
 from __future__ import annotations
 
-from abc import abstractmethod
 from datetime import datetime
 from typing import Any
 
@@ -19,9 +18,8 @@ from kenning.store.curator_port import (
     FactBrief,
     StaleFact,
 )
+from kenning.store.mixin import QueryMixin, Row
 from kenning.store.portable_port import PortableItem, PortableKind, is_instant_property
-
-Row = dict[str, Any]
 
 #: Queries this mixin needs; the loader fails at start if one is missing.
 CURATOR_QUERIES: tuple[str, ...] = (
@@ -42,20 +40,8 @@ CURATOR_QUERIES: tuple[str, ...] = (
 )
 
 
-class CuratorQueries:
+class CuratorQueries(QueryMixin):
     """CuratorStore methods over the Cypher library."""
-
-    @abstractmethod
-    async def _query(self, name: str, params: Row, *, write: bool = False) -> list[Row]:
-        """Run query ``name`` with instants converted (see CypherStore)."""
-
-    @abstractmethod
-    def _instant_from_db(self, value: Any) -> datetime:
-        """The engine's stored instant back to an aware UTC datetime."""
-
-    @staticmethod
-    def _scope(scope: Scope) -> Row:
-        return {"tenant": scope.tenant, "space": scope.space}
 
     def _snapshot_item(self, kind: PortableKind, row: Row) -> PortableItem:
         """A row of ``props`` and ``*_id`` columns as a portable item, exactly

@@ -8,7 +8,6 @@ top-level columns only).
 
 from __future__ import annotations
 
-from abc import abstractmethod
 from datetime import datetime
 from typing import Any
 
@@ -24,9 +23,8 @@ from kenning.store.digest_port import (
     OpenInsight,
     PredicateTrend,
 )
+from kenning.store.mixin import QueryMixin, Row
 from kenning.store.temporal_queries import decode_correction
-
-Row = dict[str, Any]
 
 #: Queries this mixin needs; the loader fails at start if one is missing.
 DIGEST_QUERIES: tuple[str, ...] = (
@@ -39,16 +37,8 @@ DIGEST_QUERIES: tuple[str, ...] = (
 )
 
 
-class DigestQueries:
+class DigestQueries(QueryMixin):
     """DigestStore methods over the Cypher library."""
-
-    @abstractmethod
-    async def _query(self, name: str, params: Row, *, write: bool = False) -> list[Row]:
-        """Run query ``name`` with instants converted (see CypherStore)."""
-
-    @abstractmethod
-    def _instant_from_db(self, value: Any) -> datetime:
-        """The engine's stored instant back to an aware UTC datetime."""
 
     def _maybe_instant(self, value: Any) -> datetime | None:
         return None if value is None else self._instant_from_db(value)

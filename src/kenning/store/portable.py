@@ -6,14 +6,11 @@ query runs and how instants convert.
 
 from __future__ import annotations
 
-from abc import abstractmethod
-from datetime import datetime
 from typing import Any
 
 from kenning.domain.models import Scope
+from kenning.store.mixin import QueryMixin, Row
 from kenning.store.portable_port import PortableItem, PortableKind, is_instant_property
-
-Row = dict[str, Any]
 
 #: Queries this mixin needs; the loader fails at start if one is missing.
 PORTABLE_QUERIES = (
@@ -34,20 +31,8 @@ PORTABLE_QUERIES = (
 _SCOPED = frozenset({"tenant", "space", "embedding"})
 
 
-class PortableQueries:
+class PortableQueries(QueryMixin):
     """Export and import of whole spaces over the Cypher library."""
-
-    @abstractmethod
-    async def _query(self, name: str, params: Row, *, write: bool = False) -> list[Row]:
-        """Run query ``name`` with instants converted (see CypherStore)."""
-
-    @abstractmethod
-    def _instant_from_db(self, value: Any) -> datetime:
-        """The engine's stored instant back to an aware UTC datetime."""
-
-    @staticmethod
-    def _scope(scope: Scope) -> Row:
-        return {"tenant": scope.tenant, "space": scope.space}
 
     async def export_items(
         self, scope: Scope, kind: PortableKind, after: str, limit: int
