@@ -63,9 +63,6 @@ class CuratorQueries(QueryMixin):
         except (TypeError, ValueError, OverflowError):
             return value  # not an instant after all: carried as stored
 
-    def _when(self, value: Any) -> datetime | None:
-        return None if value is None else self._instant_from_db(value)
-
     def _brief(self, row: Row) -> FactBrief:
         return FactBrief(
             id=row["id"],
@@ -76,8 +73,8 @@ class CuratorQueries(QueryMixin):
             object=row["object"],
             text=row["text"] or "",
             confidence=float(row["confidence"] if row["confidence"] is not None else 1.0),
-            valid_from=self._when(row["valid_from"]),
-            valid_to=self._when(row["valid_to"]),
+            valid_from=self._instant_or_none(row["valid_from"]),
+            valid_to=self._instant_or_none(row["valid_to"]),
             stated_at=self._instant_from_db(row["stated_at"]),
             episode_ids=list(row["episode_ids"] or []),
         )
@@ -153,7 +150,7 @@ class CuratorQueries(QueryMixin):
             StaleFact(
                 fact=self._brief(r["fact"]),
                 last_support=self._instant_from_db(r["last_support"]),
-                decayed_at=self._when(r["decayed_at"]),
+                decayed_at=self._instant_or_none(r["decayed_at"]),
             )
             for r in rows
         ]
@@ -252,7 +249,7 @@ class CuratorQueries(QueryMixin):
                 before=r["before"],
                 after=r["after"],
                 created_at=self._instant_from_db(r["created_at"]),
-                undone_at=self._when(r["undone_at"]),
+                undone_at=self._instant_or_none(r["undone_at"]),
             )
             for r in rows
         ]

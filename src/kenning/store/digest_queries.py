@@ -9,7 +9,6 @@ top-level columns only).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from kenning.domain.models import Scope
 from kenning.store.digest_port import (
@@ -40,9 +39,6 @@ DIGEST_QUERIES: tuple[str, ...] = (
 class DigestQueries(QueryMixin):
     """DigestStore methods over the Cypher library."""
 
-    def _maybe_instant(self, value: Any) -> datetime | None:
-        return None if value is None else self._instant_from_db(value)
-
     def _digest_fact(self, row: Row) -> DigestFact:
         return DigestFact(
             id=row["id"],
@@ -52,8 +48,8 @@ class DigestQueries(QueryMixin):
             object_id=row["object_id"],
             object=row["object"],
             text=row["text"],
-            valid_from=self._maybe_instant(row.get("valid_from")),
-            valid_to=self._maybe_instant(row.get("valid_to")),
+            valid_from=self._instant_or_none(row.get("valid_from")),
+            valid_to=self._instant_or_none(row.get("valid_to")),
             observed_at=self._instant_from_db(row["observed_at"]),
             episode_ids=tuple(row.get("episode_ids") or ()),
         )
@@ -66,7 +62,7 @@ class DigestQueries(QueryMixin):
         """See :meth:`DigestStore.digest_latest`."""
         params = {"tenant": scope.tenant, "space": scope.space}
         rows = await self._query("agents/digest_latest", params)
-        return self._maybe_instant(rows[0]["latest"]) if rows else None
+        return self._instant_or_none(rows[0]["latest"]) if rows else None
 
     async def digest_activity(
         self, scope: Scope, start: datetime, end: datetime, top: int

@@ -28,6 +28,10 @@ class QueryMixin:
     def _instant_from_db(self, value: Any) -> datetime:
         """The engine's stored instant back to an aware UTC datetime."""
 
+    def _instant_or_none(self, value: Any) -> datetime | None:
+        """:meth:`_instant_from_db` of a property that may be absent (None)."""
+        return None if value is None else self._instant_from_db(value)
+
     @staticmethod
     def _scope(scope: Scope) -> Row:
         """``$tenant`` and ``$space`` of every scoped query."""
