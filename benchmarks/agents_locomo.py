@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -155,15 +153,8 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        engines.target(args.engine, args.data_dir or Path(tmp)) as where,
-    ):
-        result = asyncio.run(run(args, where))
-    text = json.dumps(result, indent=2, default=str)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    result = engines.run_on(args.engine, args.data_dir, lambda where: run(args, where))
+    engines.emit(result, args.out)
 
 
 if __name__ == "__main__":

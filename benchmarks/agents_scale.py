@@ -17,12 +17,9 @@ time and each agent's wall time with its stats.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import os
 import random
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -189,15 +186,8 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, help="keep (and re-use) the graph here")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
     args = parser.parse_args()
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        engines.target(args.engine, args.data_dir or Path(tmp)) as where,
-    ):
-        result = asyncio.run(run(args, where))
-    text = json.dumps(result, indent=2, default=str)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    result = engines.run_on(args.engine, args.data_dir, lambda where: run(args, where))
+    engines.emit(result, args.out)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ own process so that each peak RSS is that engine's alone.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -18,7 +19,8 @@ import resource
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,6 +85,23 @@ def target(engine: str, data_dir: Path) -> Iterator[Target]:
         yield Target(engine, settings, db_pid=server.pid)
     finally:
         local_neo4j.stop(home)
+
+
+def run_on(
+    engine: str, data_dir: Path | None, work: Callable[[Target], Awaitable[dict[str, Any]]]
+) -> dict[str, Any]:
+    """Run ``work`` on the graph of ``engine`` (see :func:`target`), its files in
+    ``data_dir`` (kept) or, when None, in a temporary folder removed after."""
+    with tempfile.TemporaryDirectory() as tmp, target(engine, data_dir or Path(tmp)) as where:
+        return asyncio.run(work(where))
+
+
+def emit(result: dict[str, Any], out: Path | None) -> None:
+    """Print ``result`` as JSON and, when ``out`` is given, write it there too."""
+    text = json.dumps(result, indent=2, default=str)
+    print(text)
+    if out:
+        out.write_text(text + "\n")
 
 
 def _neo4j(url: str, user: str, password: str, data_dir: Path) -> dict[str, Any]:

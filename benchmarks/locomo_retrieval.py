@@ -29,7 +29,6 @@ import os
 import re
 import statistics
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -274,11 +273,7 @@ def main() -> None:
             print(f"== {engine}\n{table(result)}", file=sys.stderr)
         args.out.with_name(f"{args.out.stem}-both.json").write_text(text + "\n")
         return
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        engines.target(args.engine, args.data_dir or Path(tmp)) as where,
-    ):
-        result = asyncio.run(run(args, where))
+    result = engines.run_on(args.engine, args.data_dir, lambda where: run(args, where))
     text = json.dumps(result, indent=2)
     print(text)
     print(table(result), file=sys.stderr)
