@@ -84,3 +84,29 @@ bench-locomo: $(STAMP)
 
 clean:
 	rm -rf $(VENV) tests/cypher_lint/node_modules .kenning-test deploy/neo4j/target
+
+# The TypeScript SDK (sdk/typescript): `make install` installs its build and
+# test tools (tsc, openapi-typescript) so `make test` runs its node tests
+# against the real service (tests/test_sdk_typescript.py). After an API change,
+# `make sdk-ts-generate` dumps the app's OpenAPI document and regenerates the
+# SDK's types from it (the test fails until both are committed).
+SDK_TS := sdk/typescript
+SDK_TS_STAMP := $(SDK_TS)/node_modules/.installed
+
+.PHONY: sdk-ts-generate sdk-ts-test sdk-ts-clean
+install: $(SDK_TS_STAMP)
+clean: sdk-ts-clean
+
+$(SDK_TS_STAMP): $(SDK_TS)/package.json $(SDK_TS)/package-lock.json
+	cd $(SDK_TS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(SDK_TS_STAMP)
+
+sdk-ts-generate: $(STAMP) $(SDK_TS_STAMP)
+	PYTHONPATH=src $(BIN)/python $(SDK_TS)/scripts/dump_openapi.py $(SDK_TS)/openapi.json
+	cd $(SDK_TS) && npm run --silent generate
+
+sdk-ts-test: $(STAMP) $(SDK_TS_STAMP)
+	$(BIN)/pytest -q tests/test_sdk_typescript.py
+
+sdk-ts-clean:
+	rm -rf $(SDK_TS)/node_modules $(SDK_TS)/dist $(SDK_TS)/build-test
