@@ -173,8 +173,8 @@ describe("teams against the real service", { skip: teamsSkip }, () => {
     await kenning.facts.add({ space: owner, facts: [{ subject: "Project Atlas", predicate: "deadline_is", object: "March" }] });
     const team = await kenning.teams.create({ name: "atlas", space: owner });
     assert.ok((await kenning.teams.list()).some((t) => t.id === team.id));
-    const invite = await kenning.teams.createInvite(team.id, { uses: 1 });
-    await kenning.teams.join(invite.code, guest);
+    const invite = await kenning.teams.createInvite(team.id, { max_uses: 1 });
+    await kenning.teams.join(invite.invite_code, guest);
     const share = await kenning.teams.share(team.id, { space: owner, entity: "Project Atlas", depth: 1 });
     const seen = await kenning.teams.get(team.id);
     assert.deepEqual(seen.members?.map((m) => m.space).sort(), [guest, owner].sort());
