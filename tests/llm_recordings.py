@@ -117,3 +117,78 @@ def anthropic_tool_use(answer: dict[str, Any]) -> dict[str, Any]:
             }
         ]
     )
+
+
+# -- Chat answers for the SDK wrap's stand-ins (tests/llm_chat_stand_in.py) -----
+
+
+def openai_chat_chunks(text: str, model: str = "gpt-4o-mini-2024-07-18") -> list[dict[str, Any]]:
+    """A streamed ``chat.completion.chunk`` sequence as OpenAI sends it with
+    ``stream_options.include_usage``: a role chunk, one chunk per word, the
+    finish chunk, then the usage chunk (no choices)."""
+    head = {
+        "id": "chatcmpl-AXo5cW1hk2ZuK7sL9nO3rQ6tU8vW0",
+        "object": "chat.completion.chunk",
+        "created": 1732700100,
+        "model": model,
+        "service_tier": "default",
+        "system_fingerprint": "fp_0ba0d124f1",
+    }
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+        return {**head, "choices": [choice], "usage": None}
+
+    words = text.split(" ")
+    pieces = [w if i == 0 else " " + w for i, w in enumerate(words)]
+    usage = {"prompt_tokens": 57, "completion_tokens": len(words), "total_tokens": 57 + len(words)}
+    return [
+        chunk({"role": "assistant", "content": "", "refusal": None}),
+        *(chunk({"content": p}) for p in pieces),
+        chunk({}, "stop"),
+        {**head, "choices": [], "usage": usage},
+    ]
+
+
+def openai_sse(chunks: list[dict[str, Any]]) -> list[str]:
+    """Server-sent events of a streamed chat completion, ending ``[DONE]``."""
+    return [f"data: {json.dumps(c)}\n\n" for c in chunks] + ["data: [DONE]\n\n"]
+
+
+def anthropic_text_message(text: str) -> dict[str, Any]:
+    """A ``POST /v1/messages`` answer with one text block."""
+    return anthropic_message([{"type": "text", "text": text}], stop_reason="end_turn")
+
+
+def anthropic_stream_events(text: str) -> list[dict[str, Any]]:
+    """The events of a streamed message as Anthropic sends them: start, a text
+    block built from one delta per word, a ping, the stop reason, the stop."""
+    start = anthropic_message([], stop_reason="end_turn")
+    start.update(stop_reason=None, usage={**start["usage"], "output_tokens": 1})
+    words = text.split(" ")
+    deltas = [
+        {
+            "type": "content_block_delta",
+            "index": 0,
+            "delta": {"type": "text_delta", "text": w if i == 0 else " " + w},
+        }
+        for i, w in enumerate(words)
+    ]
+    return [
+        {"type": "message_start", "message": start},
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        {"type": "ping"},
+        *deltas,
+        {"type": "content_block_stop", "index": 0},
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+            "usage": {"output_tokens": len(words)},
+        },
+        {"type": "message_stop"},
+    ]
+
+
+def anthropic_sse(events: list[dict[str, Any]]) -> list[str]:
+    """Server-sent events of a streamed message (``event:`` names its type)."""
+    return [f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
+import httpx
 from pydantic import BaseModel
 
 from kenning.agents.models import AgentName, AgentRun, Insight, InsightStatus
@@ -66,6 +67,9 @@ class Call(Generic[T]):
     #: A raw body instead (bytes or an iterable of byte chunks), with its type.
     content: Any = None
     content_type: str | None = None
+    #: Seconds for every phase of this request; None: no limit; the default:
+    #: the client's ``timeout_s``.
+    timeout: Any = httpx.USE_CLIENT_DEFAULT
 
 
 def _model(model: type[M]) -> Callable[[Any], M]:
@@ -263,4 +267,6 @@ def import_space(space: str, content: Any, new_ids: bool) -> Call[ImportAnswer]:
         params,
         content=content,
         content_type="application/x-ndjson",
+        # A whole file streams up: no read timeout while it is written.
+        timeout=None,
     )

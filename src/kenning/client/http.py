@@ -67,7 +67,7 @@ class Options:
         retry 429, 503 and refused connections up to ``attempts`` tries,
         waiting ``Retry-After`` when the server sends one (at most
         ``max_wait_s``), else an exponential backoff with jitter from 0.25 s."""
-        backoff = wait_exponential_jitter(initial=0.25, max=self.max_wait_s)
+        backoff = wait_exponential_jitter(multiplier=0.25, max=self.max_wait_s)
 
         def wait(state: RetryCallState) -> float:
             error = state.outcome.exception() if state.outcome else None
@@ -93,12 +93,10 @@ def is_retryable(error: BaseException) -> bool:
 
 def request_kwargs(call: Call[Any]) -> dict[str, Any]:
     """The ``httpx`` request arguments of ``call``."""
-    kwargs: dict[str, Any] = {"params": call.params}
+    kwargs: dict[str, Any] = {"params": call.params, "timeout": call.timeout}
     if call.content is not None:
         kwargs["content"] = call.content
         kwargs["headers"] = {"Content-Type": call.content_type or "application/octet-stream"}
-        # An import streams a whole file: no read timeout while it is written.
-        kwargs["timeout"] = None
     elif call.body is not None:
         kwargs["json"] = call.body
     return kwargs

@@ -16,7 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kenning.api.rest.schemas import ContextResponse
+from kenning.client import calls
 from kenning.client.aio import AsyncKenning
+from kenning.client.calls import Call
 from kenning.client.http import Options
 from kenning.client.recorder import Recorder
 from kenning.client.sync import Kenning
@@ -90,10 +93,8 @@ class Memory:
 
     def __init__(self, connection: Options, options: WrapOptions) -> None:
         self.options = options
-        # One try, and the deadline as every phase's timeout, so a recall
-        # thread left behind at the deadline ends soon after it.
-        deadline_s = options.deadline_ms / 1000
-        self._recall_options = replace(connection, attempts=1, timeout_s=deadline_s)
+        # One try: a retry cannot fit in a recall deadline.
+        self._recall_options = replace(connection, attempts=1)
         self._sync: Kenning | None = None
         self._async: tuple[asyncio.AbstractEventLoop, AsyncKenning] | None = None
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kenning-recall")
@@ -114,9 +115,7 @@ class Memory:
             return None
         try:
             client = self._sync_client()
-            future = self._pool.submit(
-                client.context, options.space, query, options.token_budget, options.max_items
-            )
+            future = self._pool.submit(client._run, _context_call(options, query))
             found = future.result(timeout=options.deadline_ms / 1000)
         except FutureTimeout:
             log.info("kenning: recall passed its %.0f ms deadline; no memory", options.deadline_ms)
@@ -134,8 +133,7 @@ class Memory:
         try:
             client = self._async_client()
             found = await asyncio.wait_for(
-                client.context(options.space, query, options.token_budget, options.max_items),
-                timeout=options.deadline_ms / 1000,
+                client._run(_context_call(options, query)), timeout=options.deadline_ms / 1000
             )
         except TimeoutError:
             log.info("kenning: recall passed its %.0f ms deadline; no memory", options.deadline_ms)
@@ -200,6 +198,13 @@ class Memory:
         tags = {"speaker": speaker, "run_id": options.session, "app_id": options.app_id}
         episode.update({k: v for k, v in tags.items() if v})
         return episode
+
+
+def _context_call(options: WrapOptions, query: str) -> Call[ContextResponse]:
+    """``POST /v1/context`` with the call's deadline as every phase's timeout,
+    so a recall thread left behind at the deadline ends soon after it."""
+    call = calls.context(options.space, query, options.token_budget, options.max_items, None, None)
+    return replace(call, timeout=options.deadline_ms / 1000)
 
 
 def _post(client: Kenning, space: str, episodes: list[dict[str, Any]]) -> None:

@@ -24,7 +24,6 @@ options; it is removed before the provider sees the call.
 from __future__ import annotations
 
 import functools
-import inspect
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -65,12 +64,12 @@ def wrap(llm: L, connection: Options, space: str, session: str | None = None, **
         raise TypeError("this client is wrapped already")
     targets = _targets(llm)
     memory = Memory(connection, WrapOptions(space=space, session=session, **options))
+    # The SDKs' async ``create`` is a plain function returning a coroutine
+    # (a decorator wraps it), so the client's class says which it is.
+    is_async = bool(_kinds(llm) & {"openai.AsyncOpenAI", "anthropic.AsyncAnthropic"})
     for resource, provider in targets:
-        create = resource.create
-        if inspect.iscoroutinefunction(create):
-            resource.create = _async_method(create, memory, provider)
-        else:
-            resource.create = _sync_method(create, memory, provider)
+        method = _async_method if is_async else _sync_method
+        resource.create = method(resource.create, memory, provider)
     setattr(llm, _MEMORY_ATTR, memory)
     return llm
 
@@ -89,8 +88,13 @@ def memory_of(llm: Any) -> Memory:
     return memory
 
 
+def _kinds(llm: Any) -> set[str]:
+    """``package.Class`` of the client's class and its bases (``openai.OpenAI``)."""
+    return {c.__module__.split(".")[0] + "." + c.__name__ for c in type(llm).__mro__}
+
+
 def _targets(llm: Any) -> list[tuple[Any, Provider]]:
-    kind = {c.__module__.split(".")[0] + "." + c.__name__ for c in type(llm).__mro__}
+    kind = _kinds(llm)
     if kind & {"openai.OpenAI", "openai.AsyncOpenAI"}:
         found = [(llm.chat.completions, OPENAI_CHAT)]
         if hasattr(llm, "responses"):
