@@ -1,12 +1,13 @@
 """Stand-in OpenAI and Anthropic chat servers for the SDK wrap's tests and
-benchmark: a FastAPI app answering ``POST /v1/chat/completions`` and ``POST
-/v1/messages`` with recorded answers in each API's wire format
+benchmark: a FastAPI app answering ``POST /v1/chat/completions``, ``POST
+/v1/responses`` and ``POST /v1/messages`` with recorded answers in each API's wire format
 (:mod:`tests.llm_recordings`), streamed as server-sent events when asked.
 Every request body is kept in ``seen``, so a test can read the system prompt
 the wrap injected."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +20,8 @@ from tests.llm_recordings import (
     anthropic_text_message,
     openai_chat_chunks,
     openai_completion,
+    openai_response,
+    openai_response_events,
     openai_sse,
 )
 
@@ -42,6 +45,15 @@ def chat_stand_in(answer: str = ANSWER) -> tuple[FastAPI, list[dict[str, Any]]]:
         if body.get("stream"):
             return _sse(openai_sse(openai_chat_chunks(answer)))
         return JSONResponse(openai_completion(answer))
+
+    @app.post("/v1/responses", response_model=None)
+    async def responses(request: Request) -> JSONResponse | StreamingResponse:
+        body = await request.json()
+        seen.append(body)
+        if body.get("stream"):
+            events = openai_response_events(answer)
+            return _sse([f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events])
+        return JSONResponse(openai_response(answer))
 
     @app.post("/v1/messages", response_model=None)
     async def messages(request: Request) -> JSONResponse | StreamingResponse:

@@ -192,3 +192,76 @@ def anthropic_stream_events(text: str) -> list[dict[str, Any]]:
 def anthropic_sse(events: list[dict[str, Any]]) -> list[str]:
     """Server-sent events of a streamed message (``event:`` names its type)."""
     return [f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events]
+
+
+def openai_response(text: str, status: str = "completed") -> dict[str, Any]:
+    """A ``POST /v1/responses`` answer body (Responses API) with one message."""
+    message = {
+        "type": "message",
+        "id": "msg_67ccd3acc8d48190a77525dc6de64b4104becb25c95c1b2d",
+        "status": "completed",
+        "role": "assistant",
+        "content": [{"type": "output_text", "text": text, "annotations": []}],
+    }
+    return {
+        "id": "resp_67ccd3a9da748190baa7f1570fe91ac604becb25c95c1b2d",
+        "object": "response",
+        "created_at": 1741476777,
+        "status": status,
+        "error": None,
+        "incomplete_details": None,
+        "instructions": None,
+        "max_output_tokens": None,
+        "model": "gpt-4o-2024-08-06",
+        "output": [message] if status == "completed" else [],
+        "parallel_tool_calls": True,
+        "previous_response_id": None,
+        "reasoning": {"effort": None, "summary": None},
+        "store": True,
+        "temperature": 1.0,
+        "text": {"format": {"type": "text"}},
+        "tool_choice": "auto",
+        "tools": [],
+        "top_p": 1.0,
+        "truncation": "disabled",
+        "usage": {
+            "input_tokens": 328,
+            "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens": 52,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": 380,
+        },
+        "user": None,
+        "metadata": {},
+    }
+
+
+def openai_response_events(text: str) -> list[dict[str, Any]]:
+    """The events of a streamed Responses API answer: created, in progress,
+    the message item and its text part opened, one text delta per word, then
+    each closed and the response completed (``sequence_number`` counts them)."""
+    done = openai_response(text)
+    item = done["output"][0]
+    pending = openai_response(text, status="in_progress")
+    words = text.split(" ")
+    part = {"type": "output_text", "text": "", "annotations": []}
+    where = {"item_id": item["id"], "output_index": 0, "content_index": 0}
+    events: list[dict[str, Any]] = [
+        {"type": "response.created", "response": pending},
+        {"type": "response.in_progress", "response": pending},
+        {
+            "type": "response.output_item.added",
+            "output_index": 0,
+            "item": {**item, "status": "in_progress", "content": []},
+        },
+        {"type": "response.content_part.added", **where, "part": part},
+        *(
+            {"type": "response.output_text.delta", **where, "delta": w if i == 0 else " " + w}
+            for i, w in enumerate(words)
+        ),
+        {"type": "response.output_text.done", **where, "text": text},
+        {"type": "response.content_part.done", **where, "part": item["content"][0]},
+        {"type": "response.output_item.done", "output_index": 0, "item": item},
+        {"type": "response.completed", "response": done},
+    ]
+    return [{**e, "sequence_number": n} for n, e in enumerate(events)]

@@ -151,6 +151,8 @@ def episodes_in(url: str, space: str) -> list[dict[str, Any]]:
 
 def memory_block(body: dict[str, Any]) -> str:
     """The system text the stand-in received, whichever API."""
+    if "input" in body:
+        return str(body.get("instructions") or "")
     if "system" in body:
         system = body["system"]
         return system if isinstance(system, str) else " ".join(b["text"] for b in system)
@@ -244,6 +246,28 @@ def test_anthropic_system_is_combined_and_streams_pass_through(
     assert memory_of(llm).recorder.flush(60)
     contents = [e["content"] for e in episodes_in(app_url, space)]
     assert contents == [QUESTION, ANSWER, QUESTION, ANSWER]
+    memory_of(llm).close()
+
+
+@FALKORDB
+def test_openai_responses_get_memory_as_instructions_and_streams_pass_through(
+    app_url: str, stand_in: tuple[str, list[dict[str, Any]]], space: str
+) -> None:
+    url, seen = stand_in
+    llm = Kenning(app_url).wrap(openai_client(url), space=space, **PATIENT)
+    answer = llm.responses.create(model="gpt-4o", input=QUESTION, instructions="Be brief.")
+    assert answer.output_text == ANSWER
+    assert seen[-1]["instructions"].startswith("Be brief.\n\n")
+    assert FACT in seen[-1]["instructions"]
+
+    ask = {"model": "gpt-4o", "input": [{"role": "user", "content": QUESTION}], "stream": True}
+    plain = list(openai_client(url).responses.create(**ask))
+    events = list(llm.responses.create(**ask))
+    assert [e.model_dump() for e in events] == [e.model_dump() for e in plain]
+    assert FACT in seen[-1]["instructions"]
+
+    assert memory_of(llm).recorder.flush(60)
+    assert [e["content"] for e in episodes_in(app_url, space)] == [QUESTION, ANSWER] * 2
     memory_of(llm).close()
 
 

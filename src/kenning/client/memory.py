@@ -9,7 +9,7 @@ import atexit
 import logging
 import uuid
 import weakref
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -23,9 +23,12 @@ from kenning.client.calls import Call
 from kenning.client.http import Options
 from kenning.client.recorder import Recorder
 from kenning.client.sync import Kenning
+from kenning.domain.rules import QUERY_MAX_CHARS
 
 log = logging.getLogger(__name__)
 
+#: Characters of a recorded turn kept: KENNING_MAX_CONTENT_CHARS's default.
+MAX_CONTENT_CHARS = 20_000
 #: The line above the recalled block in the system prompt.
 MEMORY_HEADER = (
     "Relevant long-term memory about this user (from Kenning; may be incomplete or out of date):"
@@ -113,11 +116,15 @@ class Memory:
         down, slow past the deadline, or refusing)."""
         if not options.recall or not query:
             return None
+        future: Future[ContextResponse] | None = None
         try:
             client = self._sync_client()
             future = self._pool.submit(client._run, _context_call(options, query))
             found = future.result(timeout=options.deadline_ms / 1000)
         except FutureTimeout:
+            # Still queued behind hung recalls: it need not run at all.
+            if future is not None:
+                future.cancel()
             log.info("kenning: recall passed its %.0f ms deadline; no memory", options.deadline_ms)
             return None
         except Exception as exc:  # fail-open: any failure means "no memory"
@@ -188,7 +195,8 @@ class Memory:
     def _episode(options: WrapOptions, role: str, content: str, source: str) -> dict[str, Any]:
         speaker = options.speaker if role == "user" else options.assistant
         episode: dict[str, Any] = {
-            "content": content,
+            # Longer turns would be refused (422), and with them the batch.
+            "content": content[:MAX_CONTENT_CHARS],
             "role": role,
             "occurred_at": datetime.now(UTC).isoformat(),
             # Sent again after a timeout that did store it: no duplicate.
@@ -203,6 +211,7 @@ class Memory:
 def _context_call(options: WrapOptions, query: str) -> Call[ContextResponse]:
     """``POST /v1/context`` with the call's deadline as every phase's timeout,
     so a recall thread left behind at the deadline ends soon after it."""
+    query = query[-QUERY_MAX_CHARS:]  # the end of a long message is what is asked
     call = calls.context(options.space, query, options.token_budget, options.max_items, None, None)
     return replace(call, timeout=options.deadline_ms / 1000)
 
