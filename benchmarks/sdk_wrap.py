@@ -9,11 +9,18 @@ An ``openai.OpenAI`` client talks to the stand-in chat server of the tests
 dir) and seeds a space with 40 facts and 30 episodes. Then, ``--calls`` each:
 
 1. ``plain``: the unwrapped client;
-2. ``wrapped``: the same client wrapped (recall under the 300 ms deadline,
-   recording in the background), and ``recall`` alone (``POST /v1/context``);
-3. ``kenning_down``: wrapped, Kenning at a port where nothing listens;
-4. ``kenning_silent``: wrapped, Kenning at a port that accepts and never
-   answers (each call waits the whole deadline).
+2. ``context_without_deadline``: ``POST /v1/context`` alone, as the server
+   answers it;
+3. ``wrapped_recall_only``: the client wrapped with ``record=False`` (recall
+   under ``--deadline-ms``, default 300); ``added_*`` compare it with plain;
+4. ``wrapped_recording``: wrapped, turns recorded too (the server extracts
+   each one meanwhile, which slows its searches on a small machine);
+5. ``kenning_down``: wrapped, Kenning at a port where nothing listens;
+6. ``kenning_silent``: wrapped, Kenning at a port that accepts and never
+   answers (each call waits the whole deadline; calls/10 of them).
+
+``with_memory`` counts the calls whose request carried the memory block;
+``queued_turns`` the turns waiting for Kenning at the end of a phase.
 
 Latencies are ms (p50 / p95 / max). Not a test: numbers vary with the machine.
 """
@@ -72,8 +79,8 @@ def timed(calls: int, one: Callable[[int], Any]) -> list[float]:
 
 
 @contextmanager
-def stand_in() -> Iterator[str]:
-    app, _ = chat_stand_in()
+def stand_in() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    app, seen = chat_stand_in()
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -81,7 +88,7 @@ def stand_in() -> Iterator[str]:
     while not server.started:
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", seen
     finally:
         server.should_exit = True
         thread.join(10)
@@ -123,33 +130,52 @@ def phase(llm: openai.OpenAI, calls: int) -> list[float]:
     return timed(calls, one)
 
 
-def measure(url: str, chat: str, calls: int) -> dict[str, Any]:
+def with_memory(seen: list[dict[str, Any]], since: int) -> int:
+    """Requests the stand-in received since ``since`` that carried memory."""
+    return sum(any(m["role"] == "system" for m in body["messages"]) for body in seen[since:])
+
+
+def wrapped_phase(
+    url: str, llm: openai.OpenAI, seen: list[dict[str, Any]], calls: int, **options: Any
+) -> dict[str, Any]:
+    """``calls`` chat calls through ``Kenning(url).wrap(llm, ...)``; their
+    latencies, how many carried memory, and the turns left queued."""
+    wrapped = Kenning(url).wrap(llm, space=SPACE, **options)
+    since = len(seen) + 1  # after the warm-up call
+    result: dict[str, Any] = summary(phase(wrapped, calls))
+    result["with_memory"] = with_memory(seen, since)
+    result["queued_turns"] = memory_of(wrapped).recorder.pending
+    memory_of(wrapped).close(timeout_s=0.1)
+    return result
+
+
+def measure(
+    url: str, chat: str, seen: list[dict[str, Any]], calls: int, deadline_ms: float
+) -> dict[str, Any]:
     def client() -> openai.OpenAI:
         return openai.OpenAI(api_key="sk-bench", base_url=f"{chat}/v1", max_retries=0)
 
     out: dict[str, Any] = {"plain": summary(phase(client(), calls))}
-    wrapped = Kenning(url).wrap(client(), space=SPACE)
-    out["wrapped"] = summary(phase(wrapped, calls))
-    memory = memory_of(wrapped)
-    options = WrapOptions(space=SPACE)
-    recall = timed(calls, lambda i: memory.recall(options, QUESTIONS[i % len(QUESTIONS)]))
-    out["recall"] = summary(recall)
-    out["added_p50_ms"] = round(out["wrapped"]["p50_ms"] - out["plain"]["p50_ms"], 2)
-    out["added_p95_ms"] = round(out["wrapped"]["p95_ms"] - out["plain"]["p95_ms"], 2)
-    started = time.perf_counter()
-    memory.recorder.flush(120)
-    out["recorded_turns_flush_ms"] = round((time.perf_counter() - started) * 1000, 1)
-    memory.close()
-
-    down = Kenning(f"http://127.0.0.1:{free_port()}").wrap(client(), space=SPACE)
-    out["kenning_down"] = summary(phase(down, calls))
-    out["kenning_down"]["queued_turns"] = memory_of(down).recorder.pending
-    memory_of(down).close(timeout_s=0.1)
+    with Kenning(url) as kenning:
+        options = WrapOptions(space=SPACE, deadline_ms=deadline_ms)
+        ask = options.token_budget, options.max_items
+        direct = timed(calls, lambda i: kenning.context(SPACE, QUESTIONS[i % 4], *ask))
+    out["context_without_deadline"] = summary(direct)
+    # Recall only first: recording makes the server extract every turn, and
+    # that backlog competes with search on a small machine.
+    out["wrapped_recall_only"] = wrapped_phase(
+        url, client(), seen, calls, deadline_ms=deadline_ms, record=False
+    )
+    for key in ("p50_ms", "p95_ms"):
+        added = out["wrapped_recall_only"][key] - out["plain"][key]
+        out[f"added_{key}"] = round(added, 2)
+    out["wrapped_recording"] = wrapped_phase(url, client(), seen, calls, deadline_ms=deadline_ms)
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    out["kenning_down"] = wrapped_phase(nowhere, client(), seen, calls, deadline_ms=deadline_ms)
     with socket.create_server(("127.0.0.1", 0)) as hung:
         where = f"http://127.0.0.1:{hung.getsockname()[1]}"
-        silent = Kenning(where).wrap(client(), space=SPACE)
-        out["kenning_silent"] = summary(phase(silent, max(10, calls // 10)))
-        memory_of(silent).close(timeout_s=0.1)
+        few = max(10, calls // 10)
+        out["kenning_silent"] = wrapped_phase(where, client(), seen, few, deadline_ms=deadline_ms)
     return out
 
 
@@ -157,20 +183,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--url", help="A running Kenning; default: start one.")
+    parser.add_argument("--deadline-ms", type=float, default=300.0, help="The wrap's deadline.")
     args = parser.parse_args()
-    with stand_in() as chat, tempfile.TemporaryDirectory() as tmp:
+    with stand_in() as (chat, seen), tempfile.TemporaryDirectory() as tmp:
         if args.url:
             url = args.url
             seed(url)
-            results = measure(url, chat, args.calls)
+            results = measure(url, chat, seen, args.calls, args.deadline_ms)
         else:
             with started_server(Path(tmp) / "data", {}) as url:
                 seed(url)
-                results = measure(url, chat, args.calls)
+                results = measure(url, chat, seen, args.calls, args.deadline_ms)
     report = {
         "benchmark": "sdk_wrap",
         "calls": args.calls,
-        "deadline_ms": WrapOptions(space=SPACE).deadline_ms,
+        "deadline_ms": args.deadline_ms,
         "cpu_count": os.cpu_count(),
         "load_average": [round(x, 2) for x in os.getloadavg()],
         **results,
