@@ -443,3 +443,33 @@ def test_the_queue_is_bounded_kept_in_its_file_and_sent_later(tmp_path: Path) ->
     assert [e["content"] for _, eps in sent for e in eps] == ["turn 1", "turn 2"]
     assert path.read_text() == ""
     again.close()
+
+
+@FALKORDB
+async def test_async_turns_queued_while_kenning_is_down_arrive_when_it_is_back(
+    app_url: str, stand_in: tuple[str, list[dict[str, Any]]], space: str, gate: Gate
+) -> None:
+    url, seen = stand_in
+    llm = AsyncKenning(gate.url).wrap(
+        anthropic.AsyncAnthropic(api_key="sk-ant-test", base_url=url, max_retries=0),
+        space=space,
+    )
+    gate.shut()
+    started = time.monotonic()
+    stream = await llm.messages.create(
+        model="claude-haiku-4-5",
+        max_tokens=50,
+        messages=[{"role": "user", "content": QUESTION}],
+        stream=True,
+    )
+    texts = [e.delta.text async for e in stream if e.type == "content_block_delta"]
+    assert time.monotonic() - started < FAIL_OPEN_S
+    assert "".join(texts) == ANSWER
+    assert "system" not in seen[-1]
+    recorder = memory_of(llm).recorder
+    assert recorder.pending == 1
+
+    gate.open()
+    assert recorder.flush(60)
+    assert [e["content"] for e in episodes_in(app_url, space)] == [QUESTION, ANSWER]
+    memory_of(llm).close()
