@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
@@ -12,6 +11,7 @@ from kenning.agents.models import AgentName, AgentRun
 from kenning.agents.service import AgentChoice
 from kenning.api.deps import RuntimeDep, TenantDep
 from kenning.api.rest.responses import BODY, COMMON, errors
+from kenning.api.rest.schemas import RunsStarted, Schedule, ScheduledAgent, UndoResult
 from kenning.domain.models import ItemId as ItemIdType
 from kenning.domain.models import Model, Page, Scope, SpaceId
 from kenning.domain.rules import ID_MAX_CHARS
@@ -49,38 +49,10 @@ class RunRequest(Model):
     )
 
 
-class RunsStarted(Model):
-    """The runs started, in the order curator, connector, digest."""
-
-    run_ids: list[str]
-    runs: list[AgentRun]
-
-
 class SpaceBody(Model):
     """A body naming the space of the item in the path."""
 
     space: SpaceId
-
-
-class UndoResult(Model):
-    """An undone run and the changes reverted, counted by kind."""
-
-    run: AgentRun
-    reverted: dict[str, int]
-
-
-class ScheduledAgent(Model):
-    """One agent's schedule."""
-
-    agent: AgentName
-    cron: str = Field(description="KENNING_AGENT_<AGENT>_CRON; empty: not scheduled.")
-    next_run_at: datetime | None = Field(description="Next firing (UTC); null when off.")
-
-
-class Schedule(Model):
-    """Every agent's schedule."""
-
-    agents: list[ScheduledAgent]
 
 
 @router.post(

@@ -9,7 +9,8 @@ from pydantic import Field
 
 from kenning.api.deps import RuntimeDep, TenantDep
 from kenning.api.rest.responses import BODY, COMMON
-from kenning.domain.models import Instant, Model, Scope, SearchHit, SpaceId
+from kenning.api.rest.schemas import ContextResponse
+from kenning.domain.models import Instant, Model, Scope, SpaceId
 from kenning.domain.rules import QUERY_MAX_CHARS
 from kenning.search.context import render_context
 
@@ -29,16 +30,6 @@ class ContextRequest(Model):
     known_at: Instant | None = Field(
         None, description="Only what memory knew at this instant; default now."
     )
-
-
-class ContextResponse(Model):
-    """A block of facts and conversation excerpts with dates, within the budget."""
-
-    context: str
-    tokens: int = Field(description="Tokens in `context`, counted by `tokenizer`.")
-    token_budget: int
-    tokenizer: str
-    hits: list[SearchHit] = Field(description="The results in the block, best first.")
 
 
 @router.post("/context", response_model=ContextResponse, responses=BODY)

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query
 
 from kenning.api.deps import RuntimeDep, TenantDep
 from kenning.api.rest.responses import COMMON, errors
-from kenning.domain.models import Entity, Fact, Instant, Model, Scope, SpaceId
+from kenning.api.rest.schemas import GraphEdgeView, GraphNodeView, GraphView
+from kenning.domain.models import Entity, Instant, Scope, SpaceId
 from kenning.domain.rules import QUERY_MAX_CHARS
 from kenning.errors import InputError
 from kenning.graph.service import (
@@ -21,35 +22,6 @@ from kenning.graph.service import (
 )
 
 router = APIRouter(prefix="/v1", tags=["graph"], responses=COMMON)
-
-
-class GraphNodeView(Model):
-    """A node: an entity and its hops from the centre (0 without a centre)."""
-
-    id: str
-    name: str
-    type: str
-    distance: int
-    entity: Entity
-
-
-class GraphEdgeView(Model):
-    """An edge: a fact from its subject (``source``) to its object (``target``)."""
-
-    id: str
-    source: str
-    target: str
-    predicate: str
-    label: str
-    fact: Fact
-
-
-class GraphView(Model):
-    """``GET /v1/graph``: nodes and edges ready for a graph view."""
-
-    nodes: list[GraphNodeView]
-    edges: list[GraphEdgeView]
-    truncated: bool
 
 
 def _view(graph: Subgraph) -> GraphView:

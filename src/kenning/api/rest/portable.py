@@ -11,7 +11,8 @@ from fastapi.responses import StreamingResponse
 
 from kenning.api.deps import RuntimeDep, TenantDep
 from kenning.api.rest.responses import BODY, COMMON, errors
-from kenning.domain.models import Model, Scope, SpaceId
+from kenning.api.rest.schemas import ImportAnswer
+from kenning.domain.models import Scope, SpaceId
 from kenning.errors import InputError
 from kenning.portable import PortabilityService
 from kenning.portable.service import MAX_LINE_BYTES
@@ -19,14 +20,6 @@ from kenning.portable.service import MAX_LINE_BYTES
 router = APIRouter(prefix="/v1/spaces", tags=["export and import"], responses=COMMON)
 
 NDJSON = "application/x-ndjson"
-
-
-class ImportAnswer(Model):
-    """``POST /v1/spaces/{space}/import``: what was written."""
-
-    space: str
-    counts: dict[str, int]
-    ids: Literal["keep", "new"]
 
 
 @router.get(

@@ -1,12 +1,19 @@
-"""Request and response bodies of the REST API."""
+"""Request and response bodies of the REST API.
+
+They import nothing of the app or the store, so the SDK (``kenning.client``)
+parses answers with them without loading FastAPI, spaCy or a model.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 
 from pydantic import Field
 
+from kenning.agents.models import AgentName, AgentRun
 from kenning.domain.models import (
+    Entity,
     EpisodeCreate,
     Fact,
     FactCreate,
@@ -17,6 +24,7 @@ from kenning.domain.models import (
     SpaceId,
 )
 from kenning.domain.rules import QUERY_MAX_CHARS
+from kenning.domain.temporal import TimelineEvent
 
 
 class EpisodeBatch(Model):
@@ -96,3 +104,84 @@ class StatsResponse(Model):
     """``GET /v1/stats``."""
 
     spaces: list[SpaceStatsView]
+
+
+class ContextResponse(Model):
+    """A block of facts and conversation excerpts with dates, within the budget."""
+
+    context: str
+    tokens: int = Field(description="Tokens in `context`, counted by `tokenizer`.")
+    token_budget: int
+    tokenizer: str
+    hits: list[SearchHit] = Field(description="The results in the block, best first.")
+
+
+class RunsStarted(Model):
+    """The runs started, in the order curator, connector, digest."""
+
+    run_ids: list[str]
+    runs: list[AgentRun]
+
+
+class UndoResult(Model):
+    """An undone run and the changes reverted, counted by kind."""
+
+    run: AgentRun
+    reverted: dict[str, int]
+
+
+class ScheduledAgent(Model):
+    """One agent's schedule."""
+
+    agent: AgentName
+    cron: str = Field(description="KENNING_AGENT_<AGENT>_CRON; empty: not scheduled.")
+    next_run_at: datetime | None = Field(description="Next firing (UTC); null when off.")
+
+
+class Schedule(Model):
+    """Every agent's schedule."""
+
+    agents: list[ScheduledAgent]
+
+
+class GraphNodeView(Model):
+    """A node: an entity and its hops from the centre (0 without a centre)."""
+
+    id: str
+    name: str
+    type: str
+    distance: int
+    entity: Entity
+
+
+class GraphEdgeView(Model):
+    """An edge: a fact from its subject (``source``) to its object (``target``)."""
+
+    id: str
+    source: str
+    target: str
+    predicate: str
+    label: str
+    fact: Fact
+
+
+class GraphView(Model):
+    """``GET /v1/graph``: nodes and edges ready for a graph view."""
+
+    nodes: list[GraphNodeView]
+    edges: list[GraphEdgeView]
+    truncated: bool
+
+
+class TimelineResponse(Model):
+    """Events in time order; at one instant, endings come before starts."""
+
+    events: list[TimelineEvent]
+
+
+class ImportAnswer(Model):
+    """``POST /v1/spaces/{space}/import``: what was written."""
+
+    space: str
+    counts: dict[str, int]
+    ids: Literal["keep", "new"]

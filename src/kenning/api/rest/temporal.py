@@ -9,9 +9,10 @@ from pydantic import Field
 
 from kenning.api.deps import RuntimeDep, TenantDep
 from kenning.api.rest.responses import BODY, COMMON, errors
+from kenning.api.rest.schemas import TimelineResponse
 from kenning.domain.models import Fact, Instant, Model, Scope, SpaceId
 from kenning.domain.models import ItemId as ItemIdType
-from kenning.domain.temporal import Deletion, FactUpdate, Reason, TimelineEvent
+from kenning.domain.temporal import Deletion, FactUpdate, Reason
 
 router = APIRouter(prefix="/v1", tags=["time"], responses=COMMON)
 
@@ -34,12 +35,6 @@ class FactPatch(FactUpdate):
     """``PATCH /v1/facts/{id}``: correct stated valid time, confidence or text."""
 
     space: SpaceId
-
-
-class TimelineResponse(Model):
-    """Events in time order; at one instant, endings come before starts."""
-
-    events: list[TimelineEvent]
 
 
 @router.get("/timeline", response_model=TimelineResponse)

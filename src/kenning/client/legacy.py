@@ -1,4 +1,5 @@
-"""A small synchronous HTTP client for the Kenning REST API (used by the CLI)."""
+"""The CLI's small synchronous client (dict answers; the typed SDK is
+:class:`kenning.client.Kenning`)."""
 
 from __future__ import annotations
 
@@ -10,16 +11,9 @@ from typing import Any, BinaryIO
 import httpx
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from kenning.client.errors import ClientError
 from kenning.domain.models import EpisodeCreate
-from kenning.errors import KenningError, StoreBusy, StoreUnavailable
-
-
-class ClientError(KenningError):
-    """The server answered with an error, or could not be reached."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
+from kenning.errors import StoreBusy, StoreUnavailable
 
 
 class KenningClient:
