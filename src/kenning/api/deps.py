@@ -25,6 +25,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kenning.access.principal import DEV_PRINCIPAL, Principal
 from kenning.api.runtime import Runtime
+from kenning.domain.models import Scope
 from kenning.errors import Forbidden
 
 #: Tenant of every caller when no API keys are configured (development).
@@ -162,3 +163,34 @@ async def require_write_space(runtime: Runtime, principal: Principal, space: str
         return principal.with_space(space)
     require_space(principal, space, write=True)
     return principal  # not reached: require_space raised
+
+
+def require_admin(principal: Principal) -> None:
+    """Refuse a member key an admin-only call (managing keys and teams).
+
+    Raises:
+        Forbidden: 403 ``forbidden``.
+    """
+    if not principal.is_admin:
+        raise Forbidden("only an admin API key may do this; this key is a member key")
+
+
+def read_scope(principal: Principal, space: str) -> Scope:
+    """The caller's scope in ``space`` for a read (see :func:`require_space`).
+
+    Raises:
+        Forbidden: 403, the key may not read ``space``.
+    """
+    require_space(principal, space)
+    return Scope(tenant=principal.tenant, space=space)
+
+
+async def write_scope(runtime: Runtime, principal: Principal, space: str) -> Scope:
+    """The caller's scope in ``space`` for a write (see :func:`require_write_space`).
+
+    Raises:
+        Forbidden: 403, the key may not write ``space``.
+        StoreUnavailable: a claim could not be checked (503).
+    """
+    await require_write_space(runtime, principal, space)
+    return Scope(tenant=principal.tenant, space=space)
