@@ -5,6 +5,7 @@ stored once, and a space is claimed by one member key only."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from collections.abc import AsyncIterator
@@ -125,3 +126,12 @@ async def test_a_space_is_claimed_by_one_member_key(store: CypherStore) -> None:
     other = _tenant()
     carl, _ = await keys.create(other, "member")
     assert await store.claim_space(other, carl.id, "new")
+
+
+async def test_concurrent_claims_of_one_space_have_one_winner(store: CypherStore) -> None:
+    tenant, keys = _tenant(), KeyService(store)
+    members = [(await keys.create(tenant, "member"))[0] for _ in range(6)]
+    won = await asyncio.gather(*(store.claim_space(tenant, m.id, "contested") for m in members))
+    assert sum(won) == 1
+    holders = [k.id for k in await keys.list(tenant) if "contested" in k.spaces]
+    assert holders == [m.id for m, w in zip(members, won, strict=True) if w]

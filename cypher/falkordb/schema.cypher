@@ -26,3 +26,4 @@ CREATE FULLTEXT INDEX FOR (e:Episode) ON (e.content);
 CREATE FULLTEXT INDEX FOR (e:Episode) ON (e.speaker);
 // Access: managed API keys, looked up by the hash of the secret on every request.
 CREATE INDEX FOR (k:ApiKey) ON (k.hash, k.tenant, k.id);
+CREATE INDEX FOR (c:SpaceClaim) ON (c.tenant, c.space);
