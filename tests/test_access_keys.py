@@ -341,3 +341,19 @@ def test_cli_writes_the_first_admin_key_to_the_store(
     assert gone.exit_code == 0, gone.output
     bad = runner.invoke(cli, ["keys", "create", "--tenant", "no spaces allowed"], env=env)
     assert bad.exit_code == 2
+
+
+def test_development_mode_ends_with_the_first_key_of_the_default_tenant(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    # Embedded engine only: on the session's shared Neo4j a key in tenant
+    # "default" would end development mode for every other app.
+    settings = settings_on("falkordb", tmp_path / "dev", request, api_keys={})
+    with serve(settings) as url, httpx.Client(base_url=url, timeout=60) as anonymous:
+        assert anonymous.post("/v1/facts", json=_fact("dev")).status_code == 201
+        made = anonymous.post("/v1/keys", json={"role": "admin", "name": "first"})
+        assert made.status_code == 201, made.text
+        _error(anonymous.get("/v1/stats"), 401, "unauthorized")
+        admin = {"Authorization": f"Bearer {made.json()['key']}"}
+        spaces = anonymous.get("/v1/stats", headers=admin).json()["spaces"]
+        assert [s["space"] for s in spaces] == ["dev"]
