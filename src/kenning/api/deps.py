@@ -137,11 +137,15 @@ def require_space(principal: Principal, space: str, write: bool = False) -> None
     """
     allowed = principal.may_write(space) if write else principal.may_read(space)
     if not allowed:
-        raise Forbidden(
-            f"this API key may not {'write' if write else 'read'} space {space!r}; "
-            "it is not among the key's spaces",
-            field="space",
-        )
+        raise _forbidden(space, write)
+
+
+def _forbidden(space: str, write: bool) -> Forbidden:
+    return Forbidden(
+        f"this API key may not {'write' if write else 'read'} space {space!r}; "
+        "it is not among the key's spaces",
+        field="space",
+    )
 
 
 async def require_write_space(runtime: Runtime, principal: Principal, space: str) -> Principal:
@@ -161,8 +165,7 @@ async def require_write_space(runtime: Runtime, principal: Principal, space: str
         return principal
     if principal.key_id is not None and await runtime.keys.claim_space(principal, space):
         return principal.with_space(space)
-    require_space(principal, space, write=True)
-    return principal  # not reached: require_space raised
+    raise _forbidden(space, write=True)
 
 
 def require_admin(principal: Principal) -> None:
