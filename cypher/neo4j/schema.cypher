@@ -67,3 +67,8 @@ OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}};
 CREATE FULLTEXT INDEX episode_text_scoped IF NOT EXISTS
 FOR (e:Episode) ON EACH [e.content, e.speaker, e.tenant, e.space]
 OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}};
+// Access: managed API keys, looked up by the hash of the secret on every request.
+CREATE CONSTRAINT api_key_hash IF NOT EXISTS FOR (k:ApiKey) REQUIRE k.hash IS UNIQUE;
+CREATE CONSTRAINT api_key_tenant_id IF NOT EXISTS FOR (k:ApiKey) REQUIRE (k.tenant, k.id) IS UNIQUE;
+// One claim node per space a member key claimed by writing to it first.
+CREATE CONSTRAINT space_claim IF NOT EXISTS FOR (c:SpaceClaim) REQUIRE (c.tenant, c.space) IS UNIQUE;

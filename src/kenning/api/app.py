@@ -24,6 +24,7 @@ from kenning.api.rest import (
     graph,
     health,
     insights,
+    keys,
     metrics,
     neo4j_browser,
     portable,
@@ -108,7 +109,8 @@ def create_app(
     app.include_router(metrics.router)
     app.include_router(neo4j_browser.router)
     checked = [Depends(refuse_bad_params)]
-    for module in (episodes, facts, search, context, temporal, graph, portable, agents, insights):
+    routers = (episodes, facts, search, context, temporal, graph, portable, agents, insights, keys)
+    for module in routers:
         app.include_router(module.router, dependencies=checked)
     app.include_router(
         graphql_router(),

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from kenning.access.keys import KeyService
+from kenning.access.ratelimit import RateLimits
 from kenning.agents.models import AgentName, Analysis
 from kenning.agents.scheduler import AgentScheduler
 from kenning.agents.service import AgentService, AgentSettings
@@ -153,6 +155,8 @@ class Runtime:
     temporal: TemporalService = field(init=False)
     agents: AgentService = field(init=False)
     scheduler: AgentScheduler = field(init=False)
+    keys: KeyService = field(init=False)
+    rate_limits: RateLimits = field(init=False)
     #: The agents' analyses; None: :data:`kenning.agents.registry.ANALYSES`.
     analyses: Mapping[AgentName, Analysis] | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -183,6 +187,8 @@ class Runtime:
             misfire_grace_s=s.agent_misfire_grace_s,
             tenants=s.worker_tenants,
         )
+        self.keys = KeyService(self.store)
+        self.rate_limits = RateLimits(s.rate_limit_admin, s.rate_limit_member)
 
     def token_counter(self) -> TokenCounter:
         """The tokenizer that counts context budgets (loaded on first use)."""
@@ -207,6 +213,12 @@ class Runtime:
             asyncio.to_thread(load_extractor, settings),
         )
         runtime = cls(settings, create_store(settings), embedder, extractor, analyses=analyses)
+        if settings.api_keys:
+            log.warning(
+                "KENNING_API_KEYS holds %d static admin key(s): meant for development; "
+                "use managed keys (kenning keys create, /v1/keys) in production",
+                len(settings.api_keys),
+            )
         # The models leave ~500k objects that live as long as the process. A
         # full collection scanning them took 130-330 ms here, stalling the
         # request that set it off; frozen, the collector skips them.
@@ -227,6 +239,7 @@ class Runtime:
         while True:
             try:
                 await self.store.open()
+                await self._bootstrap_key()
                 self._opened.set()
                 break
             except StoreUnavailable as exc:
@@ -246,6 +259,13 @@ class Runtime:
             context_window=CONTEXT_WINDOW,
         )
         await worker.run_forever(self.ingest.wake, s.worker_poll_ms / 1000)
+
+    async def _bootstrap_key(self) -> None:
+        s = self.settings
+        if s.bootstrap_admin_key:
+            key = await self.keys.bootstrap(s.bootstrap_tenant, s.bootstrap_admin_key)
+            if key is not None:
+                log.info("stored KENNING_BOOTSTRAP_ADMIN_KEY as admin key %s", key.id)
 
     async def ready(self, timeout_s: float = 60.0) -> None:
         """Wait until the store has opened and answers (tests, benchmarks and

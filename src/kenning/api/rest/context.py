@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import Field
 
-from kenning.api.deps import RuntimeDep, TenantDep
+from kenning.api.deps import PrincipalDep, RuntimeDep, read_scope
 from kenning.api.rest.responses import BODY, COMMON
 from kenning.api.rest.schemas import ContextResponse
-from kenning.domain.models import Instant, Model, Scope, SpaceId
+from kenning.domain.models import Instant, Model, SpaceId
 from kenning.domain.rules import QUERY_MAX_CHARS
 from kenning.search.context import render_context
 
@@ -33,11 +33,11 @@ class ContextRequest(Model):
 
 
 @router.post("/context", response_model=ContextResponse, responses=BODY)
-async def context(body: ContextRequest, tenant: TenantDep, rt: RuntimeDep) -> ContextResponse:
+async def context(body: ContextRequest, caller: PrincipalDep, rt: RuntimeDep) -> ContextResponse:
     """The best facts and episodes for ``query`` as a prompt block: facts with
     their valid time, then conversation excerpts with their dates and
     speakers, as many as fit in ``token_budget`` tokens."""
-    scope = Scope(tenant=tenant, space=body.space)
+    scope = read_scope(caller, body.space)
     hits = await rt.search.search(
         scope, body.query, body.max_items, as_of=body.as_of, known_at=body.known_at
     )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from kenning.api.deps import RuntimeDep, TenantDep
+from kenning.api.deps import PrincipalDep, RuntimeDep, read_scope
 from kenning.api.rest.responses import COMMON, errors
 from kenning.api.rest.schemas import GraphEdgeView, GraphNodeView, GraphView
 from kenning.domain.models import Entity, Instant, Scope, SpaceId
@@ -52,7 +52,7 @@ def _view(graph: Subgraph) -> GraphView:
 @router.get("/graph", response_model=GraphView, responses=errors(404))
 async def graph(
     space: SpaceId,
-    tenant: TenantDep,
+    caller: PrincipalDep,
     rt: RuntimeDep,
     entity: Annotated[str | None, Query(max_length=256, description="Centre: id or name.")] = None,
     query: Annotated[
@@ -65,7 +65,7 @@ async def graph(
 ) -> GraphView:
     """The facts within ``depth`` hops of ``entity`` (an id, or else a name), or
     the facts that search finds for ``query`` with their entities."""
-    scope = Scope(tenant=tenant, space=space)
+    scope = read_scope(caller, space)
     service = GraphService(rt.store)
     if (entity is None) == (query is None):
         raise InputError("give exactly one of entity and query", field="entity")
