@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from kenning.api.errors import error_body
 
 #: Paths under admission control (the API proper).
-ADMITTED_PREFIXES = ("/v1/", "/graphql")
+ADMITTED_PREFIXES = ("/v1/", "/graphql", "/mcp")
 #: Seconds a shed client should wait before retrying.
 RETRY_AFTER_S = 1
 

@@ -52,7 +52,8 @@ class GraphView(Model):
     truncated: bool
 
 
-def _view(graph: Subgraph) -> GraphView:
+def graph_view(graph: Subgraph) -> GraphView:
+    """The nodes/edges view of a subgraph (also what MCP's ``memory_graph`` answers)."""
     nodes = [
         GraphNodeView(
             id=n.entity.id,
@@ -98,16 +99,21 @@ async def graph(
     if (entity is None) == (query is None):
         raise InputError("give exactly one of entity and query", field="entity")
     if entity is not None:
-        center = await _center(service, scope, entity)
+        center = await center_entity(service, scope, entity)
         at = time_filter(as_of, None)
         preds = normalise_predicates(predicates)
-        return _view(await service.neighborhood(scope, center, depth, preds, at, limit))
+        return graph_view(await service.neighborhood(scope, center, depth, preds, at, limit))
     hits = await rt.search.search(scope, query or "", min(limit, 100), as_of=as_of)
     fact_ids = [h.id for h in hits if h.kind == "fact"]
-    return _view(await service.subgraph_of_facts(scope, fact_ids))
+    return graph_view(await service.subgraph_of_facts(scope, fact_ids))
 
 
-async def _center(service: GraphService, scope: Scope, entity: str) -> Entity:
+async def center_entity(service: GraphService, scope: Scope, entity: str) -> Entity:
+    """The entity named by ``entity``: an id (``en_…``), or else a name.
+
+    Raises:
+        NotFound: no such entity in the scope.
+    """
     # Ids are prefixed ("en_…"); anything else is a name.
     if entity.startswith("en_"):
         return await service.entity(scope, id=entity)
