@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -252,9 +253,13 @@ def keyed_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @asynccontextmanager
-async def http_client(url: str, key: str | None) -> AsyncIterator[Client]:
-    """An MCP client of ``url``/mcp sending ``key`` as its bearer token."""
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
+async def http_client(
+    url: str, key: str | None, headers: dict[str, str] | None = None
+) -> AsyncIterator[Client]:
+    """An MCP client of ``url``/mcp sending ``key`` as its bearer token (or
+    else ``headers``)."""
+    if headers is None:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
     timeout = httpx2.Timeout(30, read=600)
     async with (
         httpx2.AsyncClient(headers=headers, timeout=timeout) as http,
@@ -302,3 +307,33 @@ def test_http_without_keys_is_refused_unless_bound_to_loopback(tmp_path: Path) -
     off = load_settings(data_dir=tmp_path / "off", mcp_http=False)
     with serve(off) as url:
         assert httpx.post(f"{url}/mcp", json={}, timeout=30).status_code == 404
+
+
+# -- the README's client configurations ---------------------------------------
+
+
+def _readme_configs() -> list[dict[str, Any]]:
+    """The JSON blocks of the README's MCP section (Claude Desktop, Cursor)."""
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = text.split("\n## MCP\n", 1)[1].split("\n## ", 1)[0]
+    return [json.loads(block) for block in re.findall(r"```json\n(.*?)```", section, re.S)]
+
+
+async def test_the_readme_configs_run_as_written(keyed_url: str, tmp_path: Path) -> None:
+    desktop, cursor = (c["mcpServers"]["kenning"] for c in _readme_configs())
+    # stdio: the command, args and env as written; only the paths are the test's.
+    env = {**desktop["env"], "KENNING_DATA_DIR": str(tmp_path)}
+    assert set(env) == set(desktop["env"])
+    params = StdioServerParameters(
+        command=str(KENNING), args=desktop["args"], env=_env(tmp_path, **env)
+    )
+    async with Client(params, read_timeout_seconds=600) as client:
+        assert tuple(t.name for t in (await client.list_tools()).tools) == TOOL_NAMES
+    # HTTP: the URL on the test server's port, the header with a real key.
+    base, path = cursor["url"].rsplit("/", 1)
+    assert (base, path) == ("http://127.0.0.1:8420", "mcp")
+    headers = {k: v.replace("sk-your-key", KEY_A) for k, v in cursor["headers"].items()}
+    async with http_client(keyed_url, None, headers) as client:
+        assert tuple(t.name for t in (await client.list_tools()).tools) == TOOL_NAMES
+        found = await call(client, "memory_search", space="readme", query="anything")
+        assert found["results"] == []

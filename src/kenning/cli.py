@@ -59,12 +59,14 @@ def serve(
     from kenning.api.app import create_app
 
     try:
-        settings = load_settings()
+        # The app knows its bind address from the settings (MCP over HTTP
+        # without keys is served on a loopback address only).
+        settings = load_settings(**({"host": host} if host else {}))
     except KenningError as exc:
         raise _fail(exc) from None
     uvicorn.run(
         create_app(settings),
-        host=host or settings.host,
+        host=settings.host,
         port=port or settings.port,
         log_level=settings.log_level.lower(),
         # Open requests get this long on SIGTERM; store calls are bounded too,
