@@ -1,9 +1,11 @@
 """MCP over streamable HTTP at ``/mcp`` in the service, behind the API keys.
 
 The endpoint is stateless and answers JSON (no server-side MCP session, no
-long-lived event stream): every tool call is one short POST, so it passes
-through the same body limit, admission control, request ids and metrics as
-REST, and any number of service processes can serve it.
+long-lived event stream): every tool call is one POST, with the same body
+limit, request ids and metrics as REST, and any number of service processes
+can serve it. It is not under admission control
+(:data:`kenning.api.admission.ADMITTED_PREFIXES`): a call that waits
+(``wait_s``) would hold a slot for minutes.
 
 Auth: the same keys as REST (``Authorization: Bearer``, see
 :mod:`kenning.mcp.caller`). Without keys (development) every caller would be

@@ -54,7 +54,7 @@ RECENT_INSIGHTS = 20
 
 READ_ONLY = ToolAnnotations(readOnlyHint=True, idempotentHint=True, openWorldHint=False)
 
-#: name → (arguments, result, handler name, description, annotations).
+#: (name, arguments, result, Tools method, description, hints) of each tool, in listing order.
 _TOOLS: list[tuple[str, type[BaseModel], type[BaseModel], str, str, ToolAnnotations | None]] = [
     (
         "memory_add",
