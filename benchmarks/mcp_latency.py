@@ -10,7 +10,8 @@ of the conversation, one at a time after three warm-ups, as ``POST
 /v1/search`` and ``POST /v1/context`` and as the ``memory_search`` and
 ``memory_context`` tools over one MCP session. The stdio figures come from a
 ``kenning mcp`` on a copy of the data dir (the running server owns the
-original). Not a test: numbers vary with the machine.
+original). Saves the JSON to ``benchmarks/results/mcp_latency.json`` too.
+Not a test: numbers vary with the machine.
 """
 
 from __future__ import annotations
@@ -154,20 +155,18 @@ def main() -> None:
         stdio = asyncio.run(over_stdio(root / "copy", questions))
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    print(
-        json.dumps(
-            {
-                "cpu_count": os.cpu_count(),
-                "turns": args.turns,
-                "questions": len(questions),
-                "ingest_s": round(ingest_s, 1),
-                "rest": rest,
-                "mcp_http": http_mcp,
-                "mcp_stdio": stdio,
-            },
-            indent=2,
-        )
-    )
+    result = {
+        "cpu_count": os.cpu_count(),
+        "turns": args.turns,
+        "questions": len(questions),
+        "ingest_s": round(ingest_s, 1),
+        "rest": rest,
+        "mcp_http": http_mcp,
+        "mcp_stdio": stdio,
+    }
+    text = json.dumps(result, indent=2)
+    (Path(__file__).parent / "results" / "mcp_latency.json").write_text(text + "\n")
+    print(text)
 
 
 if __name__ == "__main__":
