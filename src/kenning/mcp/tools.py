@@ -65,13 +65,16 @@ class Tools:
     runtime_of: Callable[[], Runtime]
     stdio_tenant: str | None = None
 
-    def _scope(self, ctx: Context, space: str) -> Scope:
+    def _scope(self, ctx: Context, space: str, write: bool = False) -> Scope:
+        # Every tool's scope comes from here: where a per-space grant (a
+        # principal's may_read / may_write) is checked once keys carry one.
+        del write  # today a key grants its whole tenant
         return Scope(tenant=tenant_of(ctx, self.stdio_tenant), space=space)
 
     async def add(self, args: AddArgs, ctx: Context) -> AddResult:
         """``memory_add``."""
         rt = self.runtime_of()
-        scope = self._scope(ctx, args.space)
+        scope = self._scope(ctx, args.space, write=True)
         accepted = await rt.ingest.submit(scope, args.episodes)
         job = None
         if args.wait_s > 0:
@@ -160,7 +163,7 @@ class Tools:
     async def run_agents(self, args: RunArgs, ctx: Context) -> RunsResult:
         """``memory_run_agents``."""
         agents = self.runtime_of().agents
-        scope = self._scope(ctx, args.space)
+        scope = self._scope(ctx, args.space, write=True)
         runs = await agents.run(scope, args.agent, "manual", args.auto_fix)
 
         async def look() -> RunsResult:
@@ -173,7 +176,7 @@ class Tools:
     async def forget(self, args: ForgetArgs, ctx: Context) -> Deletion:
         """``memory_forget``."""
         temporal = self.runtime_of().temporal
-        scope = self._scope(ctx, args.space)
+        scope = self._scope(ctx, args.space, write=True)
         if args.kind == "episode":
             return await temporal.delete_episode(scope, args.id)
         return await temporal.delete_fact(scope, args.id)
