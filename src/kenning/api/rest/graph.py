@@ -52,8 +52,7 @@ class GraphView(Model):
     truncated: bool
 
 
-def graph_view(graph: Subgraph) -> GraphView:
-    """The nodes/edges view of a subgraph (also what MCP's ``memory_graph`` answers)."""
+def _view(graph: Subgraph) -> GraphView:
     nodes = [
         GraphNodeView(
             id=n.entity.id,
@@ -99,22 +98,22 @@ async def graph(
     if (entity is None) == (query is None):
         raise InputError("give exactly one of entity and query", field="entity")
     if entity is not None:
-        center = await center_entity(service, scope, entity)
+        center = await _center(service, scope, entity)
         at = time_filter(as_of, None)
         preds = normalise_predicates(predicates)
-        return graph_view(await service.neighborhood(scope, center, depth, preds, at, limit))
+        return _view(await service.neighborhood(scope, center, depth, preds, at, limit))
     hits = await rt.search.search(scope, query or "", min(limit, 100), as_of=as_of)
     fact_ids = [h.id for h in hits if h.kind == "fact"]
-    return graph_view(await service.subgraph_of_facts(scope, fact_ids))
+    return _view(await service.subgraph_of_facts(scope, fact_ids))
 
 
-async def center_entity(service: GraphService, scope: Scope, entity: str) -> Entity:
-    """The entity named by ``entity``: an id (``en_…``), or else a name.
-
-    Raises:
-        NotFound: no such entity in the scope.
-    """
+async def _center(service: GraphService, scope: Scope, entity: str) -> Entity:
     # Ids are prefixed ("en_…"); anything else is a name.
     if entity.startswith("en_"):
         return await service.entity(scope, id=entity)
     return await service.entity(scope, name=entity)
+
+
+#: The same view and centre lookup for MCP's ``memory_graph`` (kenning.mcp.tools).
+graph_view = _view
+center_entity = _center
