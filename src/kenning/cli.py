@@ -1,4 +1,4 @@
-"""The ``kenning`` command line: serve, import, export, search, status, agents, insights."""
+"""The ``kenning`` command line: serve, mcp, import, export, search, status, agents, insights."""
 
 from __future__ import annotations
 
@@ -61,12 +61,14 @@ def serve(
     from kenning.api.app import create_app
 
     try:
-        settings = load_settings()
+        # The app knows its bind address from the settings (MCP over HTTP
+        # without keys is served on a loopback address only).
+        settings = load_settings(**({"host": host} if host else {}))
     except KenningError as exc:
         raise _fail(exc) from None
     uvicorn.run(
         create_app(settings),
-        host=host or settings.host,
+        host=settings.host,
         port=port or settings.port,
         log_level=settings.log_level.lower(),
         # Open requests get this long on SIGTERM; store calls are bounded too,
@@ -74,6 +76,28 @@ def serve(
         timeout_graceful_shutdown=settings.shutdown_timeout_s,
         timeout_keep_alive=KEEP_ALIVE_S,
     )
+
+
+@app.command("mcp")
+def mcp_stdio() -> None:
+    """Serve MCP over stdio for a local client (Claude Desktop, Cursor), on the
+    configured graph. The embedded data dir has one owner: stop `kenning
+    serve` on it first, share a store (KENNING_GRAPH_URL), or use its /mcp."""
+    import asyncio
+    import logging
+
+    from kenning.mcp.stdio import serve_stdio
+
+    errors = Console(stderr=True)  # stdout carries MCP messages only
+    try:
+        settings = load_settings()
+        logging.basicConfig(level=settings.log_level, stream=sys.stderr)
+        asyncio.run(serve_stdio(settings))
+    except (KenningError, TimeoutError) as exc:
+        errors.print(f"[red]error:[/red] {exc or 'the graph store did not open in time'}")
+        raise typer.Exit(code=1) from None
+    except KeyboardInterrupt:
+        pass
 
 
 @import_app.command("locomo")

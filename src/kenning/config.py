@@ -477,6 +477,19 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 32 characters (e.g. openssl rand -hex 32)")
         return value
 
+    # -- MCP (README "MCP") --------------------------------------------------
+    mcp_http: bool = Field(
+        True,
+        description="Serve MCP over streamable HTTP at /mcp (same keys as REST). Without "
+        "KENNING_API_KEYS it is served only when KENNING_HOST is a loopback address.",
+    )
+    mcp_ready_timeout_s: float = Field(
+        120.0,
+        gt=0,
+        le=3600,
+        description="`kenning mcp` (stdio): longest wait for the graph store to open.",
+    )
+
 
 def load_settings(**overrides: object) -> Settings:
     """Read settings from the environment, with keyword overrides on top.

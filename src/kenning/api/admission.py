@@ -18,6 +18,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from kenning.api.errors import error_body
 
 #: Paths under admission control (the API proper).
+#: ``/mcp`` is not: a tool call may wait (``wait_s``, up to 2 min) for
+#: extraction or agent runs, and would hold a slot all that time.
 ADMITTED_PREFIXES = ("/v1/", "/graphql")
 #: Seconds a shed client should wait before retrying.
 RETRY_AFTER_S = 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
@@ -35,6 +35,7 @@ from kenning.api.rest.responses import errors
 from kenning.api.runtime import Runtime
 from kenning.config import Settings, load_settings
 from kenning.extract.llm import LLMExtractor
+from kenning.mcp.http import mount_mcp
 from kenning.observability import Metrics, install_log_filter
 
 DESCRIPTION = r"""Graph-native long-term memory for AI applications and agents.
@@ -52,7 +53,8 @@ hold a NUL character or a lone surrogate. Every answer carries `X-Request-ID`
 request carry it too. 429 (with `Retry-After`) also means the server is at
 capacity: retry shortly.
 
-GraphQL (with GraphiQL in a browser) is at `/graphql`.
+GraphQL (with GraphiQL in a browser) is at `/graphql`; MCP (streamable HTTP,
+same bearer keys) at `/mcp`.
 """
 #: Log lines name the request they belong to (``-`` outside a request).
 LOG_FORMAT = "%(levelname)s %(name)s [%(request_id)s]: %(message)s"
@@ -83,7 +85,12 @@ def create_app(
             runtime.extractor.set_observer(registry.observe_llm_call)
         app.state.runtime = runtime
         try:
-            yield
+            async with AsyncExitStack() as stack:
+                # MCP's session manager runs inside the runtime's lifetime:
+                # stopped first, so no tool call outlives the services.
+                if mcp_sessions is not None:
+                    await stack.enter_async_context(mcp_sessions.run())
+                yield
         finally:
             await runtime.stop()
 
@@ -112,6 +119,7 @@ def create_app(
     routers = (episodes, facts, search, context, temporal, graph, portable, agents, insights, keys)
     for module in routers:
         app.include_router(module.router, dependencies=checked)
+    mcp_sessions = mount_mcp(app, settings)
     app.include_router(
         graphql_router(),
         tags=["graphql"],

@@ -275,15 +275,33 @@ class Runtime:
 
         Raises:
             TimeoutError: not ready within ``timeout_s`` s.
+            StoreError: the store cannot be opened at all (e.g. another
+                process owns the embedded data dir); raised at once, not
+                after the timeout.
         """
         async with asyncio.timeout(timeout_s):
-            await self._opened.wait()
+            await self._opened_or_failed()
             while True:
                 try:
                     await self.store.ping()
                     return
                 except StoreUnavailable:
                     await asyncio.sleep(0.1)
+
+    async def _opened_or_failed(self) -> None:
+        # The worker task opens the store: if it ended before that, its
+        # exception (a StoreError that retrying cannot cure) is the answer.
+        opened = asyncio.ensure_future(self._opened.wait())
+        try:
+            await asyncio.wait([opened, *self._tasks], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            opened.cancel()
+        if self._opened.is_set():
+            return
+        for task in self._tasks:
+            if task.done() and not task.cancelled() and (exc := task.exception()) is not None:
+                raise exc
+        raise StoreUnavailable("the worker stopped before the store opened")
 
     async def stop(self) -> None:
         """Stop the schedule, the agent runs and the worker, then close the

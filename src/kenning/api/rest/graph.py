@@ -84,3 +84,8 @@ async def _center(service: GraphService, scope: Scope, entity: str) -> Entity:
     if entity.startswith("en_"):
         return await service.entity(scope, id=entity)
     return await service.entity(scope, name=entity)
+
+
+#: The same view and centre lookup for MCP's ``memory_graph`` (kenning.mcp.tools).
+graph_view = _view
+center_entity = _center
