@@ -24,3 +24,7 @@ CREATE FULLTEXT INDEX FOR (e:Episode) ON (e.content);
 // Who said a turn is searchable too, as in the embedded text. A separate
 // statement adds the field to an index made before it was listed.
 CREATE FULLTEXT INDEX FOR (e:Episode) ON (e.speaker);
+// Webhooks (issue 13): registrations and the outbox, looked up by tenant and
+// id, by webhook and event, and scanned by status for due rows.
+CREATE INDEX FOR (w:Webhook) ON (w.tenant, w.id);
+CREATE INDEX FOR (d:WebhookDelivery) ON (d.tenant, d.id, d.webhook_id, d.event_id, d.status);

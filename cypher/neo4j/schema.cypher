@@ -67,3 +67,11 @@ OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}};
 CREATE FULLTEXT INDEX episode_text_scoped IF NOT EXISTS
 FOR (e:Episode) ON EACH [e.content, e.speaker, e.tenant, e.space]
 OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}};
+// Webhooks (issue 13): registrations by id per tenant; one outbox row per
+// (webhook, event id), so concurrent MERGEs of one event make one row.
+CREATE CONSTRAINT webhook_tenant_id IF NOT EXISTS
+FOR (w:Webhook) REQUIRE (w.tenant, w.id) IS UNIQUE;
+CREATE CONSTRAINT webhook_delivery_event IF NOT EXISTS
+FOR (d:WebhookDelivery) REQUIRE (d.tenant, d.webhook_id, d.event_id) IS UNIQUE;
+CREATE INDEX webhook_delivery_id IF NOT EXISTS FOR (d:WebhookDelivery) ON (d.tenant, d.id);
+CREATE INDEX webhook_delivery_due IF NOT EXISTS FOR (d:WebhookDelivery) ON (d.status, d.next_attempt_at);

@@ -29,6 +29,7 @@ from kenning.api.rest import (
     portable,
     search,
     temporal,
+    webhooks,
 )
 from kenning.api.rest.responses import errors
 from kenning.api.runtime import Runtime
@@ -78,6 +79,7 @@ def create_app(
         runtime = await Runtime.start(settings, analyses)
         runtime.store.set_observer(registry.observe_query)
         registry.bind_store(runtime.store)
+        runtime.deliveries.set_observer(registry.observe_webhook_delivery)
         if isinstance(runtime.extractor, LLMExtractor):
             runtime.extractor.set_observer(registry.observe_llm_call)
         app.state.runtime = runtime
@@ -108,7 +110,18 @@ def create_app(
     app.include_router(metrics.router)
     app.include_router(neo4j_browser.router)
     checked = [Depends(refuse_bad_params)]
-    for module in (episodes, facts, search, context, temporal, graph, portable, agents, insights):
+    for module in (
+        episodes,
+        facts,
+        search,
+        context,
+        temporal,
+        graph,
+        portable,
+        agents,
+        insights,
+        webhooks,
+    ):
         app.include_router(module.router, dependencies=checked)
     app.include_router(
         graphql_router(),
