@@ -158,6 +158,8 @@ class WebhookQueries(QueryMixin):
             data = dict(row)
             for name in ("created_at", "next_attempt_at", "delivered_at"):
                 data[name] = self._instant_or_none(data.get(name))
+            if data["status"] != "pending":  # kept set only to avoid storing a null
+                data["next_attempt_at"] = None
             data["log"] = [json.loads(e) for e in reversed(list(data.get("log") or []))]
             out.append(Delivery.model_validate(data))
         return out

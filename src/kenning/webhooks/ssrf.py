@@ -88,7 +88,8 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
     try:
         async with asyncio.timeout(RESOLVE_TIMEOUT_S):
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, UnicodeError, ValueError) as exc:
+        # A name no resolver takes (a NUL, a label over 63 characters) is as bad.
         raise InputError(f"host {host!r} does not resolve: {exc}", "url") from None
     found = {ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos}
     if not found:
