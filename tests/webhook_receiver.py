@@ -92,7 +92,12 @@ def start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    # The default listen backlog (5) drops some of a batch of concurrent
+    # deliveries; the kernel retries them after 1 s.
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 128
+
+    server = Server(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     receiver.url = f"http://127.0.0.1:{server.server_address[1]}"
