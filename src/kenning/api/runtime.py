@@ -328,4 +328,4 @@ def _frames(task: asyncio.Task[None]) -> list[str]:
 def _log_worker_exit(task: asyncio.Task[None]) -> None:
     # Without this a crashed worker is silent until shutdown while jobs stall.
     if not task.cancelled() and (exc := task.exception()) is not None:
-        log.error("ingest worker stopped: %s", exc, exc_info=exc)
+        log.error("worker task %s stopped: %s", task.get_coro(), exc, exc_info=exc)

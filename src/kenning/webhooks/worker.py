@@ -30,7 +30,7 @@ import httpx
 from kenning import __version__
 from kenning.domain.ids import new_id
 from kenning.domain.models import utcnow
-from kenning.errors import InputError, KenningError, StoreBusy, StoreUnavailable
+from kenning.errors import InputError, StoreBusy, StoreUnavailable
 from kenning.store.webhooks_port import AttemptOutcome, ClaimedDelivery, WebhookStore
 from kenning.webhooks import signing
 from kenning.webhooks.models import DeliveryAttempt, DeliveryStatus
@@ -157,7 +157,9 @@ class DeliveryWorker:
                 headers=headers,
                 extensions={"sni_hostname": hostname},
             )
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, UnicodeError, ValueError) as exc:
+            # A URL or header httpx cannot send (e.g. a non-ASCII host) fails
+            # this try like a refused connection does, never the worker.
             return None, f"{type(exc).__name__}: {exc}"[:ERROR_MAX_CHARS]
         if 200 <= response.status_code < 300:
             return response.status_code, None
@@ -180,9 +182,9 @@ class DeliveryWorker:
                         "webhook outbox not answering, retrying in %.1f s: %s", backoff, exc
                     )
                     busy, backoff = 0, min(backoff * 2, 10.0)
-                except KenningError as exc:  # a bad row must not stop delivery
-                    log.error("webhook delivery round failed: %s", exc)
-                    busy = 0
+                except Exception as exc:  # a bad row or a bug must not stop delivery
+                    log.error("webhook delivery round failed: %s", exc, exc_info=exc)
+                    busy, backoff = 0, min(backoff * 2, 10.0)
                 if busy:
                     continue
                 wake.clear()
