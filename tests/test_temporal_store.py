@@ -268,8 +268,8 @@ async def test_patching_writes_nothing_before_its_one_store_write(
     store: Any = runtime.store
     run, writes = store._query, []
 
-    # The worker polls meanwhile; chain locks and leases are not data.
-    passed = {"claim_episodes", "lock_chains", "lease_chains", "release_chains"}
+    # The workers poll meanwhile; chain locks and leases are not data.
+    passed = {"claim_episodes", "webhooks/claim", "lock_chains", "lease_chains", "release_chains"}
 
     async def failing(name: str, params: dict[str, Any], *, write: bool = False) -> Any:
         if write and name not in passed:

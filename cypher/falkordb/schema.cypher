@@ -27,3 +27,7 @@ CREATE FULLTEXT INDEX FOR (e:Episode) ON (e.speaker);
 // Access: managed API keys, looked up by the hash of the secret on every request.
 CREATE INDEX FOR (k:ApiKey) ON (k.hash, k.tenant, k.id);
 CREATE INDEX FOR (c:SpaceClaim) ON (c.tenant, c.space);
+// Webhooks (issue 13): registrations and the outbox, looked up by tenant and
+// id, by webhook and event, and scanned by status for due rows.
+CREATE INDEX FOR (w:Webhook) ON (w.tenant, w.id);
+CREATE INDEX FOR (d:WebhookDelivery) ON (d.tenant, d.id, d.webhook_id, d.event_id, d.status);

@@ -72,3 +72,11 @@ CREATE CONSTRAINT api_key_hash IF NOT EXISTS FOR (k:ApiKey) REQUIRE k.hash IS UN
 CREATE CONSTRAINT api_key_tenant_id IF NOT EXISTS FOR (k:ApiKey) REQUIRE (k.tenant, k.id) IS UNIQUE;
 // One claim node per space a member key claimed by writing to it first.
 CREATE CONSTRAINT space_claim IF NOT EXISTS FOR (c:SpaceClaim) REQUIRE (c.tenant, c.space) IS UNIQUE;
+// Webhooks (issue 13): registrations by id per tenant; one outbox row per
+// (webhook, event id), so concurrent MERGEs of one event make one row.
+CREATE CONSTRAINT webhook_tenant_id IF NOT EXISTS
+FOR (w:Webhook) REQUIRE (w.tenant, w.id) IS UNIQUE;
+CREATE CONSTRAINT webhook_delivery_event IF NOT EXISTS
+FOR (d:WebhookDelivery) REQUIRE (d.tenant, d.webhook_id, d.event_id) IS UNIQUE;
+CREATE INDEX webhook_delivery_id IF NOT EXISTS FOR (d:WebhookDelivery) ON (d.tenant, d.id);
+CREATE INDEX webhook_delivery_due IF NOT EXISTS FOR (d:WebhookDelivery) ON (d.status, d.next_attempt_at);

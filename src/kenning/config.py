@@ -12,7 +12,7 @@ from typing import Any, Literal
 from urllib.parse import urlparse
 
 from limits import parse_many
-from pydantic import Field, TypeAdapter, ValidationError, field_validator
+from pydantic import Field, TypeAdapter, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kenning.agents.cron import check_cron
@@ -489,6 +489,47 @@ class Settings(BaseSettings):
         le=3600,
         description="`kenning mcp` (stdio): longest wait for the graph store to open.",
     )
+    # Webhooks (issue 13.4; README "Webhooks"). Read by kenning.api.runtime.
+    webhook_allow_private: bool = Field(
+        False,
+        description="Let webhooks target private-range, loopback and link-local addresses "
+        "(tests, a trusted LAN). Off: such URLs are refused at registration and at delivery.",
+    )
+    webhook_timeout_s: float = Field(
+        5.0, gt=0, le=60, description="Longest wait for a receiver's answer to one try."
+    )
+    webhook_max_attempts: int = Field(
+        8, ge=1, le=50, description="Tries of one event before its delivery is failed."
+    )
+    webhook_backoff_base_s: float = Field(
+        10.0,
+        ge=0,
+        le=3600,
+        description="Wait after the first failed try; doubled per further try "
+        "(base * 2^(attempt-1)), up to webhook_backoff_max_s.",
+    )
+    webhook_backoff_max_s: float = Field(
+        3600.0, ge=0, le=86400, description="Longest wait between two tries."
+    )
+    webhook_lease_s: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        description="How long a delivery worker holds an event it sends; must exceed "
+        "twice webhook_timeout_s, so no other process sends it meanwhile.",
+    )
+    webhook_poll_s: float = Field(
+        1.0, gt=0, le=60, description="Seconds between looks for due deliveries when idle."
+    )
+    webhook_batch: int = Field(16, ge=1, le=256, description="Deliveries sent concurrently.")
+
+    @field_validator("webhook_lease_s")
+    @classmethod
+    def _lease_over_timeout(cls, value: float, info: ValidationInfo) -> float:
+        timeout = info.data.get("webhook_timeout_s")
+        if timeout is not None and value <= 2 * timeout:
+            raise ValueError(f"must exceed twice webhook_timeout_s ({2 * timeout} s)")
+        return value
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from kenning.agents.models import (
@@ -28,6 +28,7 @@ from kenning.agents.models import (
     AgentRun,
     Analysis,
     Insight,
+    InsightDraft,
     RunTrigger,
 )
 from kenning.domain.ids import new_id
@@ -40,8 +41,9 @@ from kenning.errors import (
     StoreBusy,
     StoreError,
 )
-from kenning.store.agent_runs_port import InsightFilter
+from kenning.store.agent_runs_port import InsightFilter, InsightWrites
 from kenning.store.port import GraphStore
+from kenning.webhooks.events import Event, EventSink, NullSink, event_id
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +89,8 @@ class AgentService:
             :data:`kenning.agents.registry.ANALYSES`. Tests pass their own.
         undo: How a curator run's changes are reverted; default
             :func:`kenning.agents.registry.undo_run`.
+        events: Told of each new insight (``insight.created``; an update of
+            an open insight with the same fingerprint is not new); default: nobody.
     """
 
     def __init__(
@@ -95,6 +99,7 @@ class AgentService:
         settings: AgentSettings,
         analyses: Mapping[AgentName, Analysis] | None = None,
         undo: Undo | None = None,
+        events: EventSink | None = None,
     ) -> None:
         from kenning.agents import registry  # the analyses import the store port
 
@@ -102,6 +107,7 @@ class AgentService:
         self.settings = settings
         self.analyses: dict[AgentName, Analysis] = dict(analyses or registry.ANALYSES)
         self._undo = undo or registry.undo_run
+        self._events: EventSink = events or NullSink()
         self._slots = asyncio.Semaphore(settings.max_concurrent_runs)
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -197,7 +203,9 @@ class AgentService:
             outcome = await self.analyses[run.agent](ctx)
         analysis_ms = (time.perf_counter() - analysed) * 1000
         check_outcome(run.agent, outcome)
-        writes = await self.store.write_insights(scope, run.id, outcome.insights, utcnow())
+        now = utcnow()
+        writes = await self.store.write_insights(scope, run.id, outcome.insights, now)
+        await self._events.publish(scope, created_events(run, outcome.insights, writes, now))
         return {
             **outcome.stats,
             "analysis_ms": round(analysis_ms, 1),
@@ -357,3 +365,26 @@ def safe_error(exc: BaseException) -> str:
     if isinstance(exc, ValueError) and "analysis returned" in str(exc):
         return str(exc)[:500]
     return f"the analysis failed ({type(exc).__name__}); the server log has the details"
+
+
+def created_events(
+    run: AgentRun, drafts: list[InsightDraft], writes: InsightWrites, now: datetime
+) -> list[Event]:
+    """An ``insight.created`` event per new insight of a run (its id is the
+    event's: an insight is created once)."""
+    events = []
+    for draft in {d.fingerprint: d for d in drafts}.values():
+        insight_id = writes.created_ids.get(draft.fingerprint)
+        if insight_id is None:
+            continue
+        data = {
+            "insight_id": insight_id,
+            "run_id": run.id,
+            "agent": draft.agent,
+            "kind": draft.kind,
+            "title": draft.title,
+            "score": draft.score,
+            "entity_ids": list(draft.entity_ids),
+        }
+        events.append(Event(event_id("insight.created", insight_id), "insight.created", now, data))
+    return events

@@ -30,6 +30,7 @@ from kenning.api.rest import (
     portable,
     search,
     temporal,
+    webhooks,
 )
 from kenning.api.rest.responses import errors
 from kenning.api.runtime import Runtime
@@ -81,6 +82,7 @@ def create_app(
         runtime = await Runtime.start(settings, analyses)
         runtime.store.set_observer(registry.observe_query)
         registry.bind_store(runtime.store)
+        runtime.deliveries.set_observer(registry.observe_webhook_delivery)
         if isinstance(runtime.extractor, LLMExtractor):
             runtime.extractor.set_observer(registry.observe_llm_call)
         app.state.runtime = runtime
@@ -116,8 +118,19 @@ def create_app(
     app.include_router(metrics.router)
     app.include_router(neo4j_browser.router)
     checked = [Depends(refuse_bad_params)]
-    routers = (episodes, facts, search, context, temporal, graph, portable, agents, insights, keys)
-    for module in routers:
+    for module in (
+        episodes,
+        facts,
+        search,
+        context,
+        temporal,
+        graph,
+        portable,
+        agents,
+        insights,
+        webhooks,
+        keys,
+    ):
         app.include_router(module.router, dependencies=checked)
     mcp_sessions = mount_mcp(app, settings)
     app.include_router(

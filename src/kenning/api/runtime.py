@@ -30,6 +30,9 @@ from kenning.store.factory import create_store
 from kenning.store.port import VECTOR_DIMENSION, GraphStore
 from kenning.temporal.service import TemporalService
 from kenning.temporal.supersession import Supersession
+from kenning.webhooks.outbox import Outbox
+from kenning.webhooks.service import WebhookService
+from kenning.webhooks.worker import DeliverySettings, DeliveryWorker
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +134,20 @@ def search_config(s: Settings) -> SearchConfig:
     )
 
 
+def delivery_settings(s: Settings) -> DeliverySettings:
+    """Webhook delivery bounds from ``KENNING_WEBHOOK_*``."""
+    return DeliverySettings(
+        allow_private=s.webhook_allow_private,
+        timeout_s=s.webhook_timeout_s,
+        max_attempts=s.webhook_max_attempts,
+        backoff_base_s=s.webhook_backoff_base_s,
+        backoff_max_s=s.webhook_backoff_max_s,
+        lease_s=s.webhook_lease_s,
+        poll_s=s.webhook_poll_s,
+        batch=s.webhook_batch,
+    )
+
+
 def agent_settings(s: Settings) -> AgentSettings:
     """Run bounds and analysis options from ``KENNING_AGENT_*``."""
     return AgentSettings(
@@ -157,6 +174,11 @@ class Runtime:
     scheduler: AgentScheduler = field(init=False)
     keys: KeyService = field(init=False)
     rate_limits: RateLimits = field(init=False)
+    #: Webhooks: the outbox every use case reports events to, the API's
+    #: service and the delivery worker (started with the ingest worker).
+    outbox: Outbox = field(init=False)
+    webhooks: WebhookService = field(init=False)
+    deliveries: DeliveryWorker = field(init=False)
     #: The agents' analyses; None: :data:`kenning.agents.registry.ANALYSES`.
     analyses: Mapping[AgentName, Analysis] | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -165,7 +187,10 @@ class Runtime:
 
     def __post_init__(self) -> None:
         s = self.settings
-        self.supersession = Supersession(self.store, s.functional_predicates)
+        self.outbox = Outbox(self.store)
+        self.webhooks = WebhookService(self.store, s.webhook_allow_private)
+        self.deliveries = DeliveryWorker(self.store, delivery_settings(s), s.worker_tenants)
+        self.supersession = Supersession(self.store, s.functional_predicates, self.outbox)
         self.temporal = TemporalService(self.store, self.supersession, self.embedder)
         self.ingest = IngestService(
             self.store,
@@ -179,7 +204,7 @@ class Runtime:
         self.search = SearchService(
             self.store, self.embedder, s.exact_search_max_items, s.ann_oversample, search_config(s)
         )
-        self.agents = AgentService(self.store, agent_settings(s), self.analyses)
+        self.agents = AgentService(self.store, agent_settings(s), self.analyses, events=self.outbox)
         self.scheduler = AgentScheduler(
             self.agents,
             s.agent_crons(),
@@ -257,7 +282,11 @@ class Runtime:
             retry_backoff_s=s.ingest_retry_backoff_s,
             tenants=s.worker_tenants,
             context_window=CONTEXT_WINDOW,
+            events=self.outbox,
         )
+        deliveries = asyncio.create_task(self.deliveries.run_forever(self.outbox.wake))
+        deliveries.add_done_callback(_log_worker_exit)
+        self._tasks.append(deliveries)
         await worker.run_forever(self.ingest.wake, s.worker_poll_ms / 1000)
 
     async def _bootstrap_key(self) -> None:
@@ -337,4 +366,4 @@ def _frames(task: asyncio.Task[None]) -> list[str]:
 def _log_worker_exit(task: asyncio.Task[None]) -> None:
     # Without this a crashed worker is silent until shutdown while jobs stall.
     if not task.cancelled() and (exc := task.exception()) is not None:
-        log.error("ingest worker stopped: %s", exc, exc_info=exc)
+        log.error("worker task %s stopped: %s", task.get_coro(), exc, exc_info=exc)

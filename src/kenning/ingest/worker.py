@@ -43,6 +43,7 @@ from kenning.extract.port import ContextualExtractor, Extractor
 from kenning.ingest.graph_write import embedding_text, from_extractions
 from kenning.store.port import ClaimedEpisode, GraphStore
 from kenning.temporal.supersession import Supersession
+from kenning.webhooks.events import EventSink, NullSink
 
 log = logging.getLogger(__name__)
 #: Store errors that say "not now" rather than "this episode is bad": never
@@ -77,6 +78,8 @@ class IngestWorker:
             (``KENNING_WORKER_TENANTS``).
         context_window: How far before a batch an extractor that wants
             context (:class:`ContextualExtractor`) gets earlier turns from.
+        events: Told when a batch's episodes settled (done or failed), so
+            the jobs over them that finished are reported; default: nobody.
     """
 
     def __init__(
@@ -91,8 +94,10 @@ class IngestWorker:
         retry_backoff_s: float = 1.0,
         tenants: Sequence[str] = (),
         context_window: timedelta = timedelta(hours=12),
+        events: EventSink | None = None,
     ) -> None:
         self._store = store
+        self._events: EventSink = events or NullSink()
         self._supersession = supersession or Supersession(store)
         self._extractor = extractor
         self._embedder = embedder
@@ -123,6 +128,7 @@ class IngestWorker:
         async with self._heartbeat(groups):
             for scope, episodes in groups.items():
                 await self._process(scope, episodes)
+                await self._events.episodes_settled(scope, [e.id for e in episodes])
         return len(claimed)
 
     @contextlib.asynccontextmanager

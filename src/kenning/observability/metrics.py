@@ -21,6 +21,8 @@ metric                                          what
 ``kenning_llm_tokens_total``                    LLM extraction tokens by ``direction``
 ``kenning_llm_call_duration_seconds``           LLM extraction call latency by ``provider``
 ``kenning_llm_fallbacks_total``                 episodes extracted by spaCy instead, by ``reason``
+``kenning_webhook_deliveries_total``            webhook tries by ``outcome``
+``kenning_webhook_delivery_duration_seconds``   webhook try latency (request to answer or error)
 ==============================================  =======================================
 
 The last three engine metrics are read defensively from attributes a store
@@ -51,6 +53,8 @@ STORE_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2
 HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 #: Seconds; one LLM call extracts several turns in 1-30 s (retries included).
 LLM_BUCKETS = (0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0)
+#: Seconds; a webhook try answers in ms or runs into its timeout (5 s default).
+WEBHOOK_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 #: Episode states whose counts make the ingest queue depth.
 QUEUE_STATES = ("pending", "processing")
 #: Most seconds a scrape waits for the queue-depth query.
@@ -137,6 +141,19 @@ class Metrics:
             ["reason"],
             registry=r,
         )
+        self.webhook_deliveries = Counter(
+            "kenning_webhook_deliveries",
+            "Webhook delivery tries by outcome: delivered (2xx), retry (failed, another "
+            "try is scheduled), failed (the last try failed).",
+            ["outcome"],
+            registry=r,
+        )
+        self.webhook_latency = Histogram(
+            "kenning_webhook_delivery_duration_seconds",
+            "Time of one webhook try, from the request to the answer or the error, in seconds.",
+            buckets=WEBHOOK_BUCKETS,
+            registry=r,
+        )
         self._engine = _EngineCollector()
         r.register(self._engine)
 
@@ -168,6 +185,11 @@ class Metrics:
         self.llm_latency.labels(call.provider).observe(call.seconds)
         if call.fallbacks:
             self.llm_fallbacks.labels(call.reason or "missing").inc(call.fallbacks)
+
+    def observe_webhook_delivery(self, outcome: str, seconds: float) -> None:
+        """The delivery worker's callback: one try's outcome and latency."""
+        self.webhook_deliveries.labels(outcome).inc()
+        self.webhook_latency.observe(seconds)
 
     async def refresh(self, source: QueueSource) -> None:
         """Read the ingest queue depth from the store, within

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -39,11 +39,13 @@ class InsightFilter:
 class InsightWrites:
     """What storing a run's drafts did: new insights, open ones updated in
     place (same fingerprint), and drafts skipped because a person dismissed
-    an insight with their fingerprint."""
+    an insight with their fingerprint. ``created_ids``: the new insights'
+    ids by fingerprint."""
 
     created: int = 0
     updated: int = 0
     skipped: int = 0
+    created_ids: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -213,7 +213,8 @@ class AgentRunQueries(QueryMixin):
             await self._query(
                 "agents/insights_link", {**self._scope(scope), "links": links}, write=True
             )
-        return InsightWrites(created, len(stored) - created, len(unique) - len(keep))
+        new = {r["fingerprint"]: r["id"] for r in stored if r["created"]}
+        return InsightWrites(created, len(stored) - created, len(unique) - len(keep), new)
 
     async def list_insights(
         self, scope: Scope, where: InsightFilter, after: str, limit: int

@@ -48,6 +48,7 @@ from kenning.store.port import (
 from kenning.store.portable import PORTABLE_QUERIES, PortableQueries
 from kenning.store.temporal_port import ChainKey, Statement
 from kenning.store.temporal_queries import TEMPORAL_QUERIES, TemporalQueries, encode_statement
+from kenning.store.webhooks_queries import WEBHOOK_QUERIES, WebhookQueries
 
 Row = dict[str, Any]
 #: Called after every store query with its name (a file in ``cypher/``), its
@@ -119,6 +120,7 @@ REQUIRED_QUERIES = (
     *PORTABLE_QUERIES,
     # access: managed API keys
     *KEY_QUERIES,
+    *WEBHOOK_QUERIES,
 )
 
 #: Seconds within which a store answer counts as proof of health.
@@ -142,6 +144,7 @@ class CypherStore(
     TemporalQueries,
     GraphReadMixin,
     KeyQueries,
+    WebhookQueries,
     ABC,
 ):
     """A GraphStore implemented with the queries of one Cypher dialect."""

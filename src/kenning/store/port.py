@@ -20,6 +20,7 @@ from kenning.store.graph_port import GraphReadStore
 from kenning.store.keys_port import KeyStore
 from kenning.store.portable_port import PortableStore
 from kenning.store.temporal_port import Statement, TemporalStore
+from kenning.store.webhooks_port import WebhookStore
 
 #: Dimension of every vector index. all-MiniLM-L6-v2 gives 384; a model of
 #: another size needs new indexes, so start-up refuses it (see app wiring).
@@ -224,6 +225,7 @@ class GraphStore(
     TemporalStore,
     GraphReadStore,
     KeyStore,
+    WebhookStore,
     Protocol,
 ):
     """The storage port. Both adapters pass one contract test suite.

@@ -25,6 +25,7 @@ from kenning.domain.models import Scope
 from kenning.store.port import GraphStore, GraphWrite
 from kenning.store.temporal_port import ChainFact, Correction
 from kenning.temporal.restatement import ChainPlan, plan_chain
+from kenning.webhooks.events import Event, EventSink, NullSink, event_id
 
 Chain = tuple[str, str]  # (subject key, predicate)
 T = TypeVar("T")
@@ -69,8 +70,10 @@ class Supersession:
         self,
         store: GraphStore,
         functional_predicates: Iterable[str] = DEFAULT_FUNCTIONAL_PREDICATES,
+        events: EventSink | None = None,
     ) -> None:
         self._store = store
+        self._events: EventSink = events or NullSink()
         self.functional = frozenset(predicate_key(p) for p in functional_predicates)
         self.lock = asyncio.Lock()
 
@@ -160,4 +163,37 @@ class Supersession:
             for v in plan.versions
         ]
         await self._store.apply_versions(scope, plan.versions, now, plan.retired)
+        # Inside the caller's unit: on Neo4j the outbox row commits with the change.
+        before = {f.id: f for facts in by_chain.values() for f in facts}
+        await self._events.publish(scope, superseded_events(scope, plan, before, now))
         return plan
+
+
+def superseded_events(
+    scope: Scope, plan: ChainPlan, before: Mapping[str, ChainFact], now: datetime
+) -> list[Event]:
+    """A ``fact.superseded`` event per version that gains a ``superseded_by``
+    (or another one than it had); the id names the fact and its successor,
+    so resolving the same chain again reports nothing new."""
+    events = []
+    for version in plan.versions:
+        old = before.get(version.id)
+        if version.superseded_by is None or (old and old.superseded_by == version.superseded_by):
+            continue
+        # A copy split off its chain has no state before; it names its origin.
+        origin = old or before.get(version.copy_of or "")
+        if origin is None:
+            continue
+        data = {
+            "fact_id": version.id,
+            "superseded_by": version.superseded_by,
+            "subject_key": origin.subject_key,
+            "predicate": origin.predicate,
+            "object_key": origin.object_key,
+            "text": version.text,
+            "valid_from": version.valid_from.isoformat() if version.valid_from else None,
+            "valid_to": version.valid_to.isoformat() if version.valid_to else None,
+        }
+        ident = event_id("fact.superseded", scope.tenant, version.id, version.superseded_by)
+        events.append(Event(ident, "fact.superseded", now, data))
+    return events
