@@ -202,6 +202,10 @@ def test_member_keys_are_confined_to_their_spaces_over_rest(keyed: Keyed) -> Non
         # Keys are an admin's business.
         _error(client.get("/v1/keys"), 403, "forbidden")
         _error(client.post("/v1/keys", json={"role": "admin"}), 403, "forbidden")
+        # So are webhooks: one would receive events of spaces the key may not read.
+        _error(client.get("/v1/webhooks"), 403, "forbidden")
+        hook = {"url": "https://example.com/hook", "events": ["job.completed"]}
+        _error(client.post("/v1/webhooks", json=hook), 403, "forbidden")
         # A space nobody holds is claimed by the first write, then readable.
         assert client.post("/v1/facts", json=_fact(fresh)).status_code == 201
         assert client.get("/v1/facts", params={"space": fresh}).json()["items"]
