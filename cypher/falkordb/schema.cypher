@@ -24,3 +24,7 @@ CREATE FULLTEXT INDEX FOR (e:Episode) ON (e.content);
 // Who said a turn is searchable too, as in the embedded text. A separate
 // statement adds the field to an index made before it was listed.
 CREATE FULLTEXT INDEX FOR (e:Episode) ON (e.speaker);
+// Teams (access): teams, member spaces and invites, by tenant.
+CREATE INDEX FOR (t:Team) ON (t.tenant, t.id);
+CREATE INDEX FOR (s:Space) ON (s.tenant, s.id);
+CREATE INDEX FOR (i:Invite) ON (i.tenant, i.code_hash, i.id);

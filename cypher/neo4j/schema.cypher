@@ -67,3 +67,9 @@ OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}};
 CREATE FULLTEXT INDEX episode_text_scoped IF NOT EXISTS
 FOR (e:Episode) ON EACH [e.content, e.speaker, e.tenant, e.space]
 OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}};
+// Teams (access): teams, member spaces and invites, by tenant.
+CREATE CONSTRAINT team_id IF NOT EXISTS
+FOR (t:Team) REQUIRE (t.tenant, t.id) IS UNIQUE;
+CREATE INDEX space_id IF NOT EXISTS FOR (s:Space) ON (s.tenant, s.id);
+CREATE INDEX invite_code IF NOT EXISTS FOR (i:Invite) ON (i.tenant, i.code_hash);
+CREATE INDEX invite_id IF NOT EXISTS FOR (i:Invite) ON (i.tenant, i.id);

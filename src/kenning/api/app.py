@@ -28,6 +28,7 @@ from kenning.api.rest import (
     neo4j_browser,
     portable,
     search,
+    teams,
     temporal,
 )
 from kenning.api.rest.responses import errors
@@ -108,7 +109,18 @@ def create_app(
     app.include_router(metrics.router)
     app.include_router(neo4j_browser.router)
     checked = [Depends(refuse_bad_params)]
-    for module in (episodes, facts, search, context, temporal, graph, portable, agents, insights):
+    for module in (
+        episodes,
+        facts,
+        search,
+        context,
+        temporal,
+        graph,
+        portable,
+        agents,
+        insights,
+        teams,
+    ):
         app.include_router(module.router, dependencies=checked)
     app.include_router(
         graphql_router(),

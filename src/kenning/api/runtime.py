@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from kenning.access.sharing import SharedReads
+from kenning.access.teams import TeamService
 from kenning.agents.models import AgentName, Analysis
 from kenning.agents.scheduler import AgentScheduler
 from kenning.agents.service import AgentService, AgentSettings
@@ -153,6 +155,8 @@ class Runtime:
     temporal: TemporalService = field(init=False)
     agents: AgentService = field(init=False)
     scheduler: AgentScheduler = field(init=False)
+    teams: TeamService = field(init=False)
+    sharing: SharedReads = field(init=False)
     #: The agents' analyses; None: :data:`kenning.agents.registry.ANALYSES`.
     analyses: Mapping[AgentName, Analysis] | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -183,6 +187,8 @@ class Runtime:
             misfire_grace_s=s.agent_misfire_grace_s,
             tenants=s.worker_tenants,
         )
+        self.teams = TeamService(self.store, timedelta(days=s.invite_max_ttl_days))
+        self.sharing = SharedReads(self.store, s.private_predicates)
 
     def token_counter(self) -> TokenCounter:
         """The tokenizer that counts context budgets (loaded on first use)."""

@@ -45,6 +45,7 @@ from kenning.store.port import (
     VectorKind,
 )
 from kenning.store.portable import PORTABLE_QUERIES, PortableQueries
+from kenning.store.teams_queries import TEAM_QUERIES, TeamQueries
 from kenning.store.temporal_port import ChainKey, Statement
 from kenning.store.temporal_queries import TEMPORAL_QUERIES, TemporalQueries, encode_statement
 
@@ -116,6 +117,7 @@ REQUIRED_QUERIES = (
     # operations and portability (observability, export/import)
     "ingest_queue",
     *PORTABLE_QUERIES,
+    *TEAM_QUERIES,
 )
 
 #: Seconds within which a store answer counts as proof of health.
@@ -138,6 +140,7 @@ class CypherStore(
     PortableQueries,
     TemporalQueries,
     GraphReadMixin,
+    TeamQueries,
     ABC,
 ):
     """A GraphStore implemented with the queries of one Cypher dialect."""

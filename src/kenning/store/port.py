@@ -18,6 +18,7 @@ from kenning.store.curator_port import CuratorStore
 from kenning.store.digest_port import DigestStore
 from kenning.store.graph_port import GraphReadStore
 from kenning.store.portable_port import PortableStore
+from kenning.store.teams_port import TeamStore
 from kenning.store.temporal_port import Statement, TemporalStore
 
 #: Dimension of every vector index. all-MiniLM-L6-v2 gives 384; a model of
@@ -46,6 +47,8 @@ class NewEpisode:
     agent_id: str | None = None
     run_id: str | None = None
     app_id: str | None = None
+    #: Never shared with a team (nor facts drawn only from it).
+    private: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +225,7 @@ class GraphStore(
     PortableStore,
     TemporalStore,
     GraphReadStore,
+    TeamStore,
     Protocol,
 ):
     """The storage port. Both adapters pass one contract test suite.
