@@ -67,10 +67,13 @@ def test_share_flows_into_every_read_and_ends_at_once(api: httpx.Client) -> None
     r = api.post(f"/v1/teams/{team}/share", json={"space": alice, "entity": "Acme"})
     assert r.status_code == 201, r.text
     share = r.json()
-    assert share["depth"] == 1 and share["entity_name"] == "Acme"
+    assert share["depth"] == 1
+    assert share["entity_name"] == "Acme"
 
     hits = search_ids(api, bob, f"Acme Berlin Mars {tag}")
-    assert public["id"] in hits and secret["id"] not in hits and far["id"] not in hits
+    assert public["id"] in hits
+    assert secret["id"] not in hits
+    assert far["id"] not in hits
     assert hits[public["id"]]["shared_from"] == {"space": alice, "team": team}
     assert hits[public["id"]]["fact"]["shared_from"]["space"] == alice
     assert public["id"] not in search_ids(api, bob, f"Acme {tag}", include_shared=False)
@@ -79,7 +82,8 @@ def test_share_flows_into_every_read_and_ends_at_once(api: httpx.Client) -> None
     assert all(h["shared_from"] is None for h in search_ids(api, alice, f"Acme {tag}").values())
 
     ctx = api.post("/v1/context", json={"space": bob, "query": f"Acme Berlin {tag}"}).json()
-    assert f"Acme sits in Berlin {tag}" in ctx["context"] and "Mars" not in ctx["context"]
+    assert f"Acme sits in Berlin {tag}" in ctx["context"]
+    assert "Mars" not in ctx["context"]
 
     graph = api.get("/v1/graph", params={"space": bob, "entity": "Acme", "depth": 2}).json()
     assert {e["id"] for e in graph["edges"]} == {public["id"]}
@@ -91,10 +95,14 @@ def test_share_flows_into_every_read_and_ends_at_once(api: httpx.Client) -> None
 
     gql = """query($space: String!, $q: String!) {
       search(space: $space, query: $q, topK: 50) { id sharedFrom { space team } }
-      neighborhood(space: $space, entity: {name: "Acme"}) { edges { id fact { sharedFrom { space } } } }
+      neighborhood(space: $space, entity: {name: "Acme"}) {
+        edges { id fact { sharedFrom { space } } }
+      }
       timeline(space: $space) { fact { id sharedFrom { team } } }
     }"""
-    data = api.post("/graphql", json={"query": gql, "variables": {"space": bob, "q": f"Acme {tag}"}})
+    data = api.post(
+        "/graphql", json={"query": gql, "variables": {"space": bob, "q": f"Acme {tag}"}}
+    )
     body = data.json()
     assert "errors" not in body, body
     assert {"space": alice, "team": team} in [h["sharedFrom"] for h in body["data"]["search"]]
@@ -103,10 +111,12 @@ def test_share_flows_into_every_read_and_ends_at_once(api: httpx.Client) -> None
 
     # Depth 2 reaches Paris; making the Berlin fact private hides it at once.
     r = api.post(f"/v1/teams/{team}/share", json={"space": alice, "entity": "Acme", "depth": 2})
-    assert r.status_code == 201 and r.json()["id"] == share["id"]
+    assert r.status_code == 201
+    assert r.json()["id"] == share["id"]
     assert far["id"] in search_ids(api, bob, f"Berlin Paris {tag}")
     r = api.patch(f"/v1/facts/{far['id']}", json={"space": alice, "private": True})
-    assert r.status_code == 200 and r.json()["private"] is True
+    assert r.status_code == 200
+    assert r.json()["private"] is True
     assert far["id"] not in search_ids(api, bob, f"Berlin Paris {tag}")
 
     # A fact added later is shared too (live); unsharing ends it at the next request.
@@ -145,13 +155,17 @@ def test_private_episode_is_not_shared(api: httpx.Client) -> None:
     wait_for_job(api, r.json()["job_id"])
     episodes = r.json()["episode_ids"]
     team = team_with(api, alice, bob)
-    assert api.post(f"/v1/teams/{team}/share", json={"space": alice, "entity": "Alice"}).status_code == 201
+    assert (
+        api.post(f"/v1/teams/{team}/share", json={"space": alice, "entity": "Alice"}).status_code
+        == 201
+    )
     texts = {h["text"] for h in search_ids(api, bob, "Alice work Globex live Lisbon").values()}
     assert any("Lisbon" in t for t in texts), texts
     assert not any("Globex" in t for t in texts), texts
     # Making the other episode private hides what only it said; public again shows it.
     r = api.patch(f"/v1/episodes/{episodes[1]}", json={"space": alice, "private": True})
-    assert r.status_code == 200 and r.json()["private"] is True
+    assert r.status_code == 200
+    assert r.json()["private"] is True
     assert not search_ids(api, bob, "Alice live Lisbon")
     api.patch(f"/v1/episodes/{episodes[1]}", json={"space": alice, "private": False})
     assert search_ids(api, bob, "Alice live Lisbon")
@@ -161,10 +175,17 @@ def test_invites_revoked_used_up_and_unknown_are_refused(api: httpx.Client) -> N
     owner, a, b = fresh("own"), fresh("a"), fresh("b")
     team = api.post("/v1/teams", json={"name": "Club", "space": owner}).json()["id"]
     invite = api.post(f"/v1/teams/{team}/invites", json={"max_uses": 1}).json()
-    assert invite["invite_code"].startswith("kti_") and len(invite["invite_code"]) > 40
-    assert api.post("/v1/teams/join", json={"invite_code": invite["invite_code"], "space": a}).status_code == 200
+    assert invite["invite_code"].startswith("kti_")
+    assert len(invite["invite_code"]) > 40
+    assert (
+        api.post(
+            "/v1/teams/join", json={"invite_code": invite["invite_code"], "space": a}
+        ).status_code
+        == 200
+    )
     used = api.post("/v1/teams/join", json={"invite_code": invite["invite_code"], "space": b})
-    assert used.status_code == 403 and used.json()["error"]["field"] == "invite_code"
+    assert used.status_code == 403
+    assert used.json()["error"]["field"] == "invite_code"
     other = api.post(f"/v1/teams/{team}/invites", json={}).json()
     assert api.delete(f"/v1/teams/{team}/invites/{other['id']}").status_code == 204
     revoked = api.post("/v1/teams/join", json={"invite_code": other["invite_code"], "space": b})

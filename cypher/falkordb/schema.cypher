@@ -24,6 +24,8 @@ CREATE FULLTEXT INDEX FOR (e:Episode) ON (e.content);
 // Who said a turn is searchable too, as in the embedded text. A separate
 // statement adds the field to an index made before it was listed.
 CREATE FULLTEXT INDEX FOR (e:Episode) ON (e.speaker);
+// Access: managed API keys, looked up by the hash of the secret on every request.
+CREATE INDEX FOR (k:ApiKey) ON (k.hash, k.tenant, k.id);
 // Teams (access): teams, member spaces and invites, by tenant.
 CREATE INDEX FOR (t:Team) ON (t.tenant, t.id);
 CREATE INDEX FOR (s:Space) ON (s.tenant, s.id);

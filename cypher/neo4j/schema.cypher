@@ -67,6 +67,9 @@ OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}};
 CREATE FULLTEXT INDEX episode_text_scoped IF NOT EXISTS
 FOR (e:Episode) ON EACH [e.content, e.speaker, e.tenant, e.space]
 OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}};
+// Access: managed API keys, looked up by the hash of the secret on every request.
+CREATE CONSTRAINT api_key_hash IF NOT EXISTS FOR (k:ApiKey) REQUIRE k.hash IS UNIQUE;
+CREATE CONSTRAINT api_key_tenant_id IF NOT EXISTS FOR (k:ApiKey) REQUIRE (k.tenant, k.id) IS UNIQUE;
 // Teams (access): teams, member spaces and invites, by tenant.
 CREATE CONSTRAINT team_id IF NOT EXISTS
 FOR (t:Team) REQUIRE (t.tenant, t.id) IS UNIQUE;

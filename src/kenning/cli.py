@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from kenning.access.keys_cli import keys_app
 from kenning.client import KenningClient
 from kenning.config import load_settings
 from kenning.domain.models import EpisodeCreate
@@ -23,6 +24,7 @@ import_app = typer.Typer(help="Import conversations into memory.", no_args_is_he
 app.add_typer(import_app, name="import")
 agents_app = typer.Typer(help="Memory agents: curator, connector, digest.", no_args_is_help=True)
 app.add_typer(agents_app, name="agents")
+app.add_typer(keys_app, name="keys")
 console = Console()
 
 Hit = dict[str, Any]

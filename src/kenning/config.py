@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
 
+from limits import parse_many
 from pydantic import Field, TypeAdapter, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -432,6 +433,48 @@ class Settings(BaseSettings):
             urlparse(value).scheme not in ("http", "https") or not urlparse(value).hostname
         ):
             raise ValueError("must be an http(s) URL with a host, e.g. http://127.0.0.1:11434/v1")
+        return value
+
+    # -- access: managed API keys and rate limits (issue 12) -------------------
+    bootstrap_admin_key: str = Field(
+        "",
+        repr=False,
+        description="A secret stored (as its SHA-256) as an admin key of "
+        "bootstrap_tenant at start when that tenant has no live admin key; "
+        "at least 32 characters. Empty: none.",
+    )
+    bootstrap_tenant: TenantId = Field("default", description="Tenant of the bootstrap key.")
+    require_keys: bool = Field(
+        False,
+        description="Refuse callers without a valid key (401) even while tenant 'default' "
+        "has no managed key and api_keys is empty.",
+    )
+    rate_limit_admin: str = Field(
+        "6000/minute",
+        description="Requests per managed admin key, a limits string such as "
+        "'600/minute' or '10/second;600/minute' (moving window); empty: no limit.",
+    )
+    rate_limit_member: str = Field(
+        "1200/minute", description="Requests per managed member key (as rate_limit_admin)."
+    )
+
+    @field_validator("rate_limit_admin", "rate_limit_member")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        if value:
+            try:
+                parse_many(value)
+            except ValueError:
+                raise ValueError(
+                    "must be a limits string such as '600/minute' or '10/second;600/minute'"
+                ) from None
+        return value
+
+    @field_validator("bootstrap_admin_key")
+    @classmethod
+    def _strong_bootstrap(cls, value: str) -> str:
+        if value and len(value) < 32:
+            raise ValueError("must be at least 32 characters (e.g. openssl rand -hex 32)")
         return value
 
     # Teams and sharing (access/teams.py, access/sharing.py).

@@ -9,6 +9,7 @@ exception: adapters translate driver errors at the boundary.
      ├── ConfigError              invalid settings at start-up
      ├── InputError               bad input from a caller (API: 422)
      ├── NotFound                 a named object does not exist in the scope (404)
+     ├── Forbidden                the caller's key may not use this space or call (403)
      ├── Conflict                 the request contradicts stored state (409)
      ├── StoreError               the graph store failed
      │    ├── StoreUnavailable    cannot reach the store, or it did not answer in
@@ -52,6 +53,20 @@ class InputError(KenningError):
 
 class NotFound(KenningError):
     """The object does not exist in the caller's tenant and space."""
+
+
+class Forbidden(KenningError):
+    """The caller's key may not do this: a space not on a member key, or an
+    admin-only call. The API answers 403 with code ``forbidden``.
+
+    Args:
+        message: What was refused and why.
+        field: The request field that named what was refused, e.g. ``"space"``.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class Conflict(KenningError):

@@ -24,6 +24,7 @@ from kenning.api.rest import (
     graph,
     health,
     insights,
+    keys,
     metrics,
     neo4j_browser,
     portable,
@@ -109,7 +110,7 @@ def create_app(
     app.include_router(metrics.router)
     app.include_router(neo4j_browser.router)
     checked = [Depends(refuse_bad_params)]
-    for module in (
+    routers = (
         episodes,
         facts,
         search,
@@ -119,8 +120,10 @@ def create_app(
         portable,
         agents,
         insights,
+        keys,
         teams,
-    ):
+    )
+    for module in routers:
         app.include_router(module.router, dependencies=checked)
     app.include_router(
         graphql_router(),

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException
 from kenning.domain.models import Model
 from kenning.errors import (
     Conflict,
+    Forbidden,
     InputError,
     KenningError,
     NotFound,
@@ -103,9 +104,11 @@ async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
 _HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
+    403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
     413: "too_large",
+    429: "rate_limited",
 }
 
 
@@ -123,6 +126,10 @@ async def _input(_: Request, exc: InputError) -> JSONResponse:
 
 async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
     return JSONResponse(error_body("not_found", str(exc)), status_code=404)
+
+
+async def _forbidden(_: Request, exc: Forbidden) -> JSONResponse:
+    return JSONResponse(error_body("forbidden", str(exc), field=exc.field), status_code=403)
 
 
 async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
@@ -166,6 +173,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InputError, _input)  # type: ignore[arg-type]
     app.add_exception_handler(NotFound, _not_found)  # type: ignore[arg-type]
     app.add_exception_handler(Conflict, _conflict)  # type: ignore[arg-type]
+    app.add_exception_handler(Forbidden, _forbidden)  # type: ignore[arg-type]
     app.add_exception_handler(StoreUnavailable, _unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(StoreBusy, _busy)  # type: ignore[arg-type]
     app.add_exception_handler(KenningError, _kenning)  # type: ignore[arg-type]

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from kenning.access.keys import KeyService
+from kenning.access.ratelimit import RateLimits
 from kenning.access.sharing import SharedReads
 from kenning.access.teams import TeamService
 from kenning.agents.models import AgentName, Analysis
@@ -155,6 +157,8 @@ class Runtime:
     temporal: TemporalService = field(init=False)
     agents: AgentService = field(init=False)
     scheduler: AgentScheduler = field(init=False)
+    keys: KeyService = field(init=False)
+    rate_limits: RateLimits = field(init=False)
     teams: TeamService = field(init=False)
     sharing: SharedReads = field(init=False)
     #: The agents' analyses; None: :data:`kenning.agents.registry.ANALYSES`.
@@ -187,6 +191,8 @@ class Runtime:
             misfire_grace_s=s.agent_misfire_grace_s,
             tenants=s.worker_tenants,
         )
+        self.keys = KeyService(self.store)
+        self.rate_limits = RateLimits(s.rate_limit_admin, s.rate_limit_member)
         self.teams = TeamService(self.store, timedelta(days=s.invite_max_ttl_days))
         self.sharing = SharedReads(self.store, s.private_predicates)
 
@@ -213,6 +219,12 @@ class Runtime:
             asyncio.to_thread(load_extractor, settings),
         )
         runtime = cls(settings, create_store(settings), embedder, extractor, analyses=analyses)
+        if settings.api_keys:
+            log.warning(
+                "KENNING_API_KEYS holds %d static admin key(s): meant for development; "
+                "use managed keys (kenning keys create, /v1/keys) in production",
+                len(settings.api_keys),
+            )
         # The models leave ~500k objects that live as long as the process. A
         # full collection scanning them took 130-330 ms here, stalling the
         # request that set it off; frozen, the collector skips them.
@@ -233,6 +245,7 @@ class Runtime:
         while True:
             try:
                 await self.store.open()
+                await self._bootstrap_key()
                 self._opened.set()
                 break
             except StoreUnavailable as exc:
@@ -252,6 +265,13 @@ class Runtime:
             context_window=CONTEXT_WINDOW,
         )
         await worker.run_forever(self.ingest.wake, s.worker_poll_ms / 1000)
+
+    async def _bootstrap_key(self) -> None:
+        s = self.settings
+        if s.bootstrap_admin_key:
+            key = await self.keys.bootstrap(s.bootstrap_tenant, s.bootstrap_admin_key)
+            if key is not None:
+                log.info("stored KENNING_BOOTSTRAP_ADMIN_KEY as admin key %s", key.id)
 
     async def ready(self, timeout_s: float = 60.0) -> None:
         """Wait until the store has opened and answers (tests, benchmarks and

@@ -27,6 +27,7 @@ from kenning.store.cypher import CypherLibrary
 from kenning.store.digest_queries import DIGEST_QUERIES, DigestQueries
 from kenning.store.graph_port import TimeFilter
 from kenning.store.graph_read import GRAPH_READ_QUERIES, GraphReadMixin
+from kenning.store.keys_queries import KEY_QUERIES, KeyQueries
 from kenning.store.limits import CallGate, StoreLimits
 from kenning.store.port import (
     ClaimedEpisode,
@@ -117,6 +118,8 @@ REQUIRED_QUERIES = (
     # operations and portability (observability, export/import)
     "ingest_queue",
     *PORTABLE_QUERIES,
+    # access: managed API keys
+    *KEY_QUERIES,
     *TEAM_QUERIES,
 )
 
@@ -140,6 +143,7 @@ class CypherStore(
     PortableQueries,
     TemporalQueries,
     GraphReadMixin,
+    KeyQueries,
     TeamQueries,
     ABC,
 ):

@@ -17,6 +17,7 @@ from kenning.store.connector_port import ConnectorStore
 from kenning.store.curator_port import CuratorStore
 from kenning.store.digest_port import DigestStore
 from kenning.store.graph_port import GraphReadStore
+from kenning.store.keys_port import KeyStore
 from kenning.store.portable_port import PortableStore
 from kenning.store.teams_port import TeamStore
 from kenning.store.temporal_port import Statement, TemporalStore
@@ -225,6 +226,7 @@ class GraphStore(
     PortableStore,
     TemporalStore,
     GraphReadStore,
+    KeyStore,
     TeamStore,
     Protocol,
 ):

@@ -222,7 +222,7 @@ class AgentMutation:
         agent: AgentSelection = AgentSelection.ALL,
         auto_fix: bool = False,
     ) -> list[AgentRunType]:
-        scope = info.context.scope(space)
+        scope = await info.context.write_scope(space)
         runs = await info.context.runtime.agents.run(scope, agent.value, "manual", auto_fix)
         return [AgentRunType.of(r) for r in runs]
 
@@ -230,5 +230,5 @@ class AgentMutation:
         description="Dismiss an insight; a re-run does not bring it back. Safe to repeat."
     )
     async def dismiss_insight(self, info: Ctx, space: str, id: strawberry.ID) -> InsightType:
-        scope = info.context.scope(space)
+        scope = await info.context.write_scope(space)
         return InsightType.of(await info.context.runtime.agents.dismiss(scope, str(id)))

@@ -15,9 +15,16 @@ from fastapi import Request
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
-from kenning.api.deps import BearerDep, RuntimeDep, tenant_for
+from kenning.access.principal import Principal
+from kenning.api.deps import (
+    BearerDep,
+    RuntimeDep,
+    principal_for,
+    require_space,
+    require_write_space,
+)
 from kenning.api.runtime import Runtime
-from kenning.domain.models import Entity, Episode, Scope
+from kenning.domain.models import Entity, Episode, JobStatus, Scope
 from kenning.graph.service import GraphService
 from kenning.store.graph_port import FactEdge, TimeFilter
 
@@ -90,20 +97,52 @@ class GraphContext(BaseContext):
     """What every resolver gets as ``info.context``."""
 
     runtime: Runtime
-    tenant: str
+    principal: Principal
     graph: GraphService
     loaders: Loaders
 
     def __post_init__(self) -> None:
         super().__init__()
 
+    @property
+    def tenant(self) -> str:
+        """The caller's tenant."""
+        return self.principal.tenant
+
     def scope(self, space: str) -> Scope:
-        """The caller's scope in ``space``.
+        """The caller's scope in ``space``, for reading: every resolver that
+        takes a space passes here, the one place GraphQL checks the key.
 
         Raises:
             pydantic.ValidationError: ``space`` is not a valid space id.
+            Forbidden: the caller's key may not read ``space``.
         """
-        return Scope(tenant=self.tenant, space=space)
+        scope = Scope(tenant=self.tenant, space=space)
+        require_space(self.principal, space)
+        return scope
+
+    async def job(self, job_id: str) -> JobStatus:
+        """An ingest job of the caller's tenant, in a space it may read.
+
+        Raises:
+            NotFound: the tenant has no such job.
+            Forbidden: the job's space is not the key's.
+        """
+        job = await self.runtime.ingest.job_status(self.tenant, job_id)
+        require_space(self.principal, job.space)
+        return job
+
+    async def write_scope(self, space: str) -> Scope:
+        """The caller's scope in ``space``, for a mutation (a member key may
+        claim a space nobody holds; see ``api/deps.py``).
+
+        Raises:
+            pydantic.ValidationError: ``space`` is not a valid space id.
+            Forbidden: the caller's key may not write ``space``.
+        """
+        scope = Scope(tenant=self.tenant, space=space)
+        self.principal = await require_write_space(self.runtime, self.principal, space)
+        return scope
 
 
 def _ide_page(request: Request) -> bool:
@@ -119,13 +158,19 @@ def _ide_page(request: Request) -> bool:
 async def get_context(
     request: Request, runtime: RuntimeDep, credentials: BearerDep
 ) -> GraphContext:
-    """FastAPI dependency: the tenant comes from the bearer key exactly as in
-    REST (``401`` before any GraphQL runs when the key is missing or unknown).
+    """FastAPI dependency: the caller comes from the bearer key exactly as in
+    REST (``401`` before any GraphQL runs when the key is missing, unknown,
+    revoked or expired; ``429`` over its rate limit).
 
     A browser asking for the GraphiQL page gets it without a key: the page
     holds no data, and the queries it sends need the key (GraphiQL's header
     editor carries ``Authorization``). Its context has the tenant ``""``,
-    which no scope accepts.
+    which no scope accepts, and no space.
     """
-    tenant = "" if _ide_page(request) else tenant_for(runtime, credentials)
-    return GraphContext(runtime, tenant, GraphService(runtime.store), Loaders(runtime, tenant))
+    if _ide_page(request):
+        principal = Principal("", "member", None, frozenset())
+    else:
+        principal = await principal_for(runtime, credentials)
+    return GraphContext(
+        runtime, principal, GraphService(runtime.store), Loaders(runtime, principal.tenant)
+    )

@@ -6,6 +6,8 @@ Every error the client sees carries ``extensions.code``:
   a variable of the wrong type, a limit (depth, complexity, page size), or an
   argument (``extensions.field``);
 * ``NOT_FOUND`` — a named object does not exist in the caller's space;
+* ``FORBIDDEN`` — the caller's API key may not use that space
+  (``extensions.field`` is ``space``);
 * ``CONFLICT`` — the request contradicts what is stored;
 * ``UNAVAILABLE`` — the graph store is down; retry (``extensions.retryable``);
 * ``RATE_LIMITED`` — every store connection stayed busy for the bounded wait
@@ -28,7 +30,14 @@ from graphql import GraphQLError
 from pydantic import ValidationError
 from strawberry.extensions import SchemaExtension
 
-from kenning.errors import Conflict, InputError, NotFound, StoreBusy, StoreUnavailable
+from kenning.errors import (
+    Conflict,
+    Forbidden,
+    InputError,
+    NotFound,
+    StoreBusy,
+    StoreUnavailable,
+)
 from kenning.observability import current_request_id
 
 log = logging.getLogger(__name__)
@@ -46,6 +55,8 @@ def code_of(error: GraphQLError) -> str:
         return "BAD_USER_INPUT"
     if isinstance(original, NotFound):
         return "NOT_FOUND"
+    if isinstance(original, Forbidden):
+        return "FORBIDDEN"
     if isinstance(original, Conflict):
         return "CONFLICT"
     if isinstance(original, StoreUnavailable):
@@ -67,7 +78,7 @@ def coded(error: GraphQLError) -> GraphQLError:
     if (request_id := current_request_id()) is not None:
         extensions["request_id"] = request_id
     message = error.message
-    if isinstance(original, InputError) and original.field:
+    if isinstance(original, InputError | Forbidden) and original.field:
         extensions["field"] = original.field
     elif isinstance(original, ValidationError):
         first = original.errors()[0]
@@ -96,7 +107,7 @@ def coded(error: GraphQLError) -> GraphQLError:
 def log_error(error: GraphQLError) -> None:
     """Log on the server: client mistakes briefly, failures with their traceback."""
     original = error.original_error
-    if code_of(error) in ("BAD_USER_INPUT", "NOT_FOUND"):
+    if code_of(error) in ("BAD_USER_INPUT", "NOT_FOUND", "FORBIDDEN"):
         log.info("graphql request refused: %s", error.message)
     elif isinstance(original, StoreUnavailable):
         log.warning("graph store unavailable: %s", original)

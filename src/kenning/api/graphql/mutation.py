@@ -7,6 +7,7 @@ from datetime import datetime
 
 import strawberry
 
+from kenning.api.deps import require_space
 from kenning.api.graphql.agents import AgentMutation
 from kenning.api.graphql.inputs import EpisodeInput, FactInput, aware, episodes_in, facts_in
 from kenning.api.graphql.types import Ctx, FactType, IngestResult, Job
@@ -21,7 +22,7 @@ class Mutation(AgentMutation):
     async def ingest_episodes(
         self, info: Ctx, space: str, episodes: list[EpisodeInput]
     ) -> IngestResult:
-        scope = info.context.scope(space)
+        scope = await info.context.write_scope(space)
         accepted = await info.context.runtime.ingest.submit(scope, episodes_in(episodes))
         return IngestResult(
             job_id=strawberry.ID(accepted.job_id),
@@ -35,15 +36,16 @@ class Mutation(AgentMutation):
         "returns the job. NOT_FOUND for an unknown job, CONFLICT when none failed."
     )
     async def retry_job(self, info: Ctx, id: strawberry.ID) -> Job:
-        ingest = info.context.runtime.ingest
-        return Job.of(await ingest.retry_failed(info.context.tenant, str(id)))
+        ingest, job = info.context.runtime.ingest, await info.context.job(str(id))
+        require_space(info.context.principal, job.space, write=True)
+        return Job.of(await ingest.retry_failed(info.context.tenant, job.id))
 
     @strawberry.mutation(
         description="Store triples without extraction; returns them as stored, in input "
         "order. Re-adding a triple merges into it."
     )
     async def add_facts(self, info: Ctx, space: str, facts: list[FactInput]) -> list[FactType]:
-        scope = info.context.scope(space)
+        scope = await info.context.write_scope(space)
         stored = await info.context.runtime.ingest.add_facts(scope, facts_in(facts))
         return [FactType.of(f) for f in stored]
 
@@ -59,7 +61,7 @@ class Mutation(AgentMutation):
         at: datetime | None = None,
         reason: str | None = None,
     ) -> FactType:
-        scope = info.context.scope(space)
+        scope = await info.context.write_scope(space)
         fact = await info.context.runtime.temporal.invalidate(
             scope, str(id), valid_to=aware(at, "at"), reason=reason
         )

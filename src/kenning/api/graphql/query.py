@@ -212,10 +212,10 @@ class Query(AgentQuery):
     @strawberry.field(description="The caller's spaces that hold anything, with counts.")
     async def spaces(self, info: Ctx) -> list[Space]:
         store, ctx = info.context.runtime.store, info.context
-        names = await store.list_spaces(ctx.tenant)
+        names = [n for n in await store.list_spaces(ctx.tenant) if ctx.principal.may_read(n)]
         stats = await asyncio.gather(*(store.space_stats(ctx.scope(n)) for n in names))
         return [Space.of(s) for s in stats]
 
     @strawberry.field(description="Progress of an ingest job.")
     async def job(self, info: Ctx, id: strawberry.ID) -> Job:
-        return Job.of(await info.context.runtime.ingest.job_status(info.context.tenant, str(id)))
+        return Job.of(await info.context.job(str(id)))

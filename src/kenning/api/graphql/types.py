@@ -353,9 +353,8 @@ class IngestResult:
 
     @strawberry.field(description="The job's progress now.")
     async def job(self, info: Ctx) -> Job | None:
-        ingest = info.context.runtime.ingest
         try:
-            return Job.of(await ingest.job_status(info.context.tenant, str(self.job_id)))
+            return Job.of(await info.context.job(str(self.job_id)))
         except NotFound:
             return None
 

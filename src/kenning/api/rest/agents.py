@@ -10,10 +10,10 @@ from pydantic import Field
 
 from kenning.agents.models import AgentName, AgentRun
 from kenning.agents.service import AgentChoice
-from kenning.api.deps import RuntimeDep, TenantDep
+from kenning.api.deps import PrincipalDep, RuntimeDep, read_scope, write_scope
 from kenning.api.rest.responses import BODY, COMMON, errors
 from kenning.domain.models import ItemId as ItemIdType
-from kenning.domain.models import Model, Page, Scope, SpaceId
+from kenning.domain.models import Model, Page, SpaceId
 from kenning.domain.rules import ID_MAX_CHARS
 
 router = APIRouter(prefix="/v1/agents", tags=["agents"], responses=COMMON)
@@ -89,11 +89,11 @@ class Schedule(Model):
     response_model=RunsStarted,
     responses={**BODY, **_with(409, _RUNNING)},
 )
-async def run_agents(body: RunRequest, tenant: TenantDep, rt: RuntimeDep) -> RunsStarted:
+async def run_agents(body: RunRequest, caller: PrincipalDep, rt: RuntimeDep) -> RunsStarted:
     """Start an agent (or all three) over a space in the background; answers
     at once with the run ids. Follow a run with ``GET /v1/agents/runs/{id}``
     until its status is ``succeeded`` or ``failed``."""
-    scope = Scope(tenant=tenant, space=body.space)
+    scope = await write_scope(rt, caller, body.space)
     runs = await rt.agents.run(scope, body.agent, "manual", body.auto_fix)
     return RunsStarted(run_ids=[r.id for r in runs], runs=runs)
 
@@ -101,21 +101,21 @@ async def run_agents(body: RunRequest, tenant: TenantDep, rt: RuntimeDep) -> Run
 @router.get("/runs", response_model=Page[AgentRun])
 async def list_runs(
     space: SpaceId,
-    tenant: TenantDep,
+    caller: PrincipalDep,
     rt: RuntimeDep,
     agent: Annotated[AgentName | None, Query(description="Only this agent's runs.")] = None,
     limit: Limit = 50,
     after: After = "",
 ) -> Page[AgentRun]:
     """A page of the space's runs, newest first, with their stats."""
-    return await rt.agents.runs(Scope(tenant=tenant, space=space), after, limit, agent)
+    return await rt.agents.runs(read_scope(caller, space), after, limit, agent)
 
 
 @router.get("/runs/{run_id}", response_model=AgentRun, responses=errors(404))
-async def get_run(run_id: RunId, space: SpaceId, tenant: TenantDep, rt: RuntimeDep) -> AgentRun:
+async def get_run(run_id: RunId, space: SpaceId, caller: PrincipalDep, rt: RuntimeDep) -> AgentRun:
     """One run: ``running``, ``succeeded`` (with stats: ``ms``, insight
     counts, the analysis's own), ``failed`` (with ``error``) or ``undone``."""
-    return await rt.agents.get_run(Scope(tenant=tenant, space=space), run_id)
+    return await rt.agents.get_run(read_scope(caller, space), run_id)
 
 
 @router.post(
@@ -127,16 +127,18 @@ async def get_run(run_id: RunId, space: SpaceId, tenant: TenantDep, rt: RuntimeD
         **_with(409, "The run is still running or already undone, or the curator is running."),
     },
 )
-async def undo_run(run_id: RunId, body: SpaceBody, tenant: TenantDep, rt: RuntimeDep) -> UndoResult:
+async def undo_run(
+    run_id: RunId, body: SpaceBody, caller: PrincipalDep, rt: RuntimeDep
+) -> UndoResult:
     """Restore the graph as it was before a curator run with ``auto_fix``
     changed it, and mark the run ``undone``. 422 (field ``run_id``) for a run
     that changed nothing (another agent, or no ``auto_fix``)."""
-    done = await rt.agents.undo(Scope(tenant=tenant, space=body.space), run_id)
+    done = await rt.agents.undo(await write_scope(rt, caller, body.space), run_id)
     return UndoResult(run=done.run, reverted=done.reverted)
 
 
 @router.get("/schedule", response_model=Schedule)
-async def schedule(tenant: TenantDep, rt: RuntimeDep) -> Schedule:
+async def schedule(caller: PrincipalDep, rt: RuntimeDep) -> Schedule:
     """Each agent's cron (``KENNING_AGENT_<AGENT>_CRON``, UTC) and next firing.
     A firing runs the agent over every space with new episodes or facts
     since its last succeeded run there."""

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import Field
 
-from kenning.api.deps import RuntimeDep, TenantDep
+from kenning.api.deps import PrincipalDep, RuntimeDep, read_scope
 from kenning.api.rest.responses import BODY, COMMON
-from kenning.domain.models import Instant, Model, Scope, SearchHit, SpaceId
+from kenning.domain.models import Instant, Model, SearchHit, SpaceId
 from kenning.domain.rules import QUERY_MAX_CHARS
 from kenning.search.context import render_context
 
@@ -45,11 +45,11 @@ class ContextResponse(Model):
 
 
 @router.post("/context", response_model=ContextResponse, responses=BODY)
-async def context(body: ContextRequest, tenant: TenantDep, rt: RuntimeDep) -> ContextResponse:
+async def context(body: ContextRequest, caller: PrincipalDep, rt: RuntimeDep) -> ContextResponse:
     """The best facts and episodes for ``query`` as a prompt block: facts with
     their valid time, then conversation excerpts with their dates and
     speakers, as many as fit in ``token_budget`` tokens."""
-    scope = Scope(tenant=tenant, space=body.space)
+    scope = read_scope(caller, body.space)
     shared = await rt.sharing.scope(scope, body.include_shared)
     hits = await rt.search.search(
         scope, body.query, body.max_items, as_of=body.as_of, known_at=body.known_at, shared=shared

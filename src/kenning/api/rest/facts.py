@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from kenning.api.deps import RuntimeDep, TenantDep
+from kenning.api.deps import PrincipalDep, RuntimeDep, read_scope, write_scope
 from kenning.api.rest.responses import BODY, COMMON
 from kenning.api.rest.schemas import FactBatch, FactsStored
-from kenning.domain.models import Entity, Fact, Instant, Page, Scope, SpaceId
+from kenning.domain.models import Entity, Fact, Instant, Page, SpaceId
 from kenning.domain.rules import ID_MAX_CHARS
 
 router = APIRouter(prefix="/v1", tags=["facts"], responses=COMMON)
@@ -30,16 +30,16 @@ KnownAt = Annotated[Instant | None, Query(description="Transaction time (ISO 860
 @router.post(
     "/facts", status_code=status.HTTP_201_CREATED, response_model=FactsStored, responses=BODY
 )
-async def add_facts(body: FactBatch, tenant: TenantDep, rt: RuntimeDep) -> FactsStored:
+async def add_facts(body: FactBatch, caller: PrincipalDep, rt: RuntimeDep) -> FactsStored:
     """Store triples without extraction. Re-posting a triple merges into it."""
-    facts = await rt.ingest.add_facts(Scope(tenant=tenant, space=body.space), body.facts)
+    facts = await rt.ingest.add_facts(await write_scope(rt, caller, body.space), body.facts)
     return FactsStored(facts=facts)
 
 
 @router.get("/facts", response_model=Page[Fact])
 async def list_facts(
     space: SpaceId,
-    tenant: TenantDep,
+    caller: PrincipalDep,
     rt: RuntimeDep,
     limit: Limit = 50,
     after: After = "",
@@ -48,13 +48,13 @@ async def list_facts(
 ) -> Page[Fact]:
     """A page of the space's facts valid at ``as_of`` and known at ``known_at``
     (default: now), oldest first."""
-    scope = Scope(tenant=tenant, space=space)
+    scope = read_scope(caller, space)
     return await rt.store.list_facts(scope, after, limit, as_of=as_of, known_at=known_at)
 
 
 @router.get("/entities", response_model=Page[Entity])
 async def list_entities(
-    space: SpaceId, tenant: TenantDep, rt: RuntimeDep, limit: Limit = 50, after: After = ""
+    space: SpaceId, caller: PrincipalDep, rt: RuntimeDep, limit: Limit = 50, after: After = ""
 ) -> Page[Entity]:
     """A page of the space's entities, oldest first."""
-    return await rt.store.list_entities(Scope(tenant=tenant, space=space), after, limit)
+    return await rt.store.list_entities(read_scope(caller, space), after, limit)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from kenning.api.deps import RuntimeDep, TenantDep
+from kenning.api.deps import PrincipalDep, RuntimeDep, read_scope
 from kenning.api.rest.responses import COMMON, errors
 from kenning.domain.models import Entity, Fact, Instant, Model, Scope, SpaceId
 from kenning.domain.rules import QUERY_MAX_CHARS
@@ -83,7 +83,7 @@ def _view(graph: Subgraph) -> GraphView:
 @router.get("/graph", response_model=GraphView, responses=errors(404))
 async def graph(
     space: SpaceId,
-    tenant: TenantDep,
+    caller: PrincipalDep,
     rt: RuntimeDep,
     entity: Annotated[str | None, Query(max_length=256, description="Centre: id or name.")] = None,
     query: Annotated[
@@ -99,7 +99,7 @@ async def graph(
 ) -> GraphView:
     """The facts within ``depth`` hops of ``entity`` (an id, or else a name), or
     the facts that search finds for ``query`` with their entities."""
-    scope = Scope(tenant=tenant, space=space)
+    scope = read_scope(caller, space)
     service = GraphService(rt.store)
     if (entity is None) == (query is None):
         raise InputError("give exactly one of entity and query", field="entity")
@@ -117,7 +117,7 @@ async def graph(
     fact_ids = [h.id for h in hits if h.kind == "fact"]
     own_graph = await service.subgraph_of_facts(scope, fact_ids)
     shared_ids = [i for i in fact_ids if i in shared.facts]
-    edges = await rt.store.shared_facts(tenant, shared, shared_ids, at) if shared_ids else []
+    edges = await rt.store.shared_facts(scope.tenant, shared, shared_ids, at) if shared_ids else []
     nodes = {n.id: GraphNode(n, 0) for e in edges for n in (e.subject, e.object)}
     extra = Subgraph(list(nodes.values()), [e.edge for e in edges])
     return _view(merge_subgraphs(own_graph, extra) or own_graph)

@@ -9,9 +9,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from kenning.api.deps import RuntimeDep, TenantDep
+from kenning.api.deps import PrincipalDep, RuntimeDep, read_scope, write_scope
 from kenning.api.rest.responses import BODY, COMMON, errors
-from kenning.domain.models import Model, Scope, SpaceId
+from kenning.domain.models import Model, SpaceId
 from kenning.errors import InputError
 from kenning.portable import PortabilityService
 from kenning.portable.service import MAX_LINE_BYTES
@@ -40,11 +40,11 @@ class ImportAnswer(Model):
         },
     },
 )
-async def export_space(space: SpaceId, tenant: TenantDep, rt: RuntimeDep) -> StreamingResponse:
+async def export_space(space: SpaceId, caller: PrincipalDep, rt: RuntimeDep) -> StreamingResponse:
     """Stream every item of a space as JSON Lines (``kenning-jsonl``), read from
     the store a page at a time. A stream that ends without its ``end`` line
     was cut short (the store failed part-way)."""
-    scope = Scope(tenant=tenant, space=space)
+    scope = read_scope(caller, space)
     # One store round trip first, so a store that is down answers 503, not a
     # 200 with an empty body.
     await rt.store.space_stats(scope)
@@ -81,7 +81,7 @@ async def export_space(space: SpaceId, tenant: TenantDep, rt: RuntimeDep) -> Str
 async def import_space(
     space: SpaceId,
     request: Request,
-    tenant: TenantDep,
+    caller: PrincipalDep,
     rt: RuntimeDep,
     ids: Annotated[
         Literal["keep", "new"],
@@ -93,7 +93,7 @@ async def import_space(
     before it is deleted."""
     service = PortabilityService(rt.store)
     result = await service.import_lines(
-        Scope(tenant=tenant, space=space), _lines(request.stream()), ids
+        await write_scope(rt, caller, space), _lines(request.stream()), ids
     )
     return ImportAnswer(space=result.space, counts=result.counts, ids=result.ids)
 

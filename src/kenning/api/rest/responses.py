@@ -21,14 +21,16 @@ _RETRY_AFTER = {
 
 _DESCRIPTIONS = {
     400: "The body could not be read as JSON (e.g. not UTF-8, or nested too deeply).",
-    401: "Missing or unknown API key (`Authorization: Bearer <key>`); only when "
-    "KENNING_API_KEYS is set.",
+    401: "Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); "
+    "not in development (no keys configured).",
+    403: "The API key may not use this space (`field` is `space`) or this call (admin only).",
     404: "No such id in the caller's tenant and space.",
     409: "The request contradicts what is stored: an `idempotency_key` reused for "
     "different content.",
     413: "The body is larger than KENNING_MAX_BODY_BYTES.",
     422: "Invalid input: `field` names the field and `message` the rule; nothing was stored.",
-    429: "The graph store is busy; retry after `Retry-After` seconds.",
+    429: "The API key went over its rate limit, or the graph store is busy; retry "
+    "after `Retry-After` seconds.",
     503: "The graph store is unavailable; retry after `Retry-After` seconds.",
 }
 
@@ -49,7 +51,7 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 #: What every ``/v1`` route may answer: no key, bad input, the store busy or down.
-COMMON = errors(401, 422, 429, 503)
+COMMON = errors(401, 403, 422, 429, 503)
 #: What a route with a JSON body may answer besides.
 BODY = errors(400, 413)
 #: What ``/healthz`` may answer besides 200.

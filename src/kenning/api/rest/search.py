@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from fastapi import APIRouter
 
-from kenning.api.deps import RuntimeDep, TenantDep
+from kenning.api.deps import PrincipalDep, RuntimeDep, read_scope
 from kenning.api.rest.responses import BODY, COMMON
 from kenning.api.rest.schemas import (
     SearchRequest,
@@ -14,17 +14,16 @@ from kenning.api.rest.schemas import (
     SpaceStatsView,
     StatsResponse,
 )
-from kenning.domain.models import Scope
 
 router = APIRouter(prefix="/v1", tags=["search"], responses=COMMON)
 
 
 @router.post("/search", response_model=SearchResponse, responses=BODY)
-async def search(body: SearchRequest, tenant: TenantDep, rt: RuntimeDep) -> SearchResponse:
+async def search(body: SearchRequest, caller: PrincipalDep, rt: RuntimeDep) -> SearchResponse:
     """Facts and episodes ranked by reciprocal rank fusion of vector and
     full-text hits, each with its per-channel ranks and source episodes.
     Facts valid at ``as_of`` and known at ``known_at`` (default: now)."""
-    scope = Scope(tenant=tenant, space=body.space)
+    scope = read_scope(caller, body.space)
     shared = await rt.sharing.scope(scope, body.include_shared)
     hits = await rt.search.search(
         scope, body.query, body.top_k, as_of=body.as_of, known_at=body.known_at, shared=shared
@@ -33,10 +32,13 @@ async def search(body: SearchRequest, tenant: TenantDep, rt: RuntimeDep) -> Sear
 
 
 @router.get("/stats", response_model=StatsResponse)
-async def stats(tenant: TenantDep, rt: RuntimeDep) -> StatsResponse:
-    """Counts of episodes, entities and facts in each of the tenant's spaces."""
+async def stats(caller: PrincipalDep, rt: RuntimeDep) -> StatsResponse:
+    """Counts of episodes, entities and facts in each space of the tenant
+    that the caller's key may read."""
     views = []
-    for space in await rt.store.list_spaces(tenant):
-        s = await rt.store.space_stats(Scope(tenant=tenant, space=space))
+    for space in await rt.store.list_spaces(caller.tenant):
+        if not caller.may_read(space):
+            continue
+        s = await rt.store.space_stats(read_scope(caller, space))
         views.append(SpaceStatsView(**asdict(s)))
     return StatsResponse(spaces=views)

@@ -17,7 +17,7 @@ from kenning.domain.models import ItemId as ItemIdType
 from kenning.errors import NotFound
 from kenning.store.teams_port import TeamRecord, TeamShare
 
-router = APIRouter(prefix="/v1", tags=["teams"], responses={**COMMON, **errors(404)})
+router = APIRouter(prefix="/v1", tags=["teams"], responses={**COMMON, **errors(403, 404)})
 
 TeamId = Annotated[ItemIdType, Path(description="A team id (``tm_…``).")]
 ItemId = Annotated[ItemIdType, Path()]

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import Field
 
-from kenning.api.deps import RuntimeDep, TenantDep
+from kenning.api.deps import PrincipalDep, RuntimeDep, read_scope, write_scope
 from kenning.api.rest.responses import BODY, COMMON, errors
-from kenning.domain.models import Fact, Instant, Model, Scope, SpaceId
+from kenning.domain.models import Fact, Instant, Model, SpaceId
 from kenning.domain.models import ItemId as ItemIdType
 from kenning.domain.temporal import Deletion, FactUpdate, Reason, TimelineEvent
 from kenning.errors import NotFound
@@ -51,7 +51,7 @@ class TimelineResponse(Model):
 @router.get("/timeline", response_model=TimelineResponse)
 async def timeline(
     space: SpaceId,
-    tenant: TenantDep,
+    caller: PrincipalDep,
     rt: RuntimeDep,
     entity: EntityId = None,
     start: When = None,
@@ -65,7 +65,7 @@ async def timeline(
     and being superseded, in time order, each with its source episodes.
     ``start``/``end`` bound the window (valid time); ``known_at`` shows what
     memory believed then (transaction time; default now)."""
-    scope = Scope(tenant=tenant, space=space)
+    scope = read_scope(caller, space)
     events = await rt.temporal.timeline(
         scope,
         entity_id=entity,
@@ -81,20 +81,20 @@ async def timeline(
 
 @router.post("/facts/{fact_id}/invalidate", response_model=Fact, responses=BODY_ITEM)
 async def invalidate(
-    fact_id: ItemId, body: InvalidateRequest, tenant: TenantDep, rt: RuntimeDep
+    fact_id: ItemId, body: InvalidateRequest, caller: PrincipalDep, rt: RuntimeDep
 ) -> Fact:
     """End a fact's valid time at ``valid_to`` (default now), with a reason.
     The state memory held before is kept as an archived version."""
-    scope = Scope(tenant=tenant, space=body.space)
+    scope = await write_scope(rt, caller, body.space)
     return await rt.temporal.invalidate(scope, fact_id, valid_to=body.valid_to, reason=body.reason)
 
 
 @router.patch("/facts/{fact_id}", response_model=Fact, responses=BODY_ITEM)
-async def update(fact_id: ItemId, body: FactPatch, tenant: TenantDep, rt: RuntimeDep) -> Fact:
+async def update(fact_id: ItemId, body: FactPatch, caller: PrincipalDep, rt: RuntimeDep) -> Fact:
     """Correct a fact; only the fields sent change (``null`` clears a stated
     bound). The state memory held before is kept as an archived version."""
     rt.settings.input_limits.check_text("text", body.text)
-    scope = Scope(tenant=tenant, space=body.space)
+    scope = await write_scope(rt, caller, body.space)
     fields = body.model_dump(exclude={"space", "private"}, exclude_unset=True)
     if body.private is not None:
         if not await rt.store.set_private(scope, "fact", [fact_id], body.private):
@@ -106,30 +106,30 @@ async def update(fact_id: ItemId, body: FactPatch, tenant: TenantDep, rt: Runtim
 
 @router.delete("/facts/{fact_id}", response_model=Deletion, responses=errors(404))
 async def delete_fact(
-    fact_id: ItemId, space: SpaceId, tenant: TenantDep, rt: RuntimeDep
+    fact_id: ItemId, space: SpaceId, caller: PrincipalDep, rt: RuntimeDep
 ) -> Deletion:
     """Hard-delete a fact and every version of it (no history is kept)."""
-    return await rt.temporal.delete_fact(Scope(tenant=tenant, space=space), fact_id)
+    return await rt.temporal.delete_fact(await write_scope(rt, caller, space), fact_id)
 
 
 @router.delete("/episodes/{episode_id}", response_model=Deletion, responses=errors(404))
 async def delete_episode(
-    episode_id: ItemId, space: SpaceId, tenant: TenantDep, rt: RuntimeDep
+    episode_id: ItemId, space: SpaceId, caller: PrincipalDep, rt: RuntimeDep
 ) -> Deletion:
     """Hard-delete an episode, the facts only it supports, and entities left
     with nothing; other facts forget it as a source."""
-    return await rt.temporal.delete_episode(Scope(tenant=tenant, space=space), episode_id)
+    return await rt.temporal.delete_episode(await write_scope(rt, caller, space), episode_id)
 
 
 @router.delete("/entities/{entity_id}", response_model=Deletion, responses=errors(404))
 async def delete_entity(
-    entity_id: ItemId, space: SpaceId, tenant: TenantDep, rt: RuntimeDep
+    entity_id: ItemId, space: SpaceId, caller: PrincipalDep, rt: RuntimeDep
 ) -> Deletion:
     """Hard-delete an entity with its facts and mentions."""
-    return await rt.temporal.delete_entity(Scope(tenant=tenant, space=space), entity_id)
+    return await rt.temporal.delete_entity(await write_scope(rt, caller, space), entity_id)
 
 
 @router.delete("/spaces/{space}", response_model=Deletion, responses=errors(404))
-async def delete_space(space: SpaceId, tenant: TenantDep, rt: RuntimeDep) -> Deletion:
+async def delete_space(space: SpaceId, caller: PrincipalDep, rt: RuntimeDep) -> Deletion:
     """Hard-delete everything in a space; other spaces are untouched."""
-    return await rt.temporal.delete_space(Scope(tenant=tenant, space=space))
+    return await rt.temporal.delete_space(await write_scope(rt, caller, space))
