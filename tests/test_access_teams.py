@@ -227,7 +227,8 @@ def test_cypher_in_string_fields_changes_nothing(api: httpx.Client, call: Any) -
     api.post(f"/v1/teams/{team}/share", json={"space": alice, "entity": "Acme"})
     before = api.get(f"/v1/teams/{team}").json()
     r = call(api, team)
-    assert r.status_code in (200, 201, 204, 403, 404, 422), r.text
+    # 307: a decoded "/" in a path segment ends it with a slash; not followed.
+    assert r.status_code in (200, 201, 204, 307, 403, 404, 422), r.text
     assert api.get(f"/v1/teams/{team}").json() == before
     assert fact["id"] in search_ids(api, bob, f"Acme Berlin {tag}")
     assert api.get("/v1/facts", params={"space": alice}).json()["items"][0]["id"] == fact["id"]

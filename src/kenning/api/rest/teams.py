@@ -10,9 +10,15 @@ from fastapi import APIRouter, Path, status
 from pydantic import Field
 
 from kenning.access.teams import IssuedInvite
-from kenning.api.deps import PrincipalDep, RuntimeDep, require_space, require_write_space
+from kenning.api.deps import (
+    PrincipalDep,
+    RuntimeDep,
+    require_space,
+    require_write_space,
+    write_scope,
+)
 from kenning.api.rest.responses import BODY, COMMON, errors
-from kenning.domain.models import Episode, Model, Scope, SpaceId
+from kenning.domain.models import Episode, Model, SpaceId
 from kenning.domain.models import ItemId as ItemIdType
 from kenning.errors import NotFound
 from kenning.store.teams_port import TeamRecord, TeamShare
@@ -234,8 +240,7 @@ async def patch_episode(
     episode_id: ItemId, body: EpisodePatch, who: PrincipalDep, rt: RuntimeDep
 ) -> Episode:
     """Mark an episode private (never shared, nor facts drawn only from it) or not."""
-    require_space(who, body.space, write=True)
-    scope = Scope(tenant=who.tenant, space=body.space)
+    scope = await write_scope(rt, who, body.space)
     if not await rt.store.set_private(scope, "episode", [episode_id], body.private):
         raise NotFound(f"no episode {episode_id!r} in space {body.space!r}")
     return (await rt.store.get_episodes(scope, [episode_id]))[0]
