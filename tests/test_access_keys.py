@@ -80,6 +80,11 @@ def keyed(
             while admin.get("/v1/keys").status_code != 200:
                 assert time.monotonic() < deadline, "bootstrap key never became usable"
                 time.sleep(0.2)
+            # A cold Neo4j plans each query on its first run, which may take
+            # longer than a write's timeout (503): warm the write path first.
+            while admin.post("/v1/facts", json=_fact("warm-up")).status_code == 503:
+                assert time.monotonic() < deadline, "writes never succeeded"
+                time.sleep(0.5)
         yield app
 
 

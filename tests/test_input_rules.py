@@ -344,7 +344,7 @@ def test_openapi_documents_every_status_with_the_error_body(api: httpx.Client) -
             continue
         for method, operation in item.items():
             responses = operation["responses"]
-            expected = {"401", "422", "429", "503"}
+            expected = {"401", "403", "422", "429", "503"}
             if method in ("post", "patch"):
                 expected |= {"400", "413"}
             # Export and import name a space, not an item: an unknown space

@@ -70,6 +70,9 @@ CONFIG = SchemathesisConfig.from_dict({"phases": {"coverage": {"enabled": False}
 schema = schemathesis.openapi.from_dict(
     create_app(load_settings()).openapi(), config=CONFIG
 ).exclude(path=["/graphql", "/v1/spaces/{space}/import"])
+# A key created in the development tenant ends development mode for this app
+# (callers then need a key), so creating keys is left to tests/test_access_keys.py.
+schema = schema.exclude(method="POST", path="/v1/keys")
 
 
 def test_openapi_is_the_served_one(fuzzed_url: str) -> None:

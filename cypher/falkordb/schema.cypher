@@ -26,6 +26,7 @@ CREATE FULLTEXT INDEX FOR (e:Episode) ON (e.content);
 CREATE FULLTEXT INDEX FOR (e:Episode) ON (e.speaker);
 // Access: managed API keys, looked up by the hash of the secret on every request.
 CREATE INDEX FOR (k:ApiKey) ON (k.hash, k.tenant, k.id);
+CREATE INDEX FOR (c:SpaceClaim) ON (c.tenant, c.space);
 // Teams (access): teams, member spaces and invites, by tenant.
 CREATE INDEX FOR (t:Team) ON (t.tenant, t.id);
 CREATE INDEX FOR (s:Space) ON (s.tenant, s.id);

@@ -70,6 +70,8 @@ OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}};
 // Access: managed API keys, looked up by the hash of the secret on every request.
 CREATE CONSTRAINT api_key_hash IF NOT EXISTS FOR (k:ApiKey) REQUIRE k.hash IS UNIQUE;
 CREATE CONSTRAINT api_key_tenant_id IF NOT EXISTS FOR (k:ApiKey) REQUIRE (k.tenant, k.id) IS UNIQUE;
+// One claim node per space a member key claimed by writing to it first.
+CREATE CONSTRAINT space_claim IF NOT EXISTS FOR (c:SpaceClaim) REQUIRE (c.tenant, c.space) IS UNIQUE;
 // Teams (access): teams, member spaces and invites, by tenant.
 CREATE CONSTRAINT team_id IF NOT EXISTS
 FOR (t:Team) REQUIRE (t.tenant, t.id) IS UNIQUE;

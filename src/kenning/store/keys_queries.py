@@ -107,6 +107,6 @@ class KeyQueries(QueryMixin):
         used = await self._query("access/keys_space_used", params)
         if used and used[0]["used"]:
             return False
-        # Two members claiming one new space at once: the second add sees the
-        # first key listing it and returns nothing.
+        # Two members claiming one new space at once: the claim node's MERGE
+        # lets one win (see keys_add_space.cypher); the other gets no row.
         return bool(await self._query("access/keys_add_space", params, write=True))

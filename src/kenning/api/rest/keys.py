@@ -128,7 +128,7 @@ async def revoke_key(key_id: KeyId, caller: PrincipalDep, rt: RuntimeDep) -> Key
     return KeyView.of(key)
 
 
-@router.post("/keys/{key_id}/rotate", response_model=KeyCreated, responses=errors(404))
+@router.post("/keys/{key_id}/rotate", response_model=KeyCreated, responses={**BODY, **errors(404)})
 async def rotate_key(key_id: KeyId, caller: PrincipalDep, rt: RuntimeDep) -> KeyCreated:
     """A new secret for a live key (same id, role and spaces), shown once; the
     old secret gets 401 from the next request on."""
