@@ -9,6 +9,7 @@ The app runs without managed keys here (development: an admin of tenant
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 from urllib.parse import quote
@@ -232,3 +233,26 @@ def test_cypher_in_string_fields_changes_nothing(api: httpx.Client, call: Any) -
     assert api.get(f"/v1/teams/{team}").json() == before
     assert fact["id"] in search_ids(api, bob, f"Acme Berlin {tag}")
     assert api.get("/v1/facts", params={"space": alice}).json()["items"][0]["id"] == fact["id"]
+
+
+def test_export_and_import_keep_private(api: httpx.Client) -> None:
+    alice, copy = fresh("alice"), fresh("copy")
+    secret = post_fact(api, alice, "Acme", "plans", "Mars", "Acme plans Mars", private=True)
+    post_fact(api, alice, "Acme", "located_in", "Berlin", "Acme is in Berlin")
+    exported = api.get(f"/v1/spaces/{alice}/export")
+    assert exported.status_code == 200
+    lines = [json.loads(line) for line in exported.text.splitlines()]
+    facts = [item for item in lines if item.get("type") == "fact"]
+    assert [f["properties"].get("private") for f in facts if f["properties"]["id"] == secret["id"]] == [True]
+    r = api.post(
+        f"/v1/spaces/{copy}/import",
+        params={"ids": "new"},
+        content=exported.content,
+        headers={"Content-Type": "application/x-ndjson"},
+    )
+    assert r.status_code == 200, r.text
+    copied = api.get("/v1/facts", params={"space": copy}).json()["items"]
+    assert {f["text"]: f["private"] for f in copied} == {
+        "Acme plans Mars": True,
+        "Acme is in Berlin": False,
+    }
