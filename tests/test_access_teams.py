@@ -243,7 +243,9 @@ def test_export_and_import_keep_private(api: httpx.Client) -> None:
     assert exported.status_code == 200
     lines = [json.loads(line) for line in exported.text.splitlines()]
     facts = [item for item in lines if item.get("type") == "fact"]
-    assert [f["properties"].get("private") for f in facts if f["properties"]["id"] == secret["id"]] == [True]
+    flags = [f["properties"].get("private") for f in facts]
+    ids = [f["properties"]["id"] for f in facts]
+    assert flags[ids.index(secret["id"])] is True
     r = api.post(
         f"/v1/spaces/{copy}/import",
         params={"ids": "new"},
