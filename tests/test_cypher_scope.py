@@ -67,6 +67,17 @@ TENANT_WIDE: dict[str, str] = {
     "access/keys_exist": "API keys belong to a tenant",
     "access/keys_live_admins": "API keys belong to a tenant",
     "access/keys_add_space": "records a space on a key of the tenant",
+    # Teams (access-teams): teams and invites belong to a tenant; the API
+    # checks that the caller may write the space it names.
+    "access/teams_create": "a team of the tenant; its first member space is $space",
+    "access/teams_get": "a team of the tenant by id, with its member spaces",
+    "access/teams_shares": "a team's shares; each names its space and entity",
+    "access/teams_add_member": "an admin adds space $space ((:Space {id: $space}))",
+    "access/teams_invite_create": "invites belong to a team of the tenant",
+    "access/teams_invite_revoke": "invites belong to a team of the tenant",
+    "access/teams_join": "space $space ((:Space {id: $space})) joins by an invite's hash",
+    "access/shared_scope": "the reader's space is (:Space {id: $space}); facts are "
+    "filtered by the sharing space of each share (f.space = sh.space), never $space's own",
 }
 
 

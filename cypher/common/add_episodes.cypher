@@ -9,7 +9,8 @@ MERGE (e:Episode {tenant: $tenant, space: $space, dedup_key: ep.dedup_key})
     e.content_hash = ep.content_hash, e.occurred_at = ep.occurred_at, e.recorded_at = $now,
     e.status = 'pending', e.attempts = 0, e.idempotency_key = ep.idempotency_key,
     e.source = ep.source, e.metadata_json = ep.metadata_json,
-    e.agent_id = ep.agent_id, e.run_id = ep.run_id, e.app_id = ep.app_id
+    e.agent_id = ep.agent_id, e.run_id = ep.run_id, e.app_id = ep.app_id,
+    e.private = ep.private
 WITH j, collect({position: ep.position, id: e.id, created: e.id = ep.id}) AS refs
 SET j.episode_ids = [r IN refs | r.id]
 RETURN refs

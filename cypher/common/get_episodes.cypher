@@ -6,5 +6,5 @@ RETURN {
   content_hash: e.content_hash, occurred_at: e.occurred_at, recorded_at: e.recorded_at,
   status: e.status, error: e.error, source: e.source, metadata_json: e.metadata_json,
   agent_id: e.agent_id, run_id: e.run_id, app_id: e.app_id, extractor: e.extractor,
-  extraction_fallback: e.extraction_fallback
+  extraction_fallback: e.extraction_fallback, private: coalesce(e.private, false)
 } AS episode

@@ -9,5 +9,6 @@ RETURN {
   recorded_at: f.recorded_at, expired_at: f.expired_at, episode_ids: f.episode_ids,
   superseded_by: f.superseded_by, agent_id: f.agent_id, run_id: f.run_id, app_id: f.app_id,
   observed_at: f.observed_at, version_of: f.version_of,
-  invalidation_reason: f.invalidation_reason, extractor: f.extractor
+  invalidation_reason: f.invalidation_reason, extractor: f.extractor,
+  private: coalesce(f.private, false)
 } AS fact

@@ -31,3 +31,7 @@ CREATE INDEX FOR (c:SpaceClaim) ON (c.tenant, c.space);
 // id, by webhook and event, and scanned by status for due rows.
 CREATE INDEX FOR (w:Webhook) ON (w.tenant, w.id);
 CREATE INDEX FOR (d:WebhookDelivery) ON (d.tenant, d.id, d.webhook_id, d.event_id, d.status);
+// Teams (access): teams, member spaces and invites, by tenant.
+CREATE INDEX FOR (t:Team) ON (t.tenant, t.id);
+CREATE INDEX FOR (s:Space) ON (s.tenant, s.id);
+CREATE INDEX FOR (i:Invite) ON (i.tenant, i.code_hash, i.id);

@@ -80,3 +80,9 @@ CREATE CONSTRAINT webhook_delivery_event IF NOT EXISTS
 FOR (d:WebhookDelivery) REQUIRE (d.tenant, d.webhook_id, d.event_id) IS UNIQUE;
 CREATE INDEX webhook_delivery_id IF NOT EXISTS FOR (d:WebhookDelivery) ON (d.tenant, d.id);
 CREATE INDEX webhook_delivery_due IF NOT EXISTS FOR (d:WebhookDelivery) ON (d.status, d.next_attempt_at);
+// Teams (access): teams, member spaces and invites, by tenant.
+CREATE CONSTRAINT team_id IF NOT EXISTS
+FOR (t:Team) REQUIRE (t.tenant, t.id) IS UNIQUE;
+CREATE INDEX space_id IF NOT EXISTS FOR (s:Space) ON (s.tenant, s.id);
+CREATE INDEX invite_code IF NOT EXISTS FOR (i:Invite) ON (i.tenant, i.code_hash);
+CREATE INDEX invite_id IF NOT EXISTS FOR (i:Invite) ON (i.tenant, i.id);

@@ -531,6 +531,24 @@ class Settings(BaseSettings):
             raise ValueError(f"must exceed twice webhook_timeout_s ({2 * timeout} s)")
         return value
 
+    # Teams and sharing (access/teams.py, access/sharing.py).
+    private_predicates: tuple[str, ...] = Field(
+        (),
+        description="JSON list of predicates whose facts are private: never shared with a "
+        'team, whatever their own flag (snake_case; e.g. ["health_condition"]).',
+    )
+    invite_max_ttl_days: int = Field(
+        90, ge=1, le=3650, description="Longest an invite code may stay valid, in days."
+    )
+
+    @field_validator("private_predicates")
+    @classmethod
+    def _private_snake_case(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        keys = tuple(dict.fromkeys(predicate_key(p) for p in value))
+        if not all(keys):
+            raise ValueError("every predicate needs a letter or digit")
+        return keys
+
 
 def load_settings(**overrides: object) -> Settings:
     """Read settings from the environment, with keyword overrides on top.

@@ -29,6 +29,7 @@ from kenning.api.rest import (
     neo4j_browser,
     portable,
     search,
+    teams,
     temporal,
     webhooks,
 )
@@ -118,7 +119,7 @@ def create_app(
     app.include_router(metrics.router)
     app.include_router(neo4j_browser.router)
     checked = [Depends(refuse_bad_params)]
-    for module in (
+    routers = (
         episodes,
         facts,
         search,
@@ -130,7 +131,9 @@ def create_app(
         insights,
         webhooks,
         keys,
-    ):
+        teams,
+    )
+    for module in routers:
         app.include_router(module.router, dependencies=checked)
     mcp_sessions = mount_mcp(app, settings)
     app.include_router(

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from kenning.access.keys import KeyService
 from kenning.access.ratelimit import RateLimits
+from kenning.access.sharing import SharedReads
+from kenning.access.teams import TeamService
 from kenning.agents.models import AgentName, Analysis
 from kenning.agents.scheduler import AgentScheduler
 from kenning.agents.service import AgentService, AgentSettings
@@ -179,6 +181,8 @@ class Runtime:
     outbox: Outbox = field(init=False)
     webhooks: WebhookService = field(init=False)
     deliveries: DeliveryWorker = field(init=False)
+    teams: TeamService = field(init=False)
+    sharing: SharedReads = field(init=False)
     #: The agents' analyses; None: :data:`kenning.agents.registry.ANALYSES`.
     analyses: Mapping[AgentName, Analysis] | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -214,6 +218,8 @@ class Runtime:
         )
         self.keys = KeyService(self.store)
         self.rate_limits = RateLimits(s.rate_limit_admin, s.rate_limit_member)
+        self.teams = TeamService(self.store, timedelta(days=s.invite_max_ttl_days))
+        self.sharing = SharedReads(self.store, s.private_predicates)
 
     def token_counter(self) -> TokenCounter:
         """The tokenizer that counts context budgets (loaded on first use)."""

@@ -144,6 +144,9 @@ class EpisodeCreate(Tags):
         description="Flat JSON object; at most KENNING_MAX_METADATA_KEYS (default 64) keys "
         "and KENNING_MAX_METADATA_BYTES (default 8192) bytes as JSON.",
     )
+    private: bool = Field(
+        False, description="Never shared with a team, nor are facts drawn only from it."
+    )
 
 
 class Episode(Tags):
@@ -167,6 +170,7 @@ class Episode(Tags):
     extraction_fallback: str | None = Field(
         None, description="Why its LLM extraction fell back to spaCy; None when it did not."
     )
+    private: bool = Field(False, description="Never shared with a team.")
 
 
 class Entity(Model):
@@ -204,6 +208,16 @@ class Triple(Model):
 class FactCreate(Triple, Tags):
     """A structured triple posted without extraction (``POST /v1/facts``)."""
 
+    private: bool = Field(False, description="Never shared with a team.")
+
+
+class SharedFrom(Model):
+    """Where a shared item comes from: the space that shared it and the team
+    through which the reader sees it."""
+
+    space: str
+    team: str
+
 
 class Fact(Tags):
     """A stored fact: an ``(:Entity)-[:FACT]->(:Entity)`` relationship."""
@@ -232,6 +246,10 @@ class Fact(Tags):
         None,
         description="What made it: extractor, model and prompt version, e.g. "
         "'openai:gpt-4o-mini/triples_v1' or 'spacy:en_core_web_sm'; none for posted facts.",
+    )
+    private: bool = Field(False, description="Never shared with a team.")
+    shared_from: SharedFrom | None = Field(
+        None, description="Set on a fact another space shares with a team of the reader."
     )
 
 
@@ -310,6 +328,9 @@ class SearchHit(Model):
     valid_to: datetime | None = None
     fact: Fact | None = None
     episode: Episode | None = None
+    shared_from: SharedFrom | None = Field(
+        None, description="Set on a hit another space shares with a team of the reader."
+    )
 
 
 class Page(Model, Generic[T]):

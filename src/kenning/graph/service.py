@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
+from kenning.access.sharing import shared_centres, walk
 from kenning.domain.ids import entity_key, predicate_key
 from kenning.domain.models import Entity, Scope
 from kenning.errors import InputError, NotFound
@@ -27,6 +28,7 @@ from kenning.store.graph_port import (
     TimeFilter,
 )
 from kenning.store.port import GraphStore
+from kenning.store.teams_port import SharedScope
 
 #: Largest page of a listing (GraphQL ``first``).
 MAX_PAGE_SIZE = 100
@@ -157,6 +159,44 @@ class GraphService:
         kept = rows[:limit]
         return Subgraph(_nodes(center, kept), [r.edge for r in kept], truncated=len(rows) > limit)
 
+    async def shared_neighborhood(
+        self,
+        scope: Scope,
+        shared: SharedScope,
+        entity: str,
+        depth: int,
+        predicates: list[str] | None,
+        at: TimeFilter,
+        limit: int,
+    ) -> Subgraph | None:
+        """Shared facts within ``depth`` hops of the shared entities ``entity``
+        names (an id, or else a name), walked over the shared facts only, so
+        never beyond what a share allows; None when it names none.
+
+        Raises:
+            InputError: ``depth`` outside 1..3 or ``limit`` outside 1..500.
+        """
+        check_range("depth", depth, 1, MAX_NEIGHBORHOOD_DEPTH)
+        check_range("limit", limit, 1, MAX_GRAPH_EDGES)
+        if not shared:
+            return None
+        edges = await self._store.shared_facts(scope.tenant, shared, shared.ids, at)
+        if predicates is not None:
+            edges = [e for e in edges if e.edge.fact.predicate in predicates]
+        centres = shared_centres(edges, entity)
+        if not centres:
+            return None
+        rows = walk(edges, [c.id for c in centres], depth, limit + 1)
+        kept = rows[:limit]
+        distance = {c.id: 0 for c in centres}
+        ends = {c.id: c for c in centres}
+        for row in kept:  # nearest first, so the first hop seen is the distance
+            for end in (row.subject, row.object):
+                ends.setdefault(end.id, end)
+                distance.setdefault(end.id, row.hop)
+        nodes = [GraphNode(ends[i], d) for i, d in distance.items()]
+        return Subgraph(nodes, [r.edge for r in kept], truncated=len(rows) > limit)
+
     async def paths(
         self,
         scope: Scope,
@@ -205,6 +245,16 @@ class GraphService:
             for p in found
             if all(n in nodes for n in p.node_ids) and all(f in edges for f in p.fact_ids)
         ]
+
+
+def merge_subgraphs(first: Subgraph | None, second: Subgraph | None) -> Subgraph | None:
+    """Both subgraphs as one (nodes and edges once each, ``first``'s first)."""
+    if first is None or second is None:
+        return first or second
+    nodes = {n.entity.id: n for n in second.nodes} | {n.entity.id: n for n in first.nodes}
+    edges = {e.fact.id: e for e in second.edges} | {e.fact.id: e for e in first.edges}
+    ordered = sorted(nodes.values(), key=lambda n: (n.distance, n.entity.name))
+    return Subgraph(ordered, list(edges.values()), first.truncated or second.truncated)
 
 
 def _nodes(center: Entity, rows: list[NeighborhoodEdge]) -> list[GraphNode]:

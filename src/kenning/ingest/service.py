@@ -151,6 +151,7 @@ class IngestService:
             agent_id=item.agent_id,
             run_id=item.run_id,
             app_id=item.app_id,
+            private=item.private,
         )
 
     async def add_facts(self, scope: Scope, items: Sequence[FactCreate]) -> list[Fact]:
@@ -187,5 +188,12 @@ class IngestService:
         write.entity_vectors = {e.key: vectors[offset + i] for i, e in enumerate(write.entities)}
         stored_ids = await self._supersession.write(scope, write, [], now)
         by_row = dict(zip([f.id for f in write.facts], stored_ids, strict=True))
+        # A re-posted triple merges into its fact: marking it here (not only
+        # when created) makes "private" hold whichever post came first.
+        private = sorted(
+            {by_row[r] for r, item in zip(row_ids, items, strict=True) if item.private}
+        )
+        if private:
+            await self._store.set_private(scope, "fact", private, True)
         facts = {f.id: f for f in await self._store.get_facts(scope, list(by_row.values()))}
         return [facts[by_row[row_id]] for row_id in row_ids]

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from kenning.access.sharing import merge_terms, merge_vector, shared_terms, words_of
 from kenning.domain.models import ChannelScore, Episode, Fact, Scope, SearchHit, utcnow
 from kenning.domain.rules import QUERY_MAX_CHARS
 from kenning.embed.port import Embedder
@@ -17,7 +18,9 @@ from kenning.search.config import SearchConfig
 from kenning.search.fusion import Fused, reciprocal_rank_fusion
 from kenning.search.mmr import jaccard, mmr, word_set
 from kenning.search.query import QueryAnalysis, analyse, query_terms
-from kenning.store.port import GraphStore, ScoredId, SearchKind, VectorKind
+from kenning.store.graph_port import TimeFilter
+from kenning.store.port import GraphStore, ScoredId, SearchKind, TermMatches, VectorKind
+from kenning.store.teams_port import SharedScope
 
 __all__ = ["SearchService", "query_terms"]
 
@@ -60,6 +63,7 @@ class SearchService:
         *,
         as_of: datetime | None = None,
         known_at: datetime | None = None,
+        shared: SharedScope | None = None,
     ) -> list[SearchHit]:
         """The ``top_k`` best facts and episodes for ``query``, best first.
 
@@ -69,6 +73,10 @@ class SearchService:
             top_k: How many hits to return.
             as_of: Facts valid at this instant (UTC); default now.
             known_at: Facts and episodes recorded by this instant; default now.
+            shared: Facts other spaces share with the space's teams
+                (:class:`~kenning.access.sharing.SharedReads`); they take
+                part in the vector and full-text channels of facts and come
+                back with ``shared_from`` set. None: the space's own only.
 
         Returns:
             Hits with their fused score, per-channel rank, score and reason
@@ -87,18 +95,19 @@ class SearchService:
             )
         now = utcnow()
         state = _Request(scope, analyse(query), as_of or now, known_at or now, top_k)
+        state.shared = shared or SharedScope()
         await self._first_pass(state, query)
         size = max(top_k * self.config.pool, top_k)
         # Fetch the likely results while the graph and neighbourhood are asked;
         # only what those channels add is fetched afterwards.
         first = [f.key for f in self._fuse(state)[:size]]
-        prefetch = asyncio.create_task(self._objects(scope, first))
+        prefetch = asyncio.create_task(self._objects(state, first))
         try:
             fused = await self._expand(state)
         finally:
             objects = await prefetch
         pool = fused[:size]
-        objects.update(await self._objects(scope, [f.key for f in pool if f.key not in objects]))
+        objects.update(await self._objects(state, [f.key for f in pool if f.key not in objects]))
         hits = [_hit(f, objects[f.key], state) for f in pool if f.key in objects]
         hits = self._time_and_recency(hits, state)
         # Sources and words are computed once per hit, not once per comparison.
@@ -116,9 +125,9 @@ class SearchService:
                 self._store.entities_by_name(scope, state.analysis.names),
             )
             sizes = {"fact": stats.facts, "episode": stats.episodes, "entity": stats.entities}
-            fact_text, episode_text = await asyncio.gather(
-                self._fulltext(state, "fact", sizes["fact"], depth),
-                self._fulltext(state, "episode", sizes["episode"], depth),
+            fact_terms, episode_terms = await asyncio.gather(
+                self._terms(state, "fact", sizes["fact"]),
+                self._terms(state, "episode", sizes["episode"]),
             )
         finally:
             vector = (await embedding).tolist()
@@ -126,6 +135,21 @@ class SearchService:
         fact_vec, episode_vec, entity_vec = await asyncio.gather(
             *(self._vector(state, kind, vector, depth, sizes[kind]) for kind in kinds)
         )
+        if state.shared:
+            # Shared facts join the fact channels as if they were the space's own.
+            hits = await self._store.shared_vector_facts(
+                scope.tenant, state.shared, vector, TimeFilter(state.as_of, state.known_at)
+            )
+            fact_vec = merge_vector(fact_vec, hits, depth)
+            sizes["fact"] += len(hits)
+            own_terms = fact_terms
+            fact_terms = merge_terms(
+                own_terms,
+                shared_terms(words_of(state.analysis.terms), hits),
+                self._max_df(sizes["fact"]),
+            )
+        fact_text = bm25(fact_terms, sizes["fact"], depth)
+        episode_text = bm25(episode_terms, sizes["episode"], depth)
         state.add("vector/fact", fact_vec, ch.fact_key, "cosine {:.2f}")
         state.add("vector/episode", episode_vec, ch.episode_key, "cosine {:.2f}")
         state.add("fulltext/fact", fact_text, ch.fact_key, "BM25 {:.2f}")
@@ -179,15 +203,19 @@ class SearchService:
         weights = self.config.weights
         return {n: weights.get(n, weights.get(n.split("/")[0], 1.0)) for n in rankings}
 
-    async def _fulltext(
-        self, state: _Request, kind: SearchKind, size: int, depth: int
-    ) -> list[ScoredId]:
-        """BM25 over per-word matches of the engine's full-text index."""
-        max_df = max(1, int(size * self.config.max_df_ratio))
-        matches = await self._store.fulltext_terms(
-            state.scope, kind, state.analysis.terms, max_df, state.as_of, state.known_at
+    def _max_df(self, size: int) -> int:
+        return max(1, int(size * self.config.max_df_ratio))
+
+    async def _terms(self, state: _Request, kind: SearchKind, size: int) -> list[TermMatches]:
+        """Per-word matches of the engine's full-text index, for BM25."""
+        return await self._store.fulltext_terms(
+            state.scope,
+            kind,
+            state.analysis.terms,
+            self._max_df(size),
+            state.as_of,
+            state.known_at,
         )
-        return bm25(matches, size, depth)
 
     async def _vector(
         self, state: _Request, kind: VectorKind, vector: list[float], depth: int, size: int
@@ -199,15 +227,23 @@ class SearchService:
         )
         return hits[:depth]
 
-    async def _objects(self, scope: Scope, keys: Sequence[str]) -> dict[str, Fact | Episode]:
-        """Facts and episodes by fusion key (unknown ones left out)."""
+    async def _objects(self, state: _Request, keys: Sequence[str]) -> dict[str, Fact | Episode]:
+        """Facts (own or shared) and episodes by fusion key (unknown ones left out)."""
+        scope, shared = state.scope, state.shared
         fact_ids = [k.split(":", 1)[1] for k in keys if k.startswith("fact:")]
+        own_ids = [i for i in fact_ids if i not in shared.facts]
+        shared_ids = [i for i in fact_ids if i in shared.facts]
         episode_ids = [k.split(":", 1)[1] for k in keys if k.startswith("episode:")]
-        facts, episodes = await asyncio.gather(
-            self._store.get_facts(scope, fact_ids) if fact_ids else _nothing(),
+        at = TimeFilter(state.as_of, state.known_at)
+        facts, edges, episodes = await asyncio.gather(
+            self._store.get_facts(scope, own_ids) if own_ids else _nothing(),
+            self._store.shared_facts(scope.tenant, shared, shared_ids, at)
+            if shared_ids
+            else _nothing(),
             self._store.get_episodes(scope, episode_ids) if episode_ids else _nothing(),
         )
         by_key: dict[str, Fact | Episode] = {ch.fact_key(f.id): f for f in facts}
+        by_key.update({ch.fact_key(e.edge.fact.id): e.edge.fact for e in edges})
         by_key.update({ch.episode_key(e.id): e for e in episodes})
         return by_key
 
@@ -244,6 +280,7 @@ class _Request:
         self.top_k = k
         self.rankings: dict[str, ch.Ranking] = {}
         self.seeds: dict[str, ch.Seed] = {}
+        self.shared = SharedScope()
 
     def add(self, name: str, hits: list[ScoredId], key: Callable[[str], str], why: str) -> None:
         """Record an index's ranking under ``name``; ``why`` formats each score."""
@@ -302,6 +339,7 @@ def _hit(item: Fused, obj: Fact | Episode, state: _Request) -> SearchHit:
             valid_from=obj.valid_from,
             valid_to=obj.valid_to,
             fact=obj,
+            shared_from=obj.shared_from,
         )
     return SearchHit(
         kind="episode",

@@ -46,6 +46,7 @@ from kenning.store.port import (
     VectorKind,
 )
 from kenning.store.portable import PORTABLE_QUERIES, PortableQueries
+from kenning.store.teams_queries import TEAM_QUERIES, TeamQueries
 from kenning.store.temporal_port import ChainKey, Statement
 from kenning.store.temporal_queries import TEMPORAL_QUERIES, TemporalQueries, encode_statement
 from kenning.store.webhooks_queries import WEBHOOK_QUERIES, WebhookQueries
@@ -121,6 +122,7 @@ REQUIRED_QUERIES = (
     # access: managed API keys
     *KEY_QUERIES,
     *WEBHOOK_QUERIES,
+    *TEAM_QUERIES,
 )
 
 #: Seconds within which a store answer counts as proof of health.
@@ -145,6 +147,7 @@ class CypherStore(
     GraphReadMixin,
     KeyQueries,
     WebhookQueries,
+    TeamQueries,
     ABC,
 ):
     """A GraphStore implemented with the queries of one Cypher dialect."""

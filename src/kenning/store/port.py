@@ -19,6 +19,7 @@ from kenning.store.digest_port import DigestStore
 from kenning.store.graph_port import GraphReadStore
 from kenning.store.keys_port import KeyStore
 from kenning.store.portable_port import PortableStore
+from kenning.store.teams_port import TeamStore
 from kenning.store.temporal_port import Statement, TemporalStore
 from kenning.store.webhooks_port import WebhookStore
 
@@ -48,6 +49,8 @@ class NewEpisode:
     agent_id: str | None = None
     run_id: str | None = None
     app_id: str | None = None
+    #: Never shared with a team (nor facts drawn only from it).
+    private: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +229,7 @@ class GraphStore(
     GraphReadStore,
     KeyStore,
     WebhookStore,
+    TeamStore,
     Protocol,
 ):
     """The storage port. Both adapters pass one contract test suite.

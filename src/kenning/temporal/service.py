@@ -18,6 +18,7 @@ from kenning.domain.temporal import Deletion, EpisodeSource, EventKind, FactUpda
 from kenning.embed.port import Embedder
 from kenning.errors import InputError, NotFound
 from kenning.store.port import GraphStore
+from kenning.store.teams_port import SharedScope
 from kenning.store.temporal_port import ChainFact, Correction, Deleted
 from kenning.temporal.supersession import Edit, Supersession
 
@@ -52,6 +53,7 @@ class TemporalService:
         predicates: list[str] | None = None,
         known_at: datetime | None = None,
         limit: int = 500,
+        shared: SharedScope | None = None,
     ) -> list[TimelineEvent]:
         """Facts starting, being first stated, ending and being superseded, in order.
 
@@ -63,6 +65,9 @@ class TemporalService:
             predicates: Only these predicates (free text is normalised).
             known_at: Transaction time: what memory believed then; default now.
             limit: At most this many facts (each gives up to two events).
+            shared: Facts other spaces share with the space's teams; they
+                join the timeline with ``shared_from`` set and no sources
+                (episodes are never shared). None: the space's own only.
 
         Returns:
             Events ordered by instant; at one instant, endings come first.
@@ -82,7 +87,22 @@ class TemporalService:
             known_at=known_at or utcnow(),
             limit=limit,
         )
-        ids = sorted({i for f in facts for i in f.episode_ids})
+        if shared:
+            facts = _first(
+                facts
+                + await self._store.shared_timeline_facts(
+                    scope.tenant,
+                    shared,
+                    entity_id=entity_id,
+                    predicates=[predicate_key(p) for p in predicates or []],
+                    start=start,
+                    end=end,
+                    known_at=known_at or utcnow(),
+                    limit=limit,
+                ),
+                limit,
+            )
+        ids = sorted({i for f in facts for i in f.episode_ids if f.shared_from is None})
         episodes = {e.id: e for e in await self._store.get_episodes(scope, ids)}
         events: list[TimelineEvent] = []
         for fact in facts:
@@ -91,7 +111,11 @@ class TemporalService:
                     id=e.id, occurred_at=e.occurred_at, speaker=e.speaker, content=e.content
                 )
                 for e in sorted(
-                    (episodes[i] for i in fact.episode_ids if i in episodes),
+                    (
+                        episodes[i]
+                        for i in fact.episode_ids
+                        if i in episodes and not fact.shared_from
+                    ),
                     key=lambda e: (e.occurred_at, e.id),
                 )
             ]
@@ -283,3 +307,10 @@ def _events(fact: Fact) -> list[tuple[datetime, EventKind]]:
 def _kind(item_id: str) -> str:
     """Name an id by its prefix for a 404 message."""
     return {"fa": "fact", "ep": "episode", "en": "entity"}.get(item_id.split("_", 1)[0], "item")
+
+
+def _first(facts: list[Fact], limit: int) -> list[Fact]:
+    """The ``limit`` earliest facts (as ``timeline_facts`` orders them)."""
+    return sorted(facts, key=lambda f: (f.valid_from or f.observed_at or f.recorded_at, f.id))[
+        :limit
+    ]

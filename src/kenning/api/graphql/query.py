@@ -36,7 +36,8 @@ from kenning.api.graphql.types import (
     Space,
 )
 from kenning.domain.ids import entity_key, predicate_key
-from kenning.graph.service import check_range, normalise_predicates
+from kenning.errors import NotFound
+from kenning.graph.service import check_range, merge_subgraphs, normalise_predicates
 from kenning.store.graph_port import EntityFilter, FactFilter
 
 DEFAULT_PAGE = 20
@@ -108,11 +109,25 @@ class Query(AgentQuery):
         as_of: datetime | None = None,
         known_at: datetime | None = None,
         limit: int = 100,
+        include_shared: bool = True,
     ) -> Graph:
         ctx, scope = info.context, info.context.scope(space)
-        center = await ctx.graph.entity(scope, **ref_args(entity))
         preds, at = normalise_predicates(predicates), times(as_of, known_at)
-        return Graph.of(await ctx.graph.neighborhood(scope, center, depth, preds, at, limit))
+        shared = await ctx.runtime.sharing.scope(scope, include_shared)
+        try:
+            center = await ctx.graph.entity(scope, **ref_args(entity))
+        except NotFound:
+            if not shared:
+                raise
+            own = None
+        else:
+            own = await ctx.graph.neighborhood(scope, center, depth, preds, at, limit)
+        ref = str(entity.id) if entity.id else entity.name or ""
+        other = await ctx.graph.shared_neighborhood(scope, shared, ref, depth, preds, at, limit)
+        found = merge_subgraphs(own, other)
+        if found is None:
+            raise NotFound(f"no entity {ref!r} in space {space!r} or shared with it")
+        return Graph.of(found)
 
     @strawberry.field(
         description="Every shortest path (up to `limit`, at most 20) of at most `maxDepth` "
@@ -143,12 +158,19 @@ class Query(AgentQuery):
         "valid at asOf are left out."
     )
     async def search(
-        self, info: Ctx, space: str, query: str, top_k: int = 10, as_of: datetime | None = None
+        self,
+        info: Ctx,
+        space: str,
+        query: str,
+        top_k: int = 10,
+        as_of: datetime | None = None,
+        include_shared: bool = True,
     ) -> list[SearchHitType]:
         check_range("topK", top_k, 1, MAX_TOP_K)
         at = aware(as_of, "asOf")
-        scope = info.context.scope(space)
-        hits = await info.context.runtime.search.search(scope, query, top_k, as_of=at)
+        scope, runtime = info.context.scope(space), info.context.runtime
+        shared = await runtime.sharing.scope(scope, include_shared)
+        hits = await runtime.search.search(scope, query, top_k, as_of=at, shared=shared)
         return [SearchHitType.of(h) for h in hits]
 
     @strawberry.field(
@@ -165,6 +187,7 @@ class Query(AgentQuery):
         predicates: list[str] | None = None,
         known_at: datetime | None = None,
         limit: int = MAX_TIMELINE,
+        include_shared: bool = True,
     ) -> list[TimelineEventType]:
         check_range("limit", limit, 1, MAX_TIMELINE)
         ctx, scope = info.context, info.context.scope(space)
@@ -177,6 +200,7 @@ class Query(AgentQuery):
             predicates=predicates,
             known_at=aware(known_at, "knownAt"),
             limit=limit,
+            shared=await ctx.runtime.sharing.scope(scope, include_shared),
         )
         return [TimelineEventType.of(e) for e in events]
 

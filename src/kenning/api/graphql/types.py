@@ -19,7 +19,7 @@ from kenning.api.graphql.agents import InsightStatusEnum, InsightType, entity_in
 from kenning.api.graphql.context import GraphContext
 from kenning.api.graphql.inputs import times
 from kenning.domain.ids import entity_key
-from kenning.domain.models import Entity, Episode, Fact, JobStatus, SearchHit
+from kenning.domain.models import Entity, Episode, Fact, JobStatus, SearchHit, SharedFrom
 from kenning.errors import NotFound
 from kenning.graph.service import (
     GraphNode,
@@ -130,6 +130,17 @@ class EpisodeType:
         )
 
 
+@strawberry.type(description="Where a shared item comes from: the sharing space and the team.")
+class SharedFromType:
+    space: str
+    team: str
+
+    @classmethod
+    def of(cls, s: SharedFrom | None) -> SharedFromType | None:
+        """The view of a source, or None for the reader's own item."""
+        return cls(space=s.space, team=s.team) if s else None
+
+
 @strawberry.type(name="Fact", description="subject –predicate→ object, with its intervals.")
 class FactType:
     id: strawberry.ID
@@ -148,6 +159,10 @@ class FactType:
     app_id: str | None
     subject_name: str
     object_name: str
+    private: bool = strawberry.field(description="Never shared with a team.")
+    shared_from: SharedFromType | None = strawberry.field(
+        description="Set on a fact another space shares with a team of the reader."
+    )
     subject_id: strawberry.Private[str | None]
     object_id: strawberry.Private[str | None]
 
@@ -174,6 +189,8 @@ class FactType:
             app_id=f.app_id,
             subject_name=f.subject,
             object_name=f.object,
+            private=f.private,
+            shared_from=SharedFromType.of(f.shared_from),
             subject_id=sid,
             object_id=oid,
         )
@@ -196,6 +213,8 @@ class FactType:
 
     @strawberry.field(description="The episodes the fact was extracted from.")
     async def sources(self, info: Ctx) -> list[EpisodeType]:
+        if self.shared_from is not None:  # episodes are never shared
+            return []
         keys = [(self.space, str(i)) for i in self.episode_ids]
         found = await info.context.loaders.episode.load_many(keys)
         return [EpisodeType.of(e) for e in found if e is not None]
@@ -363,6 +382,9 @@ class SearchHitType:
     occurred_at: datetime | None
     fact: FactType | None
     episode: EpisodeType | None
+    shared_from: SharedFromType | None = strawberry.field(
+        description="Set on a hit another space shares with a team of the reader."
+    )
 
     @classmethod
     def of(cls, h: SearchHit) -> SearchHitType:
@@ -379,4 +401,5 @@ class SearchHitType:
             occurred_at=h.occurred_at,
             fact=FactType.of(h.fact) if h.fact else None,
             episode=EpisodeType.of(h.episode) if h.episode else None,
+            shared_from=SharedFromType.of(h.shared_from),
         )

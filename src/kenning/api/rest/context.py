@@ -30,6 +30,9 @@ class ContextRequest(Model):
     known_at: Instant | None = Field(
         None, description="Only what memory knew at this instant; default now."
     )
+    include_shared: bool = Field(
+        True, description="Also what other spaces share with this space's teams."
+    )
 
 
 @router.post("/context", response_model=ContextResponse, responses=BODY)
@@ -38,8 +41,9 @@ async def context(body: ContextRequest, caller: PrincipalDep, rt: RuntimeDep) ->
     their valid time, then conversation excerpts with their dates and
     speakers, as many as fit in ``token_budget`` tokens."""
     scope = read_scope(caller, body.space)
+    shared = await rt.sharing.scope(scope, body.include_shared)
     hits = await rt.search.search(
-        scope, body.query, body.max_items, as_of=body.as_of, known_at=body.known_at
+        scope, body.query, body.max_items, as_of=body.as_of, known_at=body.known_at, shared=shared
     )
     block = render_context(hits, body.token_budget, rt.token_counter())
     return ContextResponse(

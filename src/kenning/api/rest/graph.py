@@ -11,15 +11,18 @@ from kenning.api.rest.responses import COMMON, errors
 from kenning.api.rest.schemas import GraphEdgeView, GraphNodeView, GraphView
 from kenning.domain.models import Entity, Instant, Scope, SpaceId
 from kenning.domain.rules import QUERY_MAX_CHARS
-from kenning.errors import InputError
+from kenning.errors import InputError, NotFound
 from kenning.graph.service import (
     MAX_GRAPH_EDGES,
     MAX_NEIGHBORHOOD_DEPTH,
+    GraphNode,
     GraphService,
     Subgraph,
+    merge_subgraphs,
     normalise_predicates,
     time_filter,
 )
+from kenning.store.graph_port import TimeFilter
 
 router = APIRouter(prefix="/v1", tags=["graph"], responses=COMMON)
 
@@ -62,6 +65,9 @@ async def graph(
     limit: Annotated[int, Query(ge=1, le=MAX_GRAPH_EDGES, description="Most edges.")] = 100,
     predicates: Annotated[list[str] | None, Query(description="Only these predicates.")] = None,
     as_of: Annotated[Instant | None, Query(description="Facts valid at (ISO 8601).")] = None,
+    include_shared: Annotated[
+        bool, Query(description="Also what other spaces share with this space's teams.")
+    ] = True,
 ) -> GraphView:
     """The facts within ``depth`` hops of ``entity`` (an id, or else a name), or
     the facts that search finds for ``query`` with their entities."""
@@ -69,14 +75,41 @@ async def graph(
     service = GraphService(rt.store)
     if (entity is None) == (query is None):
         raise InputError("give exactly one of entity and query", field="entity")
+    shared = await rt.sharing.scope(scope, include_shared)
+    at = time_filter(as_of, None)
     if entity is not None:
-        center = await _center(service, scope, entity)
-        at = time_filter(as_of, None)
         preds = normalise_predicates(predicates)
-        return _view(await service.neighborhood(scope, center, depth, preds, at, limit))
-    hits = await rt.search.search(scope, query or "", min(limit, 100), as_of=as_of)
+        own = await _own(service, scope, entity, depth, preds, at, limit)
+        other = await service.shared_neighborhood(scope, shared, entity, depth, preds, at, limit)
+        found = merge_subgraphs(own, other)
+        if found is None:
+            raise NotFound(f"no entity {entity!r} in space {space!r} or shared with it")
+        return _view(found)
+    hits = await rt.search.search(scope, query or "", min(limit, 100), as_of=as_of, shared=shared)
     fact_ids = [h.id for h in hits if h.kind == "fact"]
-    return _view(await service.subgraph_of_facts(scope, fact_ids))
+    own_graph = await service.subgraph_of_facts(scope, fact_ids)
+    shared_ids = [i for i in fact_ids if i in shared.facts]
+    edges = await rt.store.shared_facts(scope.tenant, shared, shared_ids, at) if shared_ids else []
+    nodes = {n.id: GraphNode(n, 0) for e in edges for n in (e.subject, e.object)}
+    extra = Subgraph(list(nodes.values()), [e.edge for e in edges])
+    return _view(merge_subgraphs(own_graph, extra) or own_graph)
+
+
+async def _own(
+    service: GraphService,
+    scope: Scope,
+    entity: str,
+    depth: int,
+    predicates: list[str] | None,
+    at: TimeFilter,
+    limit: int,
+) -> Subgraph | None:
+    """The space's own neighbourhood of ``entity``, or None when it has no such entity."""
+    try:
+        center = await _center(service, scope, entity)
+    except NotFound:
+        return None
+    return await service.neighborhood(scope, center, depth, predicates, at, limit)
 
 
 async def _center(service: GraphService, scope: Scope, entity: str) -> Entity:

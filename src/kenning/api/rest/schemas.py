@@ -83,6 +83,9 @@ class SearchRequest(Model):
     known_at: Instant | None = Field(
         None, description="Transaction time: what memory knew then. Default now."
     )
+    include_shared: bool = Field(
+        True, description="Also what other spaces share with this space's teams."
+    )
 
 
 class SearchResponse(Model):

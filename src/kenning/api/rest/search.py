@@ -24,8 +24,9 @@ async def search(body: SearchRequest, caller: PrincipalDep, rt: RuntimeDep) -> S
     full-text hits, each with its per-channel ranks and source episodes.
     Facts valid at ``as_of`` and known at ``known_at`` (default: now)."""
     scope = read_scope(caller, body.space)
+    shared = await rt.sharing.scope(scope, body.include_shared)
     hits = await rt.search.search(
-        scope, body.query, body.top_k, as_of=body.as_of, known_at=body.known_at
+        scope, body.query, body.top_k, as_of=body.as_of, known_at=body.known_at, shared=shared
     )
     return SearchResponse(results=hits)
 

@@ -13,6 +13,7 @@ from kenning.api.rest.schemas import TimelineResponse
 from kenning.domain.models import Fact, Instant, Model, SpaceId
 from kenning.domain.models import ItemId as ItemIdType
 from kenning.domain.temporal import Deletion, FactUpdate, Reason
+from kenning.errors import NotFound
 
 router = APIRouter(prefix="/v1", tags=["time"], responses=COMMON)
 
@@ -21,6 +22,9 @@ EntityId = Annotated[ItemIdType | None, Query(description="An entity id.")]
 #: A body route that names an item: 404 when it does not exist.
 BODY_ITEM = {**BODY, **errors(404)}
 When = Annotated[Instant | None, Query(description="ISO 8601 with a zone.")]
+IncludeShared = Annotated[
+    bool, Query(description="Also what other spaces share with this space's teams.")
+]
 
 
 class InvalidateRequest(Model):
@@ -32,9 +36,11 @@ class InvalidateRequest(Model):
 
 
 class FactPatch(FactUpdate):
-    """``PATCH /v1/facts/{id}``: correct stated valid time, confidence or text."""
+    """``PATCH /v1/facts/{id}``: correct stated valid time, confidence or text,
+    or mark the fact private (never shared with a team) or not."""
 
     space: SpaceId
+    private: bool | None = None
 
 
 @router.get("/timeline", response_model=TimelineResponse)
@@ -48,19 +54,22 @@ async def timeline(
     predicate: Annotated[list[str] | None, Query(description="Repeat to allow several.")] = None,
     known_at: When = None,
     limit: Annotated[int, Query(ge=1, le=5000, description="Most facts.")] = 500,
+    include_shared: IncludeShared = True,
 ) -> TimelineResponse:
     """Facts of a space (or of one entity) starting, being first stated, ending
     and being superseded, in time order, each with its source episodes.
     ``start``/``end`` bound the window (valid time); ``known_at`` shows what
     memory believed then (transaction time; default now)."""
+    scope = read_scope(caller, space)
     events = await rt.temporal.timeline(
-        read_scope(caller, space),
+        scope,
         entity_id=entity,
         start=start,
         end=end,
         predicates=predicate,
         known_at=known_at,
         limit=limit,
+        shared=await rt.sharing.scope(scope, include_shared),
     )
     return TimelineResponse(events=events)
 
@@ -80,8 +89,14 @@ async def update(fact_id: ItemId, body: FactPatch, caller: PrincipalDep, rt: Run
     """Correct a fact; only the fields sent change (``null`` clears a stated
     bound). The state memory held before is kept as an archived version."""
     rt.settings.input_limits.check_text("text", body.text)
-    changes = FactUpdate(**body.model_dump(exclude={"space"}, exclude_unset=True))
-    return await rt.temporal.update(await write_scope(rt, caller, body.space), fact_id, changes)
+    scope = await write_scope(rt, caller, body.space)
+    fields = body.model_dump(exclude={"space", "private"}, exclude_unset=True)
+    if body.private is not None:
+        if not await rt.store.set_private(scope, "fact", [fact_id], body.private):
+            raise NotFound(f"no fact {fact_id!r} in space {body.space!r}")
+        if not fields:
+            return (await rt.store.get_facts(scope, [fact_id]))[0]
+    return await rt.temporal.update(scope, fact_id, FactUpdate(**fields))
 
 
 @router.delete("/facts/{fact_id}", response_model=Deletion, responses=errors(404))
