@@ -234,7 +234,8 @@ export interface paths {
         };
         /**
          * Stats
-         * @description Counts of episodes, entities and facts in each of the tenant's spaces.
+         * @description Counts of episodes, entities and facts in each space of the tenant
+         *     that the caller's key may read.
          */
         get: operations["stats_v1_stats_get"];
         put?: never;
@@ -354,7 +355,11 @@ export interface paths {
         delete: operations["delete_episode_v1_episodes__episode_id__delete"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Patch Episode
+         * @description Mark an episode private (never shared, nor facts drawn only from it) or not.
+         */
+        patch: operations["patch_episode_v1_episodes__episode_id__patch"];
         trace?: never;
     };
     "/v1/entities/{entity_id}": {
@@ -632,6 +637,326 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Webhooks
+         * @description The tenant's webhooks, oldest first (secrets left out).
+         */
+        get: operations["list_webhooks_v1_webhooks_get"];
+        put?: never;
+        /**
+         * Create Webhook
+         * @description Register a webhook for the caller's tenant. The answer holds the
+         *     signing secret (the one sent, or a generated one); it is not shown again.
+         *     422 (field ``url``) for a URL that is not http(s), does not resolve, or
+         *     resolves to a private, loopback or link-local address (unless
+         *     KENNING_WEBHOOK_ALLOW_PRIVATE).
+         */
+        post: operations["create_webhook_v1_webhooks_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Webhook
+         * @description Remove a webhook; its undelivered events are dropped.
+         */
+        delete: operations["delete_webhook_v1_webhooks__webhook_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhook_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Deliveries
+         * @description The webhook's newest deliveries (one per event), each with its tries
+         *     newest first: attempt number, HTTP status code, latency in ms, error.
+         */
+        get: operations["list_deliveries_v1_webhooks__webhook_id__deliveries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Keys
+         * @description Every key of the caller's tenant (without secrets), newest first.
+         */
+        get: operations["list_keys_v1_keys_get"];
+        put?: never;
+        /**
+         * Create Key
+         * @description Create a key of the caller's tenant; the answer holds its secret, shown once.
+         */
+        post: operations["create_key_v1_keys_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/keys/{key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke Key
+         * @description Revoke a key: its next request gets 401. Safe to repeat.
+         */
+        delete: operations["revoke_key_v1_keys__key_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/keys/{key_id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate Key
+         * @description A new secret for a live key (same id, role and spaces), shown once; the
+         *     old secret gets 401 from the next request on.
+         */
+        post: operations["rotate_key_v1_keys__key_id__rotate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Teams
+         * @description The teams the caller's spaces belong to (an admin: every team of the tenant).
+         */
+        get: operations["list_teams_v1_teams_get"];
+        put?: never;
+        /**
+         * Create Team
+         * @description Create a team of the caller's tenant; ``space`` joins it at once.
+         */
+        post: operations["create_team_v1_teams_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teams/{team_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Team
+         * @description A team with its member spaces and shared entities.
+         */
+        get: operations["get_team_v1_teams__team_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teams/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join Team
+         * @description ``space`` joins the team the invite code opens (403 when the code is
+         *     unknown, revoked, expired or used up).
+         */
+        post: operations["join_team_v1_teams_join_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teams/{team_id}/invites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Invite
+         * @description An invite code for the team, shown this once.
+         */
+        post: operations["create_invite_v1_teams__team_id__invites_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teams/{team_id}/invites/{invite_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke Invite
+         * @description Revoke an invite: it opens nothing from the next request on.
+         */
+        delete: operations["revoke_invite_v1_teams__team_id__invites__invite_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teams/{team_id}/leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Leave Team
+         * @description ``space`` leaves the team; what it shared stops being shared at once.
+         */
+        post: operations["leave_team_v1_teams__team_id__leave_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teams/{team_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Member
+         * @description An admin adds a space of the tenant to the team directly.
+         */
+        post: operations["add_member_v1_teams__team_id__members_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teams/{team_id}/share": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Share
+         * @description Share an entity of a member space with the team: the entity, its facts
+         *     and their other ends to ``depth`` hops, live, never its private facts.
+         */
+        post: operations["share_v1_teams__team_id__share_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teams/{team_id}/share/{share_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unshare
+         * @description End a share at once (a member key: only its spaces' shares).
+         */
+        delete: operations["unshare_v1_teams__team_id__share__share_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/graphql": {
         parameters: {
             query?: never;
@@ -738,6 +1063,12 @@ export interface components {
              * @description Only what memory knew at this instant; default now.
              */
             known_at?: string | null;
+            /**
+             * Include Shared
+             * @description Also what other spaces share with this space's teams.
+             * @default true
+             */
+            include_shared?: boolean;
         };
         /**
          * ContextResponse
@@ -786,6 +1117,63 @@ export interface components {
              * @default 0
              */
             nodes?: number;
+        };
+        /**
+         * Delivery
+         * @description One event for one webhook, and its tries, newest first.
+         */
+        Delivery: {
+            /** Id */
+            id: string;
+            /** Event Id */
+            event_id: string;
+            /**
+             * Event
+             * @enum {string}
+             */
+            event: "job.completed" | "job.failed" | "fact.superseded" | "insight.created";
+            /** Space */
+            space: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "delivered" | "failed";
+            /** Attempts */
+            attempts: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Next Attempt At */
+            next_attempt_at?: string | null;
+            /** Delivered At */
+            delivered_at?: string | null;
+            /** Log */
+            log?: components["schemas"]["DeliveryAttempt"][];
+        };
+        /**
+         * DeliveryAttempt
+         * @description One try to deliver an event.
+         *
+         *     ``status_code`` is None when no HTTP answer came (refused, timed out, an
+         *     address refused by the SSRF rule); ``error`` says why it failed.
+         */
+        DeliveryAttempt: {
+            /** Attempt */
+            attempt: number;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Status Code */
+            status_code?: number | null;
+            /** Latency Ms */
+            latency_ms: number;
+            /** Error */
+            error?: string | null;
         };
         /**
          * Entity
@@ -882,6 +1270,12 @@ export interface components {
              * @description Why its LLM extraction fell back to spaCy; None when it did not.
              */
             extraction_fallback?: string | null;
+            /**
+             * Private
+             * @description Never shared with a team.
+             * @default false
+             */
+            private?: boolean;
         };
         /**
          * EpisodeBatch
@@ -939,6 +1333,22 @@ export interface components {
             metadata?: {
                 [key: string]: string | number | boolean | null;
             } | null;
+            /**
+             * Private
+             * @description Never shared with a team, nor are facts drawn only from it.
+             * @default false
+             */
+            private?: boolean;
+        };
+        /**
+         * EpisodePatch
+         * @description ``PATCH /v1/episodes/{id}``: mark an episode private or not.
+         */
+        EpisodePatch: {
+            /** Space */
+            space: string;
+            /** Private */
+            private: boolean;
         };
         /**
          * EpisodeSource
@@ -1074,6 +1484,14 @@ export interface components {
              * @description What made it: extractor, model and prompt version, e.g. 'openai:gpt-4o-mini/triples_v1' or 'spacy:en_core_web_sm'; none for posted facts.
              */
             extractor?: string | null;
+            /**
+             * Private
+             * @description Never shared with a team.
+             * @default false
+             */
+            private?: boolean;
+            /** @description Set on a fact another space shares with a team of the reader. */
+            shared_from?: components["schemas"]["SharedFrom"] | null;
         };
         /**
          * FactBatch
@@ -1129,10 +1547,17 @@ export interface components {
             valid_from?: string | null;
             /** Valid To */
             valid_to?: string | null;
+            /**
+             * Private
+             * @description Never shared with a team.
+             * @default false
+             */
+            private?: boolean;
         };
         /**
          * FactPatch
-         * @description ``PATCH /v1/facts/{id}``: correct stated valid time, confidence or text.
+         * @description ``PATCH /v1/facts/{id}``: correct stated valid time, confidence or text,
+         *     or mark the fact private (never shared with a team) or not.
          */
         FactPatch: {
             /** Valid From */
@@ -1148,6 +1573,8 @@ export interface components {
             text?: string | null;
             /** Space */
             space: string;
+            /** Private */
+            private?: boolean | null;
         };
         /**
          * FactsStored
@@ -1294,6 +1721,38 @@ export interface components {
             reason?: string | null;
         };
         /**
+         * InviteCreate
+         * @description ``POST /v1/teams/{id}/invites``.
+         */
+        InviteCreate: {
+            /**
+             * Expires In S
+             * @description Seconds it stays valid; default KENNING_INVITE_MAX_TTL_DAYS.
+             */
+            expires_in_s?: number | null;
+            /**
+             * Max Uses
+             * @description Joins it allows.
+             */
+            max_uses?: number | null;
+        };
+        /**
+         * InviteView
+         * @description A new invite: ``invite_code`` is shown this once, stored only as a hash.
+         */
+        InviteView: {
+            /** Id */
+            id: string;
+            /** Team */
+            team: string;
+            /** Invite Code */
+            invite_code: string;
+            /** Expires At */
+            expires_at: string | null;
+            /** Max Uses */
+            max_uses: number | null;
+        };
+        /**
          * JobView
          * @description ``GET /v1/jobs/{id}``: ``finished`` once no episode is pending or processing.
          */
@@ -1351,6 +1810,137 @@ export interface components {
             extraction_seconds?: number;
             /** Finished */
             finished: boolean;
+        };
+        /**
+         * JoinRequest
+         * @description ``POST /v1/teams/join``: a space the key may write joins the invite's team.
+         */
+        JoinRequest: {
+            /** Invite Code */
+            invite_code: string;
+            /** Space */
+            space: string;
+        };
+        /**
+         * KeyCreate
+         * @description ``POST /v1/keys``: a new key of the caller's tenant.
+         */
+        KeyCreate: {
+            /**
+             * Name
+             * @description A label for people.
+             * @default
+             */
+            name?: string;
+            /**
+             * Role
+             * @description admin: manages keys and teams, uses every space of the tenant; member: only `spaces`, plus spaces it creates by writing to them first.
+             * @default member
+             * @enum {string}
+             */
+            role?: "admin" | "member";
+            /**
+             * Spaces
+             * @description Spaces a member key may use.
+             */
+            spaces?: string[];
+            /**
+             * Expires At
+             * @description When the key stops working (UTC).
+             */
+            expires_at?: string | null;
+        };
+        /**
+         * KeyCreated
+         * @description A key with its secret: shown this once, never again.
+         */
+        KeyCreated: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "admin" | "member";
+            /** Spaces */
+            spaces: string[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Last Used At
+             * @description Last request with the key (updated at most once a minute).
+             */
+            last_used_at?: string | null;
+            /** Expires At */
+            expires_at?: string | null;
+            /** Revoked At */
+            revoked_at?: string | null;
+            /** Revoked */
+            revoked: boolean;
+            /**
+             * Key
+             * @description The secret (`kn_...`); send it as `Authorization: Bearer`.
+             */
+            key: string;
+        };
+        /**
+         * KeyList
+         * @description Every key of the tenant, revoked ones too, newest first.
+         */
+        KeyList: {
+            /** Keys */
+            keys: components["schemas"]["KeyView"][];
+        };
+        /**
+         * KeyView
+         * @description A key as listed: never its secret or hash.
+         */
+        KeyView: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "admin" | "member";
+            /** Spaces */
+            spaces: string[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Last Used At
+             * @description Last request with the key (updated at most once a minute).
+             */
+            last_used_at?: string | null;
+            /** Expires At */
+            expires_at?: string | null;
+            /** Revoked At */
+            revoked_at?: string | null;
+            /** Revoked */
+            revoked: boolean;
+        };
+        /**
+         * MemberView
+         * @description A member space of a team, since when (UTC).
+         */
+        MemberView: {
+            /** Space */
+            space: string;
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
         };
         /** Page[AgentRun] */
         Page_AgentRun_: {
@@ -1473,6 +2063,8 @@ export interface components {
             valid_to?: string | null;
             fact?: components["schemas"]["Fact"] | null;
             episode?: components["schemas"]["Episode"] | null;
+            /** @description Set on a hit another space shares with a team of the reader. */
+            shared_from?: components["schemas"]["SharedFrom"] | null;
         };
         /**
          * SearchRequest
@@ -1498,6 +2090,12 @@ export interface components {
              * @description Transaction time: what memory knew then. Default now.
              */
             known_at?: string | null;
+            /**
+             * Include Shared
+             * @description Also what other spaces share with this space's teams.
+             * @default true
+             */
+            include_shared?: boolean;
         };
         /**
          * SearchResponse
@@ -1508,10 +2106,77 @@ export interface components {
             results: components["schemas"]["SearchHit"][];
         };
         /**
+         * ShareRequest
+         * @description ``POST /v1/teams/{id}/share``: share an entity (id or name) of a member space.
+         */
+        ShareRequest: {
+            /** Space */
+            space: string;
+            /**
+             * Entity
+             * @description Entity id (en_…) or name.
+             */
+            entity: string;
+            /**
+             * Depth
+             * @description Hops around the entity shared.
+             * @default 1
+             */
+            depth?: number;
+        };
+        /**
+         * SharedEntityView
+         * @description An entity a member space shares with the team, to ``depth`` hops.
+         */
+        SharedEntityView: {
+            /**
+             * Id
+             * @description The share id; DELETE it to unshare.
+             */
+            id: string;
+            /** Space */
+            space: string;
+            /** Entity Id */
+            entity_id: string;
+            /** Entity Name */
+            entity_name: string;
+            /** Depth */
+            depth: number;
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /**
+             * By
+             * @description The id of the key that shared it.
+             */
+            by?: string | null;
+        };
+        /**
+         * SharedFrom
+         * @description Where a shared item comes from: the space that shared it and the team
+         *     through which the reader sees it.
+         */
+        SharedFrom: {
+            /** Space */
+            space: string;
+            /** Team */
+            team: string;
+        };
+        /**
          * SpaceBody
          * @description A body naming the space of the item in the path.
          */
         SpaceBody: {
+            /** Space */
+            space: string;
+        };
+        /**
+         * SpaceRequest
+         * @description A space of the caller (``leave``) or any space of the tenant (admin ``members``).
+         */
+        SpaceRequest: {
             /** Space */
             space: string;
         };
@@ -1536,6 +2201,44 @@ export interface components {
         StatsResponse: {
             /** Spaces */
             spaces: components["schemas"]["SpaceStatsView"][];
+        };
+        /**
+         * TeamCreate
+         * @description ``POST /v1/teams``: a named team; ``space`` joins it at once (a member
+         *     key must name one of its spaces).
+         */
+        TeamCreate: {
+            /** Name */
+            name: string;
+            /** Space */
+            space?: string | null;
+        };
+        /**
+         * TeamList
+         * @description ``GET /v1/teams``: the caller's teams (an admin: every team of the tenant).
+         */
+        TeamList: {
+            /** Teams */
+            teams: components["schemas"]["TeamView"][];
+        };
+        /**
+         * TeamView
+         * @description A team, its member spaces and (``GET /v1/teams/{id}``) shared entities.
+         */
+        TeamView: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Members */
+            members: components["schemas"]["MemberView"][];
+            /** Shares */
+            shares?: components["schemas"]["SharedEntityView"][];
         };
         /**
          * TimelineEvent
@@ -1575,6 +2278,72 @@ export interface components {
                 [key: string]: number;
             };
         };
+        /**
+         * Webhook
+         * @description A registered webhook (its secret is never answered again).
+         */
+        Webhook: {
+            /** Id */
+            id: string;
+            /** Url */
+            url: string;
+            /** Events */
+            events: ("job.completed" | "job.failed" | "fact.superseded" | "insight.created")[];
+            /** Spaces */
+            spaces?: string[] | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /**
+         * WebhookCreate
+         * @description ``POST /v1/webhooks``: where to send which events.
+         */
+        WebhookCreate: {
+            /**
+             * Url
+             * @description An http(s) URL; private, loopback and link-local targets are refused unless KENNING_WEBHOOK_ALLOW_PRIVATE is set.
+             */
+            url: string;
+            /**
+             * Events
+             * @description Events to send (at least one).
+             */
+            events: ("job.completed" | "job.failed" | "fact.superseded" | "insight.created")[];
+            /**
+             * Secret
+             * @description HMAC-SHA256 signing secret (16-256 characters); absent: one is generated and answered once.
+             */
+            secret?: string | null;
+            /**
+             * Spaces
+             * @description Only events of these spaces; absent: every space.
+             */
+            spaces?: string[] | null;
+        };
+        /**
+         * WebhookCreated
+         * @description The answer to ``POST /v1/webhooks``: the webhook and its secret, shown once.
+         */
+        WebhookCreated: {
+            /** Id */
+            id: string;
+            /** Url */
+            url: string;
+            /** Events */
+            events: ("job.completed" | "job.failed" | "fact.superseded" | "insight.created")[];
+            /** Spaces */
+            spaces?: string[] | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Secret */
+            secret: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -1604,7 +2373,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -1724,8 +2493,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1760,7 +2538,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -1804,8 +2582,17 @@ export interface operations {
                     "application/json": components["schemas"]["JobView"];
                 };
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1831,7 +2618,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -1884,8 +2671,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1929,7 +2725,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -1981,8 +2777,17 @@ export interface operations {
                     "application/json": components["schemas"]["Page_Fact_"];
                 };
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1999,7 +2804,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2054,8 +2859,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2081,7 +2895,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2129,8 +2943,17 @@ export interface operations {
                     "application/json": components["schemas"]["Page_Entity_"];
                 };
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2147,7 +2970,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2202,8 +3025,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2229,7 +3061,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2271,8 +3103,17 @@ export interface operations {
                     "application/json": components["schemas"]["StatsResponse"];
                 };
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2289,7 +3130,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2344,8 +3185,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2371,7 +3221,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2411,6 +3261,8 @@ export interface operations {
                 known_at?: string | null;
                 /** @description Most facts. */
                 limit?: number;
+                /** @description Also what other spaces share with this space's teams. */
+                include_shared?: boolean;
             };
             header?: never;
             path?: never;
@@ -2427,8 +3279,17 @@ export interface operations {
                     "application/json": components["schemas"]["TimelineResponse"];
                 };
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2445,7 +3306,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2502,8 +3363,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2538,7 +3408,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2584,8 +3454,17 @@ export interface operations {
                     "application/json": components["schemas"]["Deletion"];
                 };
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2611,7 +3490,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2668,8 +3547,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2704,7 +3592,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2750,8 +3638,17 @@ export interface operations {
                     "application/json": components["schemas"]["Deletion"];
                 };
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2777,7 +3674,109 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The graph store is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    patch_episode_v1_episodes__episode_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                episode_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EpisodePatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Episode"];
+                };
+            };
+            /** @description The body could not be read as JSON (e.g. not UTF-8, or nested too deeply). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such id in the caller's tenant and space. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than KENNING_MAX_BODY_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: `field` names the field and `message` the rule; nothing was stored. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2823,8 +3822,17 @@ export interface operations {
                     "application/json": components["schemas"]["Deletion"];
                 };
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2850,7 +3858,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2894,8 +3902,17 @@ export interface operations {
                     "application/json": components["schemas"]["Deletion"];
                 };
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2921,7 +3938,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2960,6 +3977,8 @@ export interface operations {
                 predicates?: string[] | null;
                 /** @description Facts valid at (ISO 8601). */
                 as_of?: string | null;
+                /** @description Also what other spaces share with this space's teams. */
+                include_shared?: boolean;
             };
             header?: never;
             path?: never;
@@ -2976,8 +3995,17 @@ export interface operations {
                     "application/json": components["schemas"]["GraphView"];
                 };
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3003,7 +4031,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3047,8 +4075,17 @@ export interface operations {
                     "application/x-ndjson": unknown;
                 };
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3065,7 +4102,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3126,8 +4163,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3162,7 +4208,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3217,8 +4263,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3253,7 +4308,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3303,8 +4358,17 @@ export interface operations {
                     "application/json": components["schemas"]["Page_AgentRun_"];
                 };
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3321,7 +4385,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3368,8 +4432,17 @@ export interface operations {
                     "application/json": components["schemas"]["AgentRun"];
                 };
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3395,7 +4468,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3453,8 +4526,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3498,7 +4580,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3540,8 +4622,17 @@ export interface operations {
                     "application/json": components["schemas"]["Schedule"];
                 };
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3558,7 +4649,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3616,8 +4707,17 @@ export interface operations {
                     "application/json": components["schemas"]["Page_Insight_"];
                 };
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3634,7 +4734,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3681,8 +4781,17 @@ export interface operations {
                     "application/json": components["schemas"]["Insight"];
                 };
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3708,7 +4817,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3766,8 +4875,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3802,7 +4920,1599 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The graph store is busy; retry after `Retry-After` seconds. */
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The graph store is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_webhooks_v1_webhooks_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"][];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: `field` names the field and `message` the rule; nothing was stored. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The graph store is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_webhook_v1_webhooks_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookCreated"];
+                };
+            };
+            /** @description The body could not be read as JSON (e.g. not UTF-8, or nested too deeply). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than KENNING_MAX_BODY_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: `field` names the field and `message` the rule; nothing was stored. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The graph store is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_webhook_v1_webhooks__webhook_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A webhook id (`whk_…`). */
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such id in the caller's tenant and space. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: `field` names the field and `message` the rule; nothing was stored. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The graph store is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_deliveries_v1_webhooks__webhook_id__deliveries_get: {
+        parameters: {
+            query?: {
+                /** @description Most deliveries answered. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description A webhook id (`whk_…`). */
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delivery"][];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such id in the caller's tenant and space. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: `field` names the field and `message` the rule; nothing was stored. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The graph store is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_keys_v1_keys_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyList"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: `field` names the field and `message` the rule; nothing was stored. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The graph store is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_key_v1_keys_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KeyCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyCreated"];
+                };
+            };
+            /** @description The body could not be read as JSON (e.g. not UTF-8, or nested too deeply). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than KENNING_MAX_BODY_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: `field` names the field and `message` the rule; nothing was stored. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The graph store is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_key_v1_keys__key_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key's id (`key_...`). */
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyView"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such id in the caller's tenant and space. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: `field` names the field and `message` the rule; nothing was stored. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The graph store is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rotate_key_v1_keys__key_id__rotate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key's id (`key_...`). */
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyCreated"];
+                };
+            };
+            /** @description The body could not be read as JSON (e.g. not UTF-8, or nested too deeply). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such id in the caller's tenant and space. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than KENNING_MAX_BODY_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: `field` names the field and `message` the rule; nothing was stored. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The graph store is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_teams_v1_teams_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamList"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such id in the caller's tenant and space. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: `field` names the field and `message` the rule; nothing was stored. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The graph store is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_team_v1_teams_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TeamCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamView"];
+                };
+            };
+            /** @description The body could not be read as JSON (e.g. not UTF-8, or nested too deeply). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such id in the caller's tenant and space. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than KENNING_MAX_BODY_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: `field` names the field and `message` the rule; nothing was stored. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The graph store is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_team_v1_teams__team_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A team id (``tm_…``). */
+                team_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamView"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such id in the caller's tenant and space. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: `field` names the field and `message` the rule; nothing was stored. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The graph store is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    join_team_v1_teams_join_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamView"];
+                };
+            };
+            /** @description The body could not be read as JSON (e.g. not UTF-8, or nested too deeply). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such id in the caller's tenant and space. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than KENNING_MAX_BODY_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: `field` names the field and `message` the rule; nothing was stored. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The graph store is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_invite_v1_teams__team_id__invites_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A team id (``tm_…``). */
+                team_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InviteCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InviteView"];
+                };
+            };
+            /** @description The body could not be read as JSON (e.g. not UTF-8, or nested too deeply). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such id in the caller's tenant and space. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than KENNING_MAX_BODY_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: `field` names the field and `message` the rule; nothing was stored. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The graph store is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_invite_v1_teams__team_id__invites__invite_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A team id (``tm_…``). */
+                team_id: string;
+                invite_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such id in the caller's tenant and space. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: `field` names the field and `message` the rule; nothing was stored. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The graph store is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    leave_team_v1_teams__team_id__leave_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A team id (``tm_…``). */
+                team_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SpaceRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body could not be read as JSON (e.g. not UTF-8, or nested too deeply). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such id in the caller's tenant and space. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than KENNING_MAX_BODY_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: `field` names the field and `message` the rule; nothing was stored. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The graph store is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_member_v1_teams__team_id__members_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A team id (``tm_…``). */
+                team_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SpaceRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamView"];
+                };
+            };
+            /** @description The body could not be read as JSON (e.g. not UTF-8, or nested too deeply). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such id in the caller's tenant and space. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than KENNING_MAX_BODY_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: `field` names the field and `message` the rule; nothing was stored. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The graph store is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    share_v1_teams__team_id__share_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A team id (``tm_…``). */
+                team_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShareRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharedEntityView"];
+                };
+            };
+            /** @description The body could not be read as JSON (e.g. not UTF-8, or nested too deeply). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such id in the caller's tenant and space. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than KENNING_MAX_BODY_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: `field` names the field and `message` the rule; nothing was stored. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The graph store is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unshare_v1_teams__team_id__share__share_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A team id (``tm_…``). */
+                team_id: string;
+                share_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such id in the caller's tenant and space. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: `field` names the field and `message` the rule; nothing was stored. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3851,7 +6561,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3912,7 +6622,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing or unknown API key (`Authorization: Bearer <key>`); only when KENNING_API_KEYS is set. */
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
             401: {
                 headers: {
                     [name: string]: unknown;
