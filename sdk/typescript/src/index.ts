@@ -28,14 +28,5 @@ export {
 } from "./errors.js";
 export { type ClientOptions, parseRetryAfter } from "./http.js";
 export type { components, operations, paths } from "./schema.js";
-export {
-  type Invite,
-  type InviteCreate,
-  type ShareRequest,
-  type Team,
-  type TeamCreate,
-  type TeamMember,
-  type TeamShare,
-  Teams,
-} from "./teams.js";
+export { Teams } from "./teams.js";
 export type * from "./types.js";

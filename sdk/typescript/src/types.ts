@@ -35,6 +35,21 @@ export type RunsStarted = Schemas["RunsStarted"];
 export type AgentRun = Schemas["AgentRun"];
 export type ErrorBody = Schemas["ErrorBody"];
 
+/** A team of the caller's tenant; `GET /v1/teams/{id}` fills in `shares`. */
+export type Team = Schemas["TeamView"];
+/** A space in a team since `since` (UTC). */
+export type TeamMember = Schemas["MemberView"];
+/** An entity of `space` shared with a team to `depth` hops (1 or 2); `id` is the share's id. */
+export type TeamShare = Schemas["SharedEntityView"];
+export type TeamCreate = Schemas["TeamCreate"];
+export type TeamList = Schemas["TeamList"];
+export type InviteCreate = Schemas["InviteCreate"];
+/** A new invite; `invite_code` is shown only in this answer (stored as a hash). */
+export type Invite = Schemas["InviteView"];
+export type JoinRequest = Schemas["JoinRequest"];
+export type SpaceRequest = Schemas["SpaceRequest"];
+export type ShareRequest = Schemas["ShareRequest"];
+
 /** Query of `GET /v1/facts`: `space`, `limit`, `after`, `as_of`, `known_at`. */
 export type ListFactsQuery = QueryOf<"list_facts_v1_facts_get">;
 /** Query of `GET /v1/insights`: `space` and the filters `agent`, `kind`, `status`, `since`, `entity`, `limit`, `after`. */
