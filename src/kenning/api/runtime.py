@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from kenning.agents import registry
 from kenning.agents.models import AgentName, Analysis
 from kenning.agents.scheduler import AgentScheduler
 from kenning.agents.service import AgentService, AgentSettings
@@ -175,7 +176,9 @@ class Runtime:
         self.search = SearchService(
             self.store, self.embedder, s.exact_search_max_items, s.ann_oversample, search_config(s)
         )
-        self.agents = AgentService(self.store, agent_settings(s), self.analyses)
+        self.agents = AgentService(
+            self.store, agent_settings(s), self.analyses or registry.analyses_for(s)
+        )
         self.scheduler = AgentScheduler(
             self.agents,
             s.agent_crons(),
