@@ -2,6 +2,7 @@
 
     python benchmarks/extraction.py [--extractor spacy|openai|anthropic]
         [--gold tests/data/extraction_gold.jsonl] [--data PATH] [--details]
+        [--noise CONVERSATION]
 
 Triples match when subject and object have the same entity key
 (``kenning.domain.ids.entity_key``) and the predicates the same canonical
@@ -13,6 +14,18 @@ or the SDK's own variable) or ``KENNING_LLM_BASE_URL``; the other
 ``KENNING_LLM_*`` settings apply, and each turn goes with its
 ``KENNING_LLM_CONTEXT_TURNS`` previous turns from the LoCoMo file (``--data``).
 Not a test: LLM numbers vary with the model and the day.
+
+``light_verb_noise`` extracts every turn of one LoCoMo conversation
+(``--noise``, default ``conv-26``; ``--noise ""`` skips it, as an LLM run
+may want to) and counts the triples that are light-verb noise: the
+predicate's verb (its first word after ``not_``) is a form of a light verb
+(:data:`LIGHT_VERBS`: be, have, do, get, make, take, go, give, keep, put,
+let, come), and the object is empty, a pronoun or a generic word
+(:data:`GENERIC_OBJECTS`: "things", "best", "it", "blast", ...), ignoring a
+possessive such as "Caroline's". ``share`` is noise over all triples of the
+conversation (deduplicated per turn, before tense grounding). The lists are
+fixed here, apart from the extractor's own rules, so the measure does not
+move when the extractor changes.
 """
 
 from __future__ import annotations
@@ -34,7 +47,7 @@ from kenning.domain.models import Episode, EpisodeStatus, Extraction
 from kenning.errors import ConfigError
 from kenning.extract.port import ContextualExtractor
 from kenning.extract.predicates import canonical_predicate
-from kenning.importers.locomo import session_time
+from kenning.importers.locomo import read_locomo, session_time
 from kenning.temporal.tense import STATE_FORMS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,6 +55,34 @@ DEFAULT_GOLD = ROOT / "tests" / "data" / "extraction_gold.jsonl"
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "locomo" / "locomo_dev.json"
 
 Key = tuple[str, str, str]
+
+#: Inflected forms of light verbs → the verb (the noise measure's verbs).
+LIGHT_VERBS: dict[str, str] = {
+    form: verb
+    for verb, forms in {
+        "be": "be is am are was were been being",
+        "have": "have has had having",
+        "do": "do does did done doing",
+        "get": "get gets got gotten getting",
+        "make": "make makes made making",
+        "take": "take takes took taken taking",
+        "go": "go goes went gone going",
+        "give": "give gives gave given giving",
+        "keep": "keep keeps kept keeping",
+        "put": "put puts putting",
+        "let": "let lets letting",
+        "come": "come comes came coming",
+    }.items()
+    for form in forms.split()
+}
+#: Objects that say nothing on their own: pronouns and generic words.
+_GENERIC = (
+    "it this that these those them they he she him her you we us one ones "
+    "something anything everything nothing someone anyone everyone somebody "
+    "thing things stuff best lot lots bit time times way ways fun blast kind sort "
+    "much more some all part deal chance shot look sense idea"
+)
+GENERIC_OBJECTS = frozenset(_GENERIC.split())
 
 
 def predicate_form(text: str) -> str:
@@ -148,12 +189,57 @@ def score(rows: Iterable[dict[str, Any]], extractions: Sequence[Extraction]) -> 
     }
 
 
+def is_light_verb_noise(predicate: str, obj: str) -> bool:
+    """A light-verb predicate with an empty, pronoun or generic object
+    ("Caroline | does | best", "Melanie | had | things")."""
+    words = predicate_form(predicate).split("_")
+    verb = words[1] if words[0] == "not" and len(words) > 1 else words[0]
+    if verb not in LIGHT_VERBS:
+        return False
+    key = entity_key(obj)
+    if "'s " in obj:  # "Caroline's thing": the possessor does not make it specific
+        key = entity_key(obj.split("'s ", 1)[1])
+    return not key or key in GENERIC_OBJECTS
+
+
+def light_verb_noise(extractor: Any, data: Path, conversation: str) -> dict[str, Any]:
+    """Light-verb noise among the triples of every turn of ``conversation``."""
+    [conv] = read_locomo(data, conversation)
+    episodes = [
+        Episode(
+            id=f"ep_noise_{i}",
+            space="noise",
+            role=turn.role,
+            speaker=turn.speaker,
+            content=turn.content,
+            content_hash="-",
+            occurred_at=turn.occurred_at or datetime.now().astimezone(),
+            recorded_at=turn.occurred_at or datetime.now().astimezone(),
+            status=EpisodeStatus.PENDING,
+        )
+        for i, turn in enumerate(conv.episodes)
+    ]
+    triples: list[tuple[str, str, str]] = []
+    for x in extractor.extract(episodes):
+        triples += dict.fromkeys((t.subject, t.predicate, t.object) for t in x.triples)
+    noise = [t for t in triples if is_light_verb_noise(t[1], t[2])]
+    return {
+        "conversation": conversation,
+        "turns": len(episodes),
+        "triples": len(triples),
+        "noise": len(noise),
+        "share": round(len(noise) / len(triples), 4) if triples else 0.0,
+        "examples": [" | ".join(t) for t in noise[:8]],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--extractor", choices=("spacy", "openai", "anthropic"), default="spacy")
     parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="LoCoMo (for context)")
     parser.add_argument("--details", action="store_true", help="per-turn triples too")
+    parser.add_argument("--noise", default="conv-26", help="conversation of the noise share")
     args = parser.parse_args()
     rows = [json.loads(line) for line in args.gold.read_text().splitlines() if line.strip()]
     try:
@@ -195,6 +281,8 @@ def main() -> None:
         "seconds": round(seconds, 2),
         "cpu_count": os.cpu_count(),
     }
+    if args.noise:
+        out["light_verb_noise"] = light_verb_noise(extractor, args.data, args.noise)
     if args.details:
         out["details"] = details
     print(json.dumps(out, indent=2, default=str))

@@ -106,13 +106,13 @@ def anthropic_message(
     }
 
 
-def anthropic_tool_use(answer: dict[str, Any]) -> dict[str, Any]:
+def anthropic_tool_use(answer: dict[str, Any], name: str = "record_extractions") -> dict[str, Any]:
     return anthropic_message(
         [
             {
                 "type": "tool_use",
                 "id": "toolu_01A09q90qw90lq917835lq9",
-                "name": "record_extractions",
+                "name": name,
                 "input": answer,
             }
         ]

@@ -80,7 +80,8 @@ def test_timeline_is_in_order_and_grounds_yesterday(
     group = next(
         e
         for e in events
-        if e["fact"]["predicate"] == "went_to" and "LGBTQ support group" in e["fact"]["object"]
+        # "went to", as the canonical predicate
+        if e["fact"]["predicate"] == "visited" and "LGBTQ support group" in e["fact"]["object"]
     )
     assert (group["kind"], group["at"][:10]) == ("started", "2023-05-07")
     assert group["sources"][0]["occurred_at"].startswith("2023-05-08")

@@ -549,6 +549,22 @@ class Settings(BaseSettings):
             raise ValueError("every predicate needs a letter or digit")
         return keys
 
+    # Digest polish (issue 14 item 6; README "Agents"): the LLM of
+    # KENNING_EXTRACTOR and KENNING_LLM_* rewrites the digest's text.
+    digest_polish: Literal["auto", "off"] = Field(
+        "auto",
+        description="auto: when KENNING_EXTRACTOR is openai or anthropic, that LLM rewrites "
+        "the digest's headline and markdown from its JSON; off: the template only.",
+    )
+    digest_polish_timeout_s: float = Field(
+        30.0, gt=0, le=600, description="Longest wait for the polish; then the template text."
+    )
+    digest_prompt: str = Field(
+        "digest_v1",
+        pattern=r"^[a-z][a-z0-9_]{0,63}$",
+        description="Digest polish prompt version: a file in kenning/extract/prompts/.",
+    )
+
 
 def load_settings(**overrides: object) -> Settings:
     """Read settings from the environment, with keyword overrides on top.

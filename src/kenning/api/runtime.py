@@ -16,6 +16,7 @@ from kenning.access.keys import KeyService
 from kenning.access.ratelimit import RateLimits
 from kenning.access.sharing import SharedReads
 from kenning.access.teams import TeamService
+from kenning.agents import registry
 from kenning.agents.models import AgentName, Analysis
 from kenning.agents.scheduler import AgentScheduler
 from kenning.agents.service import AgentService, AgentSettings
@@ -208,7 +209,12 @@ class Runtime:
         self.search = SearchService(
             self.store, self.embedder, s.exact_search_max_items, s.ann_oversample, search_config(s)
         )
-        self.agents = AgentService(self.store, agent_settings(s), self.analyses, events=self.outbox)
+        self.agents = AgentService(
+            self.store,
+            agent_settings(s),
+            self.analyses or registry.analyses_for(s),
+            events=self.outbox,
+        )
         self.scheduler = AgentScheduler(
             self.agents,
             s.agent_crons(),

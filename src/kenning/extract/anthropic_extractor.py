@@ -60,7 +60,7 @@ class AnthropicExtractor(LLMExtractor):
                 tool_choice=choice,
             )
         except anthropic.APIError as exc:
-            raise LLMFailure(_reason(exc), f"{type(exc).__name__}: {exc}"[:300]) from exc
+            raise LLMFailure(error_reason(exc), f"{type(exc).__name__}: {exc}"[:300]) from exc
         tokens = (response.usage.input_tokens, response.usage.output_tokens)
         if response.stop_reason == "refusal":
             return Completion(None, "stop_reason refusal", *tokens)
@@ -73,7 +73,7 @@ class AnthropicExtractor(LLMExtractor):
         )
 
 
-def _reason(exc: anthropic.APIError) -> str:
+def error_reason(exc: anthropic.APIError) -> str:
     """The bounded fallback reason of an SDK error (after its retries)."""
     if isinstance(exc, anthropic.APITimeoutError):
         return "timeout"

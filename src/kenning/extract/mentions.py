@@ -50,6 +50,8 @@ _CHAT_FILLERS = _words(
     "hey hi hello thanks thank yep yeah yes wow haha lol ok okay good great cool gon na wan ta"
 )
 _NOT_NAME_POS = frozenset({"DET", "INTJ", "PUNCT"})
+#: Quantifiers left out of names ("a few dance competitions" → dance competitions).
+_QUANTIFIERS = _words("few many several various numerous")
 _WH_TAGS = frozenset({"WDT", "WP", "WP$"})
 #: Nouns that only measure another ("a lot of things"): the measured noun is the end.
 _QUANTITY_NOUNS = _words("lot lots bit bunch couple ton tons plenty kind sort number")
@@ -117,17 +119,22 @@ def _entity_mention(ent: Span) -> Mention | None:
     return Mention(name, "Value", named=False)
 
 
-def phrase_mention(head: Token, ctx: Context) -> Mention | None:
+def phrase_mention(head: Token, ctx: Context, owned: bool = True) -> Mention | None:
     """The noun phrase headed by ``head`` as a Concept (or Person for "my sister").
 
     Leading determiners are dropped; a first-person possessive becomes the
-    speaker's ("my sister" → "Alice's sister"); a phrase possessed by another
+    speaker's ("my sister" → "Alice's sister"; just "sister" when ``owned``
+    is False, for a triple that names the speaker already); a phrase possessed by another
     pronoun ("her sister") cannot be resolved; phrases of only stopwords and
     chat fillers ("Thanks", "Hey") are dropped.
     """
     chunk = ctx.chunks.get(head.i)
     tokens = list(chunk) if chunk is not None and chunk.root == head else [head]
-    tokens = [t for t in tokens if t.pos_ not in _NOT_NAME_POS and t.tag_ not in _WH_TAGS]
+    tokens = [
+        t
+        for t in tokens
+        if t.pos_ not in _NOT_NAME_POS and t.tag_ not in _WH_TAGS and t.lower_ not in _QUANTIFIERS
+    ]
     owner = [t for t in tokens if t.dep_ == "poss" and t.pos_ == "PRON"]
     if owner and (owner[0].lower_ not in FIRST_POSSESSIVE or ctx.speaker is None):
         return None
@@ -135,7 +142,7 @@ def phrase_mention(head: Token, ctx: Context) -> Mention | None:
     if not words or all(t.is_stop or t.lower_ in _CHAT_FILLERS for t in words):
         return None
     name = "".join(t.text_with_ws for t in words).strip()
-    if owner:
+    if owner and owned:
         name = f"{ctx.speaker}'s {name}"
     kind = "Person" if head.lemma_.lower() in _PERSON_NOUNS else "Concept"
     if head.pos_ == "PROPN" and kind == "Concept":

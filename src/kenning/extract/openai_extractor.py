@@ -57,7 +57,7 @@ class OpenAIExtractor(LLMExtractor):
                 max_completion_tokens=self.max_output_tokens,
             )
         except openai.APIError as exc:
-            raise LLMFailure(_reason(exc), f"{type(exc).__name__}: {exc}"[:300]) from exc
+            raise LLMFailure(error_reason(exc), f"{type(exc).__name__}: {exc}"[:300]) from exc
         usage = response.usage
         tokens = (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
         if not response.choices:
@@ -68,7 +68,7 @@ class OpenAIExtractor(LLMExtractor):
         return Completion(message.content, None, *tokens)
 
 
-def _reason(exc: openai.APIError) -> str:
+def error_reason(exc: openai.APIError) -> str:
     """The bounded fallback reason of an SDK error (after its retries)."""
     if isinstance(exc, openai.APITimeoutError):
         return "timeout"

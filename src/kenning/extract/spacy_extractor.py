@@ -150,9 +150,18 @@ def _extract_doc(doc: Doc, episode: Episode) -> Extraction:
 def _entities(doc: Doc, ctx: Context, triples: Sequence[Triple]) -> list[ExtractedEntity]:
     """NER entities, noun-chunk concepts and every triple end, once each by key."""
     found: dict[str, ExtractedEntity] = {}
-    named = [(m.name, m.type) for m in _entity_mentions(doc, ctx)]
-    for triple in triples:
-        named += [(triple.subject, triple.subject_type), (triple.object, triple.object_type)]
+    ends = [(t.subject, t.subject_type) for t in triples] + [
+        (t.object, t.object_type) for t in triples
+    ]
+    end_keys = {entity_key(name) for name, _ in ends}
+    owned = f"{ctx.speaker}'s "
+    # "my son" is "son" in a triple about the speaker: no second "Alice's son".
+    named = [
+        (m.name, m.type)
+        for m in _entity_mentions(doc, ctx)
+        if not (ctx.speaker and m.name.startswith(owned))
+        or entity_key(m.name[len(owned) :]) not in end_keys
+    ] + ends
     for name, type_ in named:
         key = entity_key(name)
         if key and (key not in found or found[key].type in _VAGUE_TYPES):

@@ -2,7 +2,9 @@
 
 ``DigestBody.model_dump(mode="json")`` is what is stored; instants are ISO
 8601 in UTC. The markdown ``body`` of the insight is rendered from it
-(:mod:`kenning.agents.digest.render`), so the two always agree.
+(:mod:`kenning.agents.digest.render`), so the two always agree, unless an
+LLM rewrote the text from it (``text.by == "llm"``, see
+:mod:`kenning.agents.digest.polish`).
 """
 
 from __future__ import annotations
@@ -119,6 +121,18 @@ class OpenInsight(Model):
     score: float
 
 
+class TextSource(Model):
+    """Who wrote the digest's headline and markdown: the deterministic
+    ``template``, or an ``llm`` (``model`` under prompt version ``prompt``)
+    that rewrote them from this JSON; ``fallback`` says why an LLM's text
+    was not used (``timeout: ...``, ``refused: ...``)."""
+
+    by: Literal["template", "llm"] = "template"
+    model: str | None = None
+    prompt: str | None = None
+    fallback: str | None = None
+
+
 class DigestBody(Model):
     """Everything a digest says about a space over a period.
 
@@ -133,6 +147,7 @@ class DigestBody(Model):
         trends: Against the previous period of the same length.
         focus: The most active entities.
         insights: Open curator/connector insights (``insights_open`` in all).
+        text: Who wrote the headline and markdown (template or LLM polish).
     """
 
     space: str
@@ -147,3 +162,4 @@ class DigestBody(Model):
     focus: list[Focus]
     insights: list[OpenInsight]
     insights_open: int
+    text: TextSource = Field(default_factory=TextSource)
