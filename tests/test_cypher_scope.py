@@ -44,6 +44,8 @@ TENANT_FREE: dict[str, str] = {
     "agents/runs_active_spaces": "the agent scheduler's work list across tenants; each run "
     "then works in the (tenant, space) it was given",
     "agents/runs_last_finished": "the agent scheduler's view across tenants (as above)",
+    "webhooks/unreported_jobs": "the webhook sweep's work list of owed job events across "
+    "KENNING_WORKER_TENANTS (all when empty); each is then published in its own tenant and space",
     "access/keys_by_hash": "finds the caller's key by the hash of its 256-bit secret: the "
     "secret is what tells the tenant",
 }

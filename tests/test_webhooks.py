@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import inspect
 import re
 import threading
 import time
@@ -25,8 +26,10 @@ from kenning.agents.models import AgentContext, AgentOutcome, InsightDraft, fing
 from kenning.api import runtime as runtime_module
 from kenning.api.app import create_app
 from kenning.config import Settings, load_settings
-from kenning.domain.models import Episode, Extraction
+from kenning.domain.models import Episode, Extraction, Scope
+from kenning.errors import StoreUnavailable
 from kenning.extract.port import Extractor
+from kenning.store.webhooks_queries import WebhookQueries
 from tests.conftest import serve, settings_on, wait_for_job
 from tests.webhook_receiver import Received, Receiver, start_receiver
 
@@ -296,6 +299,68 @@ def test_webhooks_are_listed_without_secrets_and_deleted(
     )
     assert short.status_code == 422
     assert short.json()["error"]["field"] == "secret"
+
+
+def test_a_job_event_whose_outbox_write_failed_is_delivered_by_the_sweep(
+    client: httpx.Client, receiver: Receiver
+) -> None:
+    """The gap between a job's last episode settling and its event's outbox
+    write: the write fails (a real store fault, as a crash there would leave
+    it), and the owed event still arrives, once."""
+    space, path = fresh("gap"), f"/{fresh('gap')}"
+    hook = register(client, receiver.url + path, ["job.completed"], space)
+    original = WebhookQueries.enqueue_webhook_events
+    worker_failed = threading.Event()
+
+    async def faulty(self: Any, scope: Scope, events: Any, now: Any) -> int:
+        # Every job event of the space fails until the ingest worker's own
+        # write (right after the settle) has failed; then the store heals.
+        if scope.space == space and not worker_failed.is_set():
+            if any(f.function == "episodes_settled" for f in inspect.stack()):
+                worker_failed.set()
+            raise StoreUnavailable("injected: the outbox write after the settle")
+        return await original(self, scope, events, now)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(WebhookQueries, "enqueue_webhook_events", faulty)
+        job = ingest(client, space, "Ann moved to Braga.")
+        assert job["done"] == 1
+        assert worker_failed.wait(60)
+    [ok] = receiver.wait_for(path, 1, status=200)
+    assert ok.event["type"] == "job.completed"
+    assert ok.event["data"]["job_id"] == job["id"]
+    assert signed(ok)
+    [row] = settled(client, hook["id"])
+    assert (row["status"], row["event_id"]) == ("delivered", ok.event["id"])
+
+
+def test_a_job_of_duplicates_only_is_completed_at_submit_and_reported_once(
+    client: httpx.Client, receiver: Receiver
+) -> None:
+    """No worker ever claims a job whose episodes were all stored already:
+    its job.completed is recorded before the submit answers."""
+    space, path = fresh("dups"), f"/{fresh('dups')}"
+    hook = register(client, receiver.url + path, ["job.completed", "job.failed"], space)
+    episodes = [{"speaker": "Ann", "content": "Ann plays the cello.", "idempotency_key": "k1"}]
+    keyed = client.post("/v1/episodes", json={"space": space, "episodes": episodes})
+    assert keyed.status_code == 202, keyed.text
+    original = wait_for_job(client, keyed.json()["job_id"])
+    receiver.wait_for(path, 1, status=200)
+
+    again = client.post("/v1/episodes", json={"space": space, "episodes": episodes})
+    assert again.status_code == 202, again.text
+    assert (again.json()["created"], again.json()["duplicates"]) == (0, 1)
+    # In the outbox when the submit answers, not only after a sweep.
+    assert len(client.get(f"/v1/webhooks/{hook['id']}/deliveries").json()) == 2
+    repeat = client.get(f"/v1/jobs/{again.json()['job_id']}").json()
+    assert (repeat["total"], repeat["done"], repeat["pending"]) == (1, 1, 0)
+
+    receiver.wait_for(path, 2, status=200)
+    rows = settled(client, hook["id"])
+    got = receiver.at(path)
+    assert Counter(r.event["data"]["job_id"] for r in got) == {original["id"]: 1, repeat["id"]: 1}
+    assert {r.event["type"] for r in got} == {"job.completed"}
+    assert [r["status"] for r in rows] == ["delivered", "delivered"]
 
 
 # -- one engine: restarts and the SSRF rule (apps on their own data dirs) ------------

@@ -14,7 +14,7 @@ from kenning.domain.models import Scope
 from kenning.store.webhooks_port import AttemptOutcome, OutboxEvent
 from kenning.webhooks.models import DeliveryAttempt, Webhook
 from tests import test_store_contract as contract
-from tests.test_store_contract import T0, add
+from tests.test_store_contract import T0, add, new_episode
 
 falkordb_backend = contract.falkordb_backend
 neo4j_backend = contract.neo4j_backend
@@ -159,3 +159,27 @@ async def test_settled_jobs_are_those_whose_episodes_all_finished(store: Any, sc
     [job] = await store.settled_jobs(scope, ids[1:])
     assert (job.total, job.done, job.failed, job.errors) == (2, 0, 2, ["bad input", "worse input"])
     assert await store.settled_jobs(Scope(tenant=scope.tenant, space="other"), ids) == []
+
+
+async def test_a_finished_job_is_owed_until_marked_and_again_after_a_retry(
+    store: Any, scope: Scope
+) -> None:
+    job_id = new_id("job")
+    refs = await store.add_episodes(scope, job_id, [new_episode("one"), new_episode("two")], T0)
+    ids = [r.id for r in refs]
+    assert await owed(store, scope) == []  # still pending: not finished
+    await store.fail_episodes(scope.tenant, ids, "bad input")
+    [job] = await owed(store, scope)
+    assert (job.id, job.total, job.failed) == (job_id, 2, 2)
+    assert await store.mark_jobs_reported(scope, [job_id]) == 1
+    assert await owed(store, scope) == []
+    # A retry queues the episodes again: once finished, the job is owed again.
+    assert await store.retry_failed_episodes(scope.tenant, job_id) == 2
+    assert await owed(store, scope) == []
+    assert await store.mark_jobs_reported(scope, [job_id]) == 0  # not finished: stays owed
+    await store.fail_episodes(scope.tenant, ids, "bad again")
+    assert [j.id for j in await owed(store, scope)] == [job_id]
+
+
+async def owed(store: Any, scope: Scope) -> list[Any]:
+    return [job for s, job in await store.unreported_jobs(100, [scope.tenant]) if s == scope]

@@ -1,6 +1,9 @@
 // Store a batch of episodes as pending, plus the job that tracks them.
 // Idempotent per (tenant, space, dedup_key): an existing episode is kept as it is.
-CREATE (j:Job {id: $job_id, tenant: $tenant, space: $space, created_at: $now, episode_ids: []})
+// The job starts unreported: its job.completed / job.failed event is owed
+// (webhooks/unreported_jobs, webhooks/mark_reported).
+CREATE (j:Job {id: $job_id, tenant: $tenant, space: $space, created_at: $now, episode_ids: [],
+  reported: false})
 WITH j
 UNWIND $episodes AS ep
 MERGE (e:Episode {tenant: $tenant, space: $space, dedup_key: ep.dedup_key})

@@ -6,6 +6,8 @@ CREATE INDEX FOR (e:Episode) ON (e.id, e.tenant, e.space, e.dedup_key, e.status)
 CREATE INDEX FOR (e:Episode) ON (e.occurred_at);
 CREATE INDEX FOR (n:Entity) ON (n.id, n.tenant, n.space, n.key);
 CREATE INDEX FOR (j:Job) ON (j.id, j.tenant);
+// Jobs whose job event is still owed (webhooks/unreported_jobs).
+CREATE INDEX FOR (j:Job) ON (j.reported);
 // Lease nodes of supersession, one per chain (subject, predicate).
 CREATE INDEX FOR (l:ChainLock) ON (l.tenant, l.space, l.subject_key, l.predicate);
 // Memory agents: insights, runs and one lease node per (tenant, space, agent).

@@ -16,6 +16,8 @@ CREATE CONSTRAINT episode_tenant_id IF NOT EXISTS
 FOR (e:Episode) REQUIRE (e.tenant, e.id) IS UNIQUE;
 CREATE CONSTRAINT job_tenant_id IF NOT EXISTS
 FOR (j:Job) REQUIRE (j.tenant, j.id) IS UNIQUE;
+// Jobs whose job event is still owed (webhooks/unreported_jobs).
+CREATE INDEX job_reported IF NOT EXISTS FOR (j:Job) ON (j.reported);
 // One lock node per chain (subject, predicate), taken by supersession writes.
 CREATE CONSTRAINT chain_lock IF NOT EXISTS
 FOR (l:ChainLock) REQUIRE (l.tenant, l.space, l.subject_key, l.predicate) IS UNIQUE;

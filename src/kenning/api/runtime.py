@@ -205,6 +205,7 @@ class Runtime:
             self.supersession,
             lease_s=s.claim_lease_s,
             limits=s.input_limits,
+            events=self.outbox,
         )
         self.search = SearchService(
             self.store, self.embedder, s.exact_search_max_items, s.ann_oversample, search_config(s)
@@ -299,6 +300,11 @@ class Runtime:
         deliveries = asyncio.create_task(self.deliveries.run_forever(self.outbox.wake))
         deliveries.add_done_callback(_log_worker_exit)
         self._tasks.append(deliveries)
+        # Job events owed after a crash (see kenning.webhooks.outbox): at
+        # start, then every delivery lease.
+        sweep = asyncio.create_task(self.outbox.sweep_forever(s.webhook_lease_s, s.worker_tenants))
+        sweep.add_done_callback(_log_worker_exit)
+        self._tasks.append(sweep)
         await worker.run_forever(self.ingest.wake, s.worker_poll_ms / 1000)
 
     async def _bootstrap_key(self) -> None:

@@ -16,6 +16,7 @@ from kenning.errors import Conflict, InputError, NotFound
 from kenning.ingest.graph_write import GraphWriteBuilder
 from kenning.store.port import GraphStore, NewEpisode
 from kenning.temporal.supersession import Supersession
+from kenning.webhooks.events import EventSink, NullSink
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,8 @@ class IngestService:
         limits: Every size limit (names, text, metadata); ``max_batch`` and
             ``max_content_chars`` override its batch and content limits.
             Default: :class:`InputLimits` defaults.
+        events: Told at submit time when a job's episodes were all
+            duplicates (no worker will settle them); default: nobody.
     """
 
     def __init__(
@@ -54,8 +57,10 @@ class IngestService:
         supersession: Supersession | None = None,
         lease_s: float = 30,
         limits: InputLimits | None = None,
+        events: EventSink | None = None,
     ) -> None:
         self._store = store
+        self._events: EventSink = events or NullSink()
         self._lease = timedelta(seconds=lease_s)
         self._supersession = supersession or Supersession(store)
         self._embedder = embedder
@@ -83,7 +88,14 @@ class IngestService:
         refs = await self._store.add_episodes(scope, job_id, rows, now)
         self.wake.set()
         created = sum(r.created for r in refs)
-        return Accepted(job_id, [r.id for r in refs], created, len(refs) - created)
+        ids = [r.id for r in refs]
+        if not created:
+            # No worker claims a job of duplicates only: if the episodes it
+            # names are already settled, it is complete now. Same event id as
+            # the worker would give; if they are still being worked on, the
+            # worker reports this job when they settle.
+            await self._events.episodes_settled(scope, ids, job_id)
+        return Accepted(job_id, ids, created, len(refs) - created)
 
     async def job_status(self, tenant: str, job_id: str) -> JobStatus:
         """Progress of a job, with its stuck claims (lease run out).

@@ -87,6 +87,18 @@ class WebhookStore(Protocol):
         """Jobs of the space holding any of ``episode_ids`` whose episodes
         are all ``done`` or ``failed``."""
 
+    async def unreported_jobs(
+        self, limit: int, tenants: Sequence[str] = ()
+    ) -> list[tuple[Scope, JobStatus]]:
+        """Up to ``limit`` finished jobs (all episodes ``done`` or ``failed``)
+        whose job event is still owed (not marked by :meth:`mark_jobs_reported`
+        since they were submitted or retried), oldest first, across
+        ``tenants`` (empty: all)."""
+
+    async def mark_jobs_reported(self, scope: Scope, job_ids: Sequence[str]) -> int:
+        """Mark jobs ``job_ids`` of the space as reported, those still
+        finished only; returns how many were marked."""
+
     async def claim_webhook_deliveries(
         self,
         limit: int,

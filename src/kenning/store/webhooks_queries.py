@@ -27,6 +27,8 @@ WEBHOOK_QUERIES: tuple[str, ...] = tuple(
         "listening",
         "enqueue",
         "settled_jobs",
+        "unreported_jobs",
+        "mark_reported",
         "claim",
         "record_attempt",
         "deliveries",
@@ -90,29 +92,47 @@ class WebhookQueries(QueryMixin):
         answer = await self._query("webhooks/enqueue", params, write=True)
         return int(answer[0]["queued"]) if answer else 0
 
+    def _finished_job(self, row: Row) -> JobStatus:
+        statuses = list(row["statuses"])
+        return JobStatus.model_validate(
+            {
+                "id": row["id"],
+                "space": row["space"],
+                "created_at": self._instant_from_db(row["created_at"]),
+                "total": row["total"],
+                "pending": 0,
+                "processing": 0,
+                "done": statuses.count("done"),
+                "failed": statuses.count("failed"),
+                "errors": sorted({e for e in row["errors"] if e}),
+            },
+            context=STORED,
+        )
+
     async def settled_jobs(self, scope: Scope, episode_ids: Sequence[str]) -> list[JobStatus]:
         """See :meth:`WebhookStore.settled_jobs`."""
         params = {**self._scope(scope), "ids": list(episode_ids)}
-        jobs = []
-        for row in await self._query("webhooks/settled_jobs", params):
-            statuses = list(row["statuses"])
-            jobs.append(
-                JobStatus.model_validate(
-                    {
-                        "id": row["id"],
-                        "space": row["space"],
-                        "created_at": self._instant_from_db(row["created_at"]),
-                        "total": row["total"],
-                        "pending": 0,
-                        "processing": 0,
-                        "done": statuses.count("done"),
-                        "failed": statuses.count("failed"),
-                        "errors": sorted({e for e in row["errors"] if e}),
-                    },
-                    context=STORED,
-                )
-            )
-        return jobs
+        rows = await self._query("webhooks/settled_jobs", params)
+        return [self._finished_job(row) for row in rows]
+
+    async def unreported_jobs(
+        self, limit: int, tenants: Sequence[str] = ()
+    ) -> list[tuple[Scope, JobStatus]]:
+        """See :meth:`WebhookStore.unreported_jobs`."""
+        params = {"limit": limit, "tenants": list(tenants)}
+        rows = await self._query("webhooks/unreported_jobs", params)
+        return [
+            (Scope(tenant=row["tenant"], space=row["space"]), self._finished_job(row))
+            for row in rows
+        ]
+
+    async def mark_jobs_reported(self, scope: Scope, job_ids: Sequence[str]) -> int:
+        """See :meth:`WebhookStore.mark_jobs_reported`."""
+        if not job_ids:
+            return 0
+        params = {**self._scope(scope), "ids": list(job_ids)}
+        rows = await self._query("webhooks/mark_reported", params, write=True)
+        return int(rows[0]["marked"]) if rows else 0
 
     async def claim_webhook_deliveries(
         self,

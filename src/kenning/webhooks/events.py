@@ -61,9 +61,13 @@ class EventSink(Protocol):
         """Record ``events`` of ``scope`` for delivery (safe to repeat: an
         event id already recorded is not recorded again)."""
 
-    async def episodes_settled(self, scope: Scope, episode_ids: Sequence[str]) -> None:
-        """The ingest worker finished (done or failed) ``episode_ids``; the
-        sink reports the jobs over them that are now finished."""
+    async def episodes_settled(
+        self, scope: Scope, episode_ids: Sequence[str], job_id: str | None = None
+    ) -> None:
+        """``episode_ids`` are finished (done or failed): by the ingest
+        worker, or already when a job of duplicates only was submitted; the
+        sink reports the jobs over them that are now finished (only
+        ``job_id`` when given)."""
 
 
 class NullSink:
@@ -72,5 +76,7 @@ class NullSink:
     async def publish(self, scope: Scope, events: Sequence[Event]) -> None:
         """Drop ``events``."""
 
-    async def episodes_settled(self, scope: Scope, episode_ids: Sequence[str]) -> None:
+    async def episodes_settled(
+        self, scope: Scope, episode_ids: Sequence[str], job_id: str | None = None
+    ) -> None:
         """Do nothing."""
