@@ -46,6 +46,8 @@ TENANT_FREE: dict[str, str] = {
     "agents/runs_last_finished": "the agent scheduler's view across tenants (as above)",
     "webhooks/unreported_jobs": "the webhook sweep's work list of owed job events across "
     "KENNING_WORKER_TENANTS (all when empty); each is then published in its own tenant and space",
+    "webhooks/claim": "the delivery worker claims due outbox rows of its KENNING_WORKER_TENANTS "
+    "(all when empty); each row carries its own tenant and is sent to its own webhook",
     "access/keys_by_hash": "finds the caller's key by the hash of its 256-bit secret: the "
     "secret is what tells the tenant",
 }
@@ -78,6 +80,14 @@ TENANT_WIDE: dict[str, str] = {
     "access/teams_invite_create": "invites belong to a team of the tenant",
     "access/teams_invite_revoke": "invites belong to a team of the tenant",
     "access/teams_join": "space $space ((:Space {id: $space})) joins by an invite's hash",
+    "webhooks/create": "webhooks belong to a tenant (admin keys only); `spaces` narrows its events",
+    "webhooks/delete": "a webhook of the tenant and its outbox rows",
+    "webhooks/get": "a webhook of the tenant by id",
+    "webhooks/list": "the tenant's webhooks",
+    "webhooks/deliveries": "the outbox rows of one webhook of the tenant",
+    "webhooks/listening": "counts the tenant's webhooks for an event; $space is matched "
+    "against each webhook's `spaces` list, not a node's space",
+    "webhooks/record_attempt": "an outbox row by id, held by this worker's lease",
     "access/shared_scope": "the reader's space is (:Space {id: $space}); facts are "
     "filtered by the sharing space of each share (f.space = sh.space), never $space's own",
 }
