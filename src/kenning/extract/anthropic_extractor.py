@@ -5,7 +5,7 @@ with one tool whose ``input_schema`` is the extraction schema, and
 from __future__ import annotations
 
 import anthropic
-from anthropic.types import MessageParam, ToolChoiceToolParam, ToolParam
+from anthropic.types import Message, MessageParam, ToolChoiceToolParam, ToolParam
 
 from kenning.extract.llm import Completion, LLMExtractor, LLMFailure
 from kenning.extract.llm_schema import EXTRACTION_SCHEMA, SCHEMA_NAME
@@ -48,16 +48,9 @@ class AnthropicExtractor(LLMExtractor):
             "description": TOOL_DESCRIPTION,
             "input_schema": EXTRACTION_SCHEMA,
         }
-        message: MessageParam = {"role": "user", "content": user}
-        choice: ToolChoiceToolParam = {"type": "tool", "name": SCHEMA_NAME}
         try:
-            response = self.client.messages.create(
-                model=self.model,
-                max_tokens=self.max_output_tokens,
-                system=system,
-                messages=[message],
-                tools=[tool],
-                tool_choice=choice,
+            response = forced_tool_message(
+                self.client, self.model, system, user, tool, self.max_output_tokens
             )
         except anthropic.APIError as exc:
             raise LLMFailure(error_reason(exc), f"{type(exc).__name__}: {exc}"[:300]) from exc
@@ -82,3 +75,29 @@ def error_reason(exc: anthropic.APIError) -> str:
     if isinstance(exc, anthropic.APIConnectionError):
         return "connection"
     return "api_error"
+
+
+def forced_tool_message(
+    client: anthropic.Anthropic,
+    model: str,
+    system: str,
+    user: str,
+    tool: ToolParam,
+    max_output_tokens: int,
+) -> Message:
+    """One Messages call that must answer by calling ``tool`` (its input
+    schema is the answer's shape). Shared by extraction and the digest polish.
+
+    Raises:
+        anthropic.APIError: after the SDK's own retries.
+    """
+    message: MessageParam = {"role": "user", "content": user}
+    choice: ToolChoiceToolParam = {"type": "tool", "name": tool["name"]}
+    return client.messages.create(
+        model=model,
+        max_tokens=max_output_tokens,
+        system=system,
+        messages=[message],
+        tools=[tool],
+        tool_choice=choice,
+    )

@@ -4,7 +4,10 @@ OpenAI-compatible server (Ollama, vLLM, LM Studio, llama.cpp)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import openai
+from openai.types.chat import ChatCompletion
 
 from kenning.extract.llm import Completion, LLMExtractor, LLMFailure
 from kenning.extract.llm_schema import EXTRACTION_SCHEMA, SCHEMA_NAME
@@ -39,22 +42,13 @@ class OpenAIExtractor(LLMExtractor):
 
     def _complete(self, system: str, user: str) -> Completion:
         try:
-            response = self.client.chat.completions.create(
-                model=self.model,
-                messages=[
-                    {"role": "system", "content": system},
-                    {"role": "user", "content": user},
-                ],
-                response_format={
-                    "type": "json_schema",
-                    "json_schema": {
-                        "name": SCHEMA_NAME,
-                        "schema": EXTRACTION_SCHEMA,
-                        "strict": True,
-                    },
-                },
-                temperature=0,
-                max_completion_tokens=self.max_output_tokens,
+            response = json_schema_chat(
+                self.client,
+                self.model,
+                system,
+                user,
+                (SCHEMA_NAME, EXTRACTION_SCHEMA),
+                self.max_output_tokens,
             )
         except openai.APIError as exc:
             raise LLMFailure(error_reason(exc), f"{type(exc).__name__}: {exc}"[:300]) from exc
@@ -77,3 +71,31 @@ def error_reason(exc: openai.APIError) -> str:
     if isinstance(exc, openai.APIConnectionError):
         return "connection"
     return "api_error"
+
+
+def json_schema_chat(
+    client: openai.OpenAI,
+    model: str,
+    system: str,
+    user: str,
+    schema: tuple[str, dict[str, Any]],
+    max_output_tokens: int,
+) -> ChatCompletion:
+    """One Chat Completions call whose answer must match ``schema`` (its
+    name and JSON schema; strict ``response_format``), at temperature 0.
+    Shared by extraction and the digest polish.
+
+    Raises:
+        openai.APIError: after the SDK's own retries.
+    """
+    name, body = schema
+    return client.chat.completions.create(
+        model=model,
+        messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
+        response_format={
+            "type": "json_schema",
+            "json_schema": {"name": name, "schema": body, "strict": True},
+        },
+        temperature=0,
+        max_completion_tokens=max_output_tokens,
+    )

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import anthropic
 import openai
-from anthropic.types import MessageParam, ToolChoiceToolParam, ToolParam
+from anthropic.types import ToolParam
 
 from kenning.agents.digest.polish import POLISH_SCHEMA, SCHEMA_NAME, Polisher, PolishFailure
 from kenning.extract.anthropic_extractor import error_reason as anthropic_reason
+from kenning.extract.anthropic_extractor import forced_tool_message
 from kenning.extract.openai_extractor import error_reason as openai_reason
+from kenning.extract.openai_extractor import json_schema_chat
 
 TOOL_DESCRIPTION = "Record the digest's headline and markdown."
 
@@ -39,18 +41,13 @@ class OpenAIPolisher(Polisher):
 
     def _complete(self, system: str, user: str) -> object:
         try:
-            response = self.client.chat.completions.create(
-                model=self.model,
-                messages=[
-                    {"role": "system", "content": system},
-                    {"role": "user", "content": user},
-                ],
-                response_format={
-                    "type": "json_schema",
-                    "json_schema": {"name": SCHEMA_NAME, "schema": POLISH_SCHEMA, "strict": True},
-                },
-                temperature=0,
-                max_completion_tokens=self.max_output_tokens,
+            response = json_schema_chat(
+                self.client,
+                self.model,
+                system,
+                user,
+                (SCHEMA_NAME, POLISH_SCHEMA),
+                self.max_output_tokens,
             )
         except openai.APIError as exc:
             raise PolishFailure(openai_reason(exc), f"{type(exc).__name__}: {exc}"[:300]) from exc
@@ -89,16 +86,9 @@ class AnthropicPolisher(Polisher):
             "description": TOOL_DESCRIPTION,
             "input_schema": POLISH_SCHEMA,
         }
-        message: MessageParam = {"role": "user", "content": user}
-        choice: ToolChoiceToolParam = {"type": "tool", "name": SCHEMA_NAME}
         try:
-            response = self.client.messages.create(
-                model=self.model,
-                max_tokens=self.max_output_tokens,
-                system=system,
-                messages=[message],
-                tools=[tool],
-                tool_choice=choice,
+            response = forced_tool_message(
+                self.client, self.model, system, user, tool, self.max_output_tokens
             )
         except anthropic.APIError as exc:
             raise PolishFailure(
