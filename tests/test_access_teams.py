@@ -367,6 +367,16 @@ def test_member_sees_ends_of_a_shared_fact_and_nothing_more(keyed: Keyed) -> Non
                 "subject": {"name": "Acme"},
             }
         ]
+    nodes = """query($s: String!) {
+      neighborhood(space: $s, entity: {name: "Berlin"}, limit: 5) {
+        nodes { name entity { sharedFrom { space team } facts(first: 5) { id } } } } }"""
+    got = gql(b, nodes, s=bob)["data"]["neighborhood"]["nodes"]
+    assert {n["name"] for n in got} == {"Acme", "Berlin"}
+    for n in got:
+        assert n["entity"] == {
+            "sharedFrom": {"space": alice, "team": team},
+            "facts": [{"id": facts["public"]["id"]}],
+        }
     b.close()
 
 
