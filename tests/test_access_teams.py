@@ -10,14 +10,17 @@ The app runs without managed keys here (development: an admin of tenant
 from __future__ import annotations
 
 import json
+import time
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
 
-from tests.conftest import wait_for_job
+from tests.conftest import ENGINES, serve, settings_on, wait_for_job
 
 INJECTION = "x'}) MATCH (n) DETACH DELETE n //"
 #: The same text as one path segment.
@@ -258,3 +261,146 @@ def test_export_and_import_keep_private(api: httpx.Client) -> None:
         "Acme plans Mars": True,
         "Acme is in Berlin": False,
     }
+
+
+@dataclass
+class Keyed:
+    """An app whose tenant has a bootstrap admin key, so member keys count."""
+
+    url: str
+    admin: str
+
+    def client(self, key: str) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {key}"}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=60)
+
+    def member(self, space: str) -> httpx.Client:
+        with self.client(self.admin) as admin:
+            r = admin.post("/v1/keys", json={"role": "member", "spaces": [space], "name": "t"})
+        assert r.status_code == 201, r.text
+        return self.client(r.json()["key"])
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def keyed(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Keyed]:
+    boot = "boot-" + uuid.uuid4().hex + uuid.uuid4().hex
+    settings = settings_on(
+        request.param,
+        tmp_path_factory.mktemp("teams"),
+        request,
+        bootstrap_admin_key=boot,
+        bootstrap_tenant=fresh("teams"),
+        require_keys=True,
+        rate_limit_member="",
+        rate_limit_admin="",
+    )
+    with serve(settings) as url:
+        app = Keyed(url, boot)
+        deadline = time.monotonic() + 120
+        with app.client(boot) as admin:
+            while admin.get("/v1/keys").status_code != 200:
+                assert time.monotonic() < deadline, "bootstrap key never became usable"
+                time.sleep(0.2)
+        yield app
+
+
+def shared_setup(keyed: Keyed) -> tuple[httpx.Client, str, str, str, dict[str, dict[str, Any]]]:
+    """Alice shares Acme (depth 1) with Bob's team; Berlin's other fact and a
+    private Acme fact stay hers. Returns Bob's client, spaces, team, facts."""
+    alice, bob, tag = fresh("alice"), fresh("bob"), uuid.uuid4().hex[:8]
+    a, b = keyed.member(alice), keyed.member(bob)
+    facts = {
+        "public": post_fact(a, alice, "Acme", "located_in", "Berlin", f"Acme sits in Berlin {tag}"),
+        "secret": post_fact(a, alice, "Acme", "plans", "Mars", f"Acme plans Mars {tag}", True),
+        "far": post_fact(a, alice, "Berlin", "twinned_with", "Paris", f"Berlin twins Paris {tag}"),
+    }
+    team = a.post("/v1/teams", json={"name": "T", "space": alice}).json()["id"]
+    code = a.post(f"/v1/teams/{team}/invites", json={}).json()["invite_code"]
+    assert b.post("/v1/teams/join", json={"invite_code": code, "space": bob}).status_code == 200
+    assert (
+        a.post(f"/v1/teams/{team}/share", json={"space": alice, "entity": "Acme"}).status_code
+        == 201
+    )
+    a.close()
+    return b, alice, bob, team, facts
+
+
+def gql(client: httpx.Client, query: str, **variables: Any) -> dict[str, Any]:
+    r = client.post("/graphql", json={"query": query, "variables": variables})
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    assert "errors" not in body, body
+    return body
+
+
+def test_member_sees_ends_of_a_shared_fact_and_nothing_more(keyed: Keyed) -> None:
+    b, alice, bob, team, facts = shared_setup(keyed)
+    ends = """
+      fact { id sharedFrom { space team } sources { id }
+        subject { name space sharedFrom { space team }
+          facts(first: 5) { id } insights(first: 5) { id } }
+        object { name facts(first: 5) { id sharedFrom { space } subject { name } } } }"""
+    query = f"""query($s: String!) {{
+      neighborhood(space: $s, entity: {{name: "Acme"}}, limit: 5) {{ edges {{ {ends} }} }}
+      search(space: $s, query: "Acme Berlin", topK: 5) {{ {ends} }}
+    }}"""
+    data = gql(b, query, s=bob)["data"]
+    found = [e["fact"] for e in data["neighborhood"]["edges"]]
+    found += [h["fact"] for h in data["search"] if h["fact"]]
+    assert {f["id"] for f in found} == {facts["public"]["id"]}
+    for f in found:
+        assert f["sharedFrom"] == {"space": alice, "team": team}
+        assert f["sources"] == []  # episodes are never shared
+        assert f["subject"]["name"] == "Acme"
+        assert f["subject"]["space"] == alice
+        assert f["subject"]["sharedFrom"] == {"space": alice, "team": team}
+        assert f["subject"]["insights"] == []
+        # Only the shared facts of an end: not the private one, not Berlin's other.
+        assert [x["id"] for x in f["subject"]["facts"]] == [facts["public"]["id"]]
+        assert f["object"]["name"] == "Berlin"
+        assert f["object"]["facts"] == [
+            {
+                "id": facts["public"]["id"],
+                "sharedFrom": {"space": alice},
+                "subject": {"name": "Acme"},
+            }
+        ]
+    nodes = """query($s: String!) {
+      neighborhood(space: $s, entity: {name: "Berlin"}, limit: 5) {
+        nodes { name entity { sharedFrom { space team } facts(first: 5) { id } } } } }"""
+    got = gql(b, nodes, s=bob)["data"]["neighborhood"]["nodes"]
+    assert {n["name"] for n in got} == {"Acme", "Berlin"}
+    for n in got:
+        assert n["entity"] == {
+            "sharedFrom": {"space": alice, "team": team},
+            "facts": [{"id": facts["public"]["id"]}],
+        }
+    b.close()
+
+
+def test_timeline_of_a_shared_entity_agrees_with_rest(keyed: Keyed) -> None:
+    b, alice, bob, team, facts = shared_setup(keyed)
+    graph = b.get("/v1/graph", params={"space": bob, "entity": "Acme"}).json()
+    acme = next(n["id"] for n in graph["nodes"] if n["name"] == "Acme")
+    rest = b.get("/v1/timeline", params={"space": bob, "entity": acme}).json()["events"]
+    assert {e["fact"]["id"] for e in rest} == {facts["public"]["id"]}
+    query = """query($s: String!, $e: EntityRef!) {
+      timeline(space: $s, entity: $e) { kind fact { id sharedFrom { space team } } }
+    }"""
+    by_id = gql(b, query, s=bob, e={"id": acme})["data"]["timeline"]
+    by_name = gql(b, query, s=bob, e={"name": "Acme"})["data"]["timeline"]
+    assert by_id == by_name
+    assert [(e["kind"].lower(), e["fact"]["id"]) for e in by_id] == [
+        (e["kind"], e["fact"]["id"]) for e in rest
+    ]
+    assert all(e["fact"]["sharedFrom"] == {"space": alice, "team": team} for e in by_id)
+    # Not shared, not own: still not found; without shared reads, not found either.
+    for ref in ({"name": "Paris"}, {"id": acme}):
+        variables = {"s": bob, "e": ref}
+        if "id" in ref:
+            query = query.replace("entity: $e)", "entity: $e, includeShared: false)")
+        r = b.post("/graphql", json={"query": query, "variables": variables})
+        assert r.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND", r.text
+    b.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import Request
 from strawberry.dataloader import DataLoader
@@ -26,7 +26,8 @@ from kenning.api.deps import (
 from kenning.api.runtime import Runtime
 from kenning.domain.models import Entity, Episode, JobStatus, Scope
 from kenning.graph.service import GraphService
-from kenning.store.graph_port import FactEdge, TimeFilter
+from kenning.store.graph_port import FactEdge, NeighborhoodEdge, TimeFilter
+from kenning.store.teams_port import SharedScope
 
 #: (space, entity id, predicates, time filter, limit): one ``Entity.facts`` ask.
 FactsKey = tuple[str, str, tuple[str, ...] | None, TimeFilter, int]
@@ -100,9 +101,16 @@ class GraphContext(BaseContext):
     principal: Principal
     graph: GraphService
     loaders: Loaders
+    _shared: dict[tuple[str, bool], SharedScope] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__init__()
+        #: (reader space, time filter) → the facts shared with the reader's
+        #: teams, with their ends: what ``Entity.facts`` of a shared entity
+        #: may return (one query per request, not one per entity).
+        self.shared_edges = DataLoader[tuple[str, TimeFilter], list[NeighborhoodEdge]](
+            self._load_shared_edges
+        )
 
     @property
     def tenant(self) -> str:
@@ -120,6 +128,29 @@ class GraphContext(BaseContext):
         scope = Scope(tenant=self.tenant, space=space)
         require_space(self.principal, space)
         return scope
+
+    async def shared(self, space: str, include_shared: bool = True) -> SharedScope:
+        """What ``space`` may read through its teams (empty when
+        ``include_shared`` is false), resolved once per request.
+
+        Raises:
+            Forbidden: the caller's key may not read ``space``.
+            StoreUnavailable: the graph is down.
+        """
+        scope = self.scope(space)
+        key = (space, include_shared)
+        if key not in self._shared:
+            self._shared[key] = await self.runtime.sharing.scope(scope, include_shared)
+        return self._shared[key]
+
+    async def _load_shared_edges(
+        self, keys: Sequence[tuple[str, TimeFilter]]
+    ) -> list[list[NeighborhoodEdge]]:
+        out = []
+        for space, at in keys:
+            shared = await self.shared(space)
+            out.append(await self.runtime.store.shared_facts(self.tenant, shared, shared.ids, at))
+        return out
 
     async def job(self, job_id: str) -> JobStatus:
         """An ingest job of the caller's tenant, in a space it may read.

@@ -15,8 +15,10 @@ from typing import Annotated
 
 import strawberry
 
+from kenning.access.sharing import shared_centres
 from kenning.api.graphql.agents import AgentQuery
 from kenning.api.graphql.connections import EntityConnection, FactConnection
+from kenning.api.graphql.context import GraphContext
 from kenning.api.graphql.inputs import (
     EntityFilterInput,
     EntityRef,
@@ -113,7 +115,7 @@ class Query(AgentQuery):
     ) -> Graph:
         ctx, scope = info.context, info.context.scope(space)
         preds, at = normalise_predicates(predicates), times(as_of, known_at)
-        shared = await ctx.runtime.sharing.scope(scope, include_shared)
+        shared = await ctx.shared(space, include_shared)
         try:
             center = await ctx.graph.entity(scope, **ref_args(entity))
         except NotFound:
@@ -127,7 +129,7 @@ class Query(AgentQuery):
         found = merge_subgraphs(own, other)
         if found is None:
             raise NotFound(f"no entity {ref!r} in space {space!r} or shared with it")
-        return Graph.of(found)
+        return Graph.of(found, space)
 
     @strawberry.field(
         description="Every shortest path (up to `limit`, at most 20) of at most `maxDepth` "
@@ -169,13 +171,17 @@ class Query(AgentQuery):
         check_range("topK", top_k, 1, MAX_TOP_K)
         at = aware(as_of, "asOf")
         scope, runtime = info.context.scope(space), info.context.runtime
-        shared = await runtime.sharing.scope(scope, include_shared)
+        shared = await info.context.shared(space, include_shared)
         hits = await runtime.search.search(scope, query, top_k, as_of=at, shared=shared)
-        return [SearchHitType.of(h) for h in hits]
+        return [SearchHitType.of(h, space) for h in hits]
 
     @strawberry.field(
         description="Facts of the space (or of one entity) starting, being first stated, "
-        "ending and being superseded, in time order, each with its source episodes."
+        "ending and being superseded, in time order, each with its source episodes. "
+        "`entity` may name an entity of a subgraph shared with the space (as REST "
+        "`/v1/timeline?entity=` takes its id): its shared facts, marked `sharedFrom`; a "
+        "name the space's own entity holds is the own one, and a name shared from "
+        "several spaces the first of them (by space; pass the id to choose)."
     )
     async def timeline(
         self,
@@ -191,7 +197,10 @@ class Query(AgentQuery):
     ) -> list[TimelineEventType]:
         check_range("limit", limit, 1, MAX_TIMELINE)
         ctx, scope = info.context, info.context.scope(space)
-        entity_id = (await ctx.graph.entity(scope, **ref_args(entity))).id if entity else None
+        shared = await ctx.shared(space, include_shared)
+        entity_id = (
+            await _timeline_entity(ctx, space, entity, known_at, bool(shared)) if entity else None
+        )
         events = await ctx.runtime.temporal.timeline(
             scope,
             entity_id=entity_id,
@@ -200,9 +209,9 @@ class Query(AgentQuery):
             predicates=predicates,
             known_at=aware(known_at, "knownAt"),
             limit=limit,
-            shared=await ctx.runtime.sharing.scope(scope, include_shared),
+            shared=shared,
         )
-        return [TimelineEventType.of(e) for e in events]
+        return [TimelineEventType.of(e, space) for e in events]
 
     @strawberry.field(description="Counts of one space.")
     async def space(self, info: Ctx, id: str) -> Space:
@@ -219,3 +228,28 @@ class Query(AgentQuery):
     @strawberry.field(description="Progress of an ingest job.")
     async def job(self, info: Ctx, id: strawberry.ID) -> Job:
         return Job.of(await info.context.job(str(id)))
+
+
+async def _timeline_entity(
+    ctx: GraphContext, space: str, ref: EntityRef, known_at: datetime | None, shared: bool
+) -> str:
+    """The id of the entity ``ref`` names for ``timeline``: the space's own,
+    else (when ``shared``) one at an end of a fact shared with it (known at
+    ``known_at``, valid now), never one outside the shared subgraph.
+
+    Raises:
+        NotFound: neither the space nor what is shared with it has it.
+    """
+    try:
+        return (await ctx.graph.entity(ctx.scope(space), **ref_args(ref))).id
+    except NotFound:
+        if not shared:
+            raise
+    args = ref_args(ref)
+    edges = await ctx.shared_edges.load((space, times(None, known_at)))
+    centres = shared_centres(edges, args["id"] or args["name"] or "")
+    if not centres:
+        raise NotFound(
+            f"no entity {args['id'] or args['name']!r} in space {space!r} or shared with it"
+        )
+    return min(centres, key=lambda e: (e.space, e.id)).id

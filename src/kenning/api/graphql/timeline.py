@@ -42,11 +42,11 @@ class TimelineEventType:
     sources: list[EpisodeSourceType]
 
     @classmethod
-    def of(cls, e: TimelineEvent) -> TimelineEventType:
-        """The GraphQL view of a timeline event."""
+    def of(cls, e: TimelineEvent, reader: str | None = None) -> TimelineEventType:
+        """The GraphQL view of a timeline event (``reader``: the space read)."""
         return cls(
             at=e.at,
             kind=EventKind(e.kind),
-            fact=FactType.of(e.fact),
+            fact=FactType.of(e.fact, reader),
             sources=[EpisodeSourceType.of(s) for s in e.sources],
         )

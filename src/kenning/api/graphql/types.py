@@ -28,7 +28,7 @@ from kenning.graph.service import (
     check_range,
     normalise_predicates,
 )
-from kenning.store.graph_port import FactEdge
+from kenning.store.graph_port import FactEdge, TimeFilter
 from kenning.store.port import SpaceStats
 
 Ctx = Info[GraphContext, None]
@@ -44,6 +44,17 @@ class Interval:
     end: datetime | None = strawberry.field(name="to")
 
 
+@strawberry.type(description="Where a shared item comes from: the sharing space and the team.")
+class SharedFromType:
+    space: str
+    team: str
+
+    @classmethod
+    def of(cls, s: SharedFrom | None) -> SharedFromType | None:
+        """The view of a source, or None for the reader's own item."""
+        return cls(space=s.space, team=s.team) if s else None
+
+
 @strawberry.type(name="Entity", description="A node of the memory graph, unique per space.")
 class EntityType:
     id: strawberry.ID
@@ -54,10 +65,20 @@ class EntityType:
     summary: str | None
     created_at: datetime
     updated_at: datetime
+    shared_from: SharedFromType | None = strawberry.field(
+        description="Set on an entity of a subgraph another space shares with a team of "
+        "the reader (an end of a shared fact): its `facts` are then the shared ones only, "
+        "and its `insights` empty."
+    )
+    #: The space whose read reached this entity (None: read in its own space).
+    reader: strawberry.Private[str | None]
 
     @classmethod
-    def of(cls, e: Entity) -> EntityType:
-        """The GraphQL view of an entity."""
+    def of(
+        cls, e: Entity, shared_from: SharedFromType | None = None, reader: str | None = None
+    ) -> EntityType:
+        """The GraphQL view of an entity; ``shared_from`` and ``reader`` for
+        one reached through a shared fact."""
         return cls(
             id=strawberry.ID(e.id),
             space=e.space,
@@ -67,6 +88,8 @@ class EntityType:
             summary=e.summary,
             created_at=e.created_at,
             updated_at=e.updated_at,
+            shared_from=shared_from,
+            reader=reader,
         )
 
     @strawberry.field(description="Facts with this entity as subject or object, newest first.")
@@ -80,17 +103,43 @@ class EntityType:
     ) -> list[FactType]:
         check_range("first", first, 1, ENTITY_FACTS_MAX)
         preds = normalise_predicates(predicates)
+        at = times(as_of, known_at)
+        if self.shared_from is not None:
+            return await self._shared_facts(info, preds, at, first)
+        info.context.scope(self.space)  # only a space the key may read
         key = (self.space, str(self.id), tuple(preds) if preds is not None else None)
-        edges = await info.context.loaders.entity_facts.load((*key, times(as_of, known_at), first))
-        return [FactType.of(e) for e in edges]
+        edges = await info.context.loaders.entity_facts.load((*key, at, first))
+        return [FactType.of(e, self.reader) for e in edges]
 
-    @strawberry.field(description="Insights about this entity, newest first (default: open).")
+    async def _shared_facts(
+        self, info: Ctx, preds: list[str] | None, at: TimeFilter, first: int
+    ) -> list[FactType]:
+        # Only the facts the reader's teams share around this entity: never
+        # its other facts in the sharing space (private or outside the share).
+        if self.reader is None:
+            return []
+        edges = await info.context.shared_edges.load((self.reader, at))
+        mine = [
+            e.edge
+            for e in edges
+            if str(self.id) in (e.subject.id, e.object.id)
+            and (preds is None or e.edge.fact.predicate in preds)
+        ]
+        mine.sort(key=lambda e: (e.fact.recorded_at, e.fact.id), reverse=True)
+        return [FactType.of(e, self.reader) for e in mine[:first]]
+
+    @strawberry.field(
+        description="Insights about this entity, newest first (default: open); empty for "
+        "an entity another space shares (insights are not shared)."
+    )
     async def insights(
         self,
         info: Ctx,
         status: InsightStatusEnum | None = InsightStatusEnum.OPEN,
         first: int = ENTITY_FACTS_DEFAULT,
     ) -> list[InsightType]:
+        if self.shared_from is not None:
+            return []
         return await entity_insights(info, self.space, str(self.id), status, first)
 
 
@@ -130,17 +179,6 @@ class EpisodeType:
         )
 
 
-@strawberry.type(description="Where a shared item comes from: the sharing space and the team.")
-class SharedFromType:
-    space: str
-    team: str
-
-    @classmethod
-    def of(cls, s: SharedFrom | None) -> SharedFromType | None:
-        """The view of a source, or None for the reader's own item."""
-        return cls(space=s.space, team=s.team) if s else None
-
-
 @strawberry.type(name="Fact", description="subject –predicate→ object, with its intervals.")
 class FactType:
     id: strawberry.ID
@@ -165,10 +203,13 @@ class FactType:
     )
     subject_id: strawberry.Private[str | None]
     object_id: strawberry.Private[str | None]
+    #: The space whose read returned this fact (None: read in its own space).
+    reader: strawberry.Private[str | None]
 
     @classmethod
-    def of(cls, item: FactEdge | Fact) -> FactType:
-        """The GraphQL view of a fact (entity ids when the store gave them)."""
+    def of(cls, item: FactEdge | Fact, reader: str | None = None) -> FactType:
+        """The GraphQL view of a fact (entity ids when the store gave them);
+        ``reader``: the space read, so a shared fact's ends stay shared."""
         f, sid, oid = (
             (item.fact, item.subject_id, item.object_id)
             if isinstance(item, FactEdge)
@@ -193,6 +234,7 @@ class FactType:
             shared_from=SharedFromType.of(f.shared_from),
             subject_id=sid,
             object_id=oid,
+            reader=reader,
         )
 
     async def _entity(self, info: Ctx, entity_id: str | None, name: str) -> EntityType | None:
@@ -201,7 +243,9 @@ class FactType:
             found = await loaders.entity.load((self.space, entity_id))
         else:
             found = await loaders.entity_by_key.load((self.space, entity_key(name)))
-        return EntityType.of(found) if found else None
+        # A shared fact's ends belong to the shared subgraph: the reader sees
+        # them (read in the sharing space), marked, and only their shared facts.
+        return EntityType.of(found, self.shared_from, self.reader) if found else None
 
     @strawberry.field(description="The entity the fact is about.")
     async def subject(self, info: Ctx) -> EntityType | None:
@@ -211,7 +255,10 @@ class FactType:
     async def object(self, info: Ctx) -> EntityType | None:
         return await self._entity(info, self.object_id, self.object_name)
 
-    @strawberry.field(description="The episodes the fact was extracted from.")
+    @strawberry.field(
+        description="The episodes the fact was extracted from; empty for a fact another "
+        "space shares (episodes are never shared, private or not)."
+    )
     async def sources(self, info: Ctx) -> list[EpisodeType]:
         if self.shared_from is not None:  # episodes are never shared
             return []
@@ -232,14 +279,16 @@ class GraphNodeType:
     entity: EntityType
 
     @classmethod
-    def of(cls, n: GraphNode) -> GraphNodeType:
-        """The view of a node."""
+    def of(
+        cls, n: GraphNode, shared_from: SharedFromType | None = None, reader: str | None = None
+    ) -> GraphNodeType:
+        """The view of a node; ``shared_from`` for a node of a shared subgraph."""
         return cls(
             id=strawberry.ID(n.entity.id),
             name=n.entity.name,
             type=n.entity.type,
             distance=n.distance,
-            entity=EntityType.of(n.entity),
+            entity=EntityType.of(n.entity, shared_from, reader),
         )
 
 
@@ -253,15 +302,15 @@ class GraphEdge:
     fact: FactType
 
     @classmethod
-    def of(cls, e: FactEdge) -> GraphEdge:
-        """The view of a fact as an edge."""
+    def of(cls, e: FactEdge, reader: str | None = None) -> GraphEdge:
+        """The view of a fact as an edge (``reader``: the space read)."""
         return cls(
             id=strawberry.ID(e.fact.id),
             source=strawberry.ID(e.subject_id),
             target=strawberry.ID(e.object_id),
             predicate=e.fact.predicate,
             label=e.fact.text,
-            fact=FactType.of(e),
+            fact=FactType.of(e, reader),
         )
 
 
@@ -272,10 +321,21 @@ class Graph:
     truncated: bool = strawberry.field(description="True when `limit` cut the answer.")
 
     @classmethod
-    def of(cls, g: Subgraph) -> Graph:
-        """The view of a subgraph."""
-        edges = [GraphEdge.of(e) for e in g.edges]
-        return cls(nodes=[GraphNodeType.of(n) for n in g.nodes], edges=edges, truncated=g.truncated)
+    def of(cls, g: Subgraph, reader: str | None = None) -> Graph:
+        """The view of a subgraph read from space ``reader``: a node of
+        another space is shared, marked by the first shared fact touching it."""
+        edges = [GraphEdge.of(e, reader) for e in g.edges]
+        via: dict[str, SharedFromType | None] = {}
+        for e in g.edges:
+            for end in (e.subject_id, e.object_id):
+                via.setdefault(end, SharedFromType.of(e.fact.shared_from))
+        nodes = [
+            GraphNodeType.of(n, via.get(n.entity.id), reader)
+            if reader is not None and n.entity.space != reader
+            else GraphNodeType.of(n, None, reader)
+            for n in g.nodes
+        ]
+        return cls(nodes=nodes, edges=edges, truncated=g.truncated)
 
 
 @strawberry.type(description="A shortest path: length + 1 entities and the facts between them.")
@@ -387,8 +447,8 @@ class SearchHitType:
     )
 
     @classmethod
-    def of(cls, h: SearchHit) -> SearchHitType:
-        """The view of a search hit."""
+    def of(cls, h: SearchHit, reader: str | None = None) -> SearchHitType:
+        """The view of a search hit (``reader``: the space searched)."""
         channels = [
             ChannelScore(channel=k, rank=c.rank, score=c.score) for k, c in h.channels.items()
         ]
@@ -399,7 +459,7 @@ class SearchHitType:
             channels=channels,
             text=h.text,
             occurred_at=h.occurred_at,
-            fact=FactType.of(h.fact) if h.fact else None,
+            fact=FactType.of(h.fact, reader) if h.fact else None,
             episode=EpisodeType.of(h.episode) if h.episode else None,
             shared_from=SharedFromType.of(h.shared_from),
         )
