@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from kenning.api.app import create_app
 from kenning.cli import app as cli
 from kenning.config import load_settings
-from kenning.store.base import CypherStore
+from kenning.store.base import REQUIRED_QUERIES, CypherStore
 from tests.conftest import LOCOMO, serve, settings_on
 
 pytestmark = [
@@ -322,12 +322,21 @@ def test_an_over_complex_query_is_refused_with_its_cost(gql: Any) -> None:
 
 def test_neighborhood_round_trips_do_not_grow_with_its_size(gql: Any, app: FastAPI) -> None:
     store: CypherStore = app.state.runtime.store
-    worker_query = store.cypher.query("claim_episodes")
+    # The workers poll on their own, and the development-mode check ("has
+    # tenant default a key?") runs at most once a second: not this request's.
+    # So do the webhook outbox and its sweep, and the agents' scheduler.
+    names = [*REQUIRED_QUERIES, "access/keys_exist"]
+    background = {
+        store.cypher.query(name)
+        for name in names
+        if name in ("claim_episodes", "renew_claims", "access/keys_exist")
+        or name.startswith(("webhooks/", "agents/"))
+    }
     calls: list[str] = []
     run = store._run
 
     async def counting(query: Any, params: Any, *, write: bool) -> Any:
-        if query != worker_query:  # the ingest worker polls on its own
+        if query not in background:
             calls.append(query)
         return await run(query, params, write=write)
 
@@ -344,8 +353,10 @@ def test_neighborhood_round_trips_do_not_grow_with_its_size(gql: Any, app: FastA
     print("nodes, store queries per neighbourhood:", sizes)
     node_counts = sorted(n for n, _ in sizes.values())
     assert node_counts[0] * 10 < node_counts[-1], sizes  # really different sizes
-    # entity by name, the neighbourhood, subjects, sources: 4 whatever the size
-    assert {c for _, c in sizes.values()} == {4}, sizes
+    # shared scope, entity by name, the neighbourhood, then subjects and
+    # sources when there are facts: at most 5 whatever the size
+    assert max(c for _, c in sizes.values()) <= 5, sizes
+    assert {c for n, c in sizes.values() if n > 1} == {5}, sizes
 
 
 def test_rest_graph_around_an_entity_and_a_query(url: str) -> None:
