@@ -223,6 +223,18 @@ def test_wishes_and_plans_are_verb_phrases_in_the_base_form(extractor: SpacyExtr
     assert not any(p.startswith(("wants_to", "gon", "loves_to")) for _, p, _ in want | plan | wish)
 
 
+def test_starting_to_work_or_live_somewhere_is_the_inner_fact(extractor: SpacyExtractor) -> None:
+    work = triples_of(extractor, "I started working at Globex last month.")
+    live = triples_of(extractor, "I began living in Denver.")
+    hobby = triples_of(extractor, "I started painting landscapes last year.")
+
+    # Functional facts that supersede earlier ones, not an activity started.
+    assert work == {("Alice", "works_at", "Globex")}
+    assert live == {("Alice", "lives_in", "Denver")}
+    # Without a place, starting something is still the activity.
+    assert ("Alice", "started", "painting landscapes") in hobby
+
+
 def test_my_goal_is_to_is_a_wish_of_the_speaker(extractor: SpacyExtractor) -> None:
     found = triples_of(extractor, "My goal is to improve my shooting percentage.")
 

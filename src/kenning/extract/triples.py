@@ -160,9 +160,23 @@ def _taken_as_object(verb: Token) -> bool:
         head = head.head
     if head.dep_ not in ("xcomp", "dobj", "pcomp") or head.head is head:
         return False
+    if _states_its_own_fact(head):
+        return False
     governor = head.head.head if head.dep_ == "pcomp" else head.head
     words = [head.head.lower_] if head.dep_ == "pcomp" else []
     return canonical_verb(governor, words) in PHRASE_PREDICATES or _goal_subject(governor)
+
+
+def _states_its_own_fact(verb: Token) -> bool:
+    """True for an ``xcomp`` verb with a prepositional object under "start" or
+    "begin" ("started *working at* Globex", "began living in Denver"): the
+    fact is the inner verb's (works_at, lives_in), not an activity started."""
+    return (
+        verb.dep_ == "xcomp"
+        and verb.head is not verb
+        and canonical_verb(verb.head, []) == "started"
+        and any(c.dep_ == "prep" for c in verb.children)
+    )
 
 
 def _goal_subject(verb: Token) -> bool:
@@ -228,7 +242,7 @@ def _subjects(verb: Token) -> list[Token]:
 def _predicate_base(verb: Token) -> list[str]:
     """Verb words before any preposition: negation, passive/xcomp head, verb, particle."""
     words = ["not"] if any(child.dep_ == "neg" for child in verb.children) else []
-    if verb.dep_ == "xcomp" and verb.head is not verb:
+    if verb.dep_ == "xcomp" and verb.head is not verb and not _states_its_own_fact(verb):
         words += [verb_form(verb.head), "to", verb.lemma_.lower()]
     else:
         auxpass = [child for child in verb.children if child.dep_ == "auxpass"]
@@ -248,6 +262,8 @@ def _objects(verb: Token) -> Iterator[tuple[list[str], Token]]:
     """
     phrase = canonical_verb(verb, []) in PHRASE_PREDICATES
     for child in verb.children:
+        if child.dep_ == "xcomp" and _states_its_own_fact(child):
+            continue  # "started working at Globex": works_at Globex, read on its own
         if child.dep_ in _OBJECT_DEPS or (phrase and child.dep_ == "xcomp"):
             yield from (([], obj) for obj in (child, *child.conjuncts))
         elif child.dep_ in _PREP_DEPS:
