@@ -35,6 +35,8 @@ from tests.webhook_receiver import Received, Receiver, start_receiver
 
 SECRET = "test-secret-0123456789abcdef"
 POISON = "POISON"
+MODULE_TENANT = f"hooks-{uuid.uuid4().hex[:8]}"
+MODULE_KEY = "webhooks-module-key"
 README = Path(__file__).resolve().parents[1] / "README.md"
 ALL_EVENTS = ["job.completed", "job.failed", "fact.superseded", "insight.created"]
 #: Small delays so that retries and leases run out within a test.
@@ -109,14 +111,25 @@ def receiver() -> Iterator[Receiver]:
 def app_url(
     engine: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[str]:
-    settings = settings_on(engine, tmp_path_factory.mktemp("webhooks"), request, **FAST)
+    # A tenant of its own: on Neo4j the session's app shares the database,
+    # and its worker (real extractor, tenant "default") must not claim this
+    # module's episodes nor deliver its webhooks.
+    settings = settings_on(
+        engine,
+        tmp_path_factory.mktemp("webhooks"),
+        request,
+        api_keys={MODULE_KEY: MODULE_TENANT},
+        worker_tenants=(MODULE_TENANT,),
+        **FAST,
+    )
     with webhook_app(settings) as url:
         yield url
 
 
 @pytest.fixture
 def client(app_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=app_url, timeout=60) as http:
+    headers = {"Authorization": f"Bearer {MODULE_KEY}"}
+    with httpx.Client(base_url=app_url, timeout=60, headers=headers) as http:
         yield http
 
 
