@@ -94,7 +94,7 @@ export const api = {
   stats: () => call<{ spaces: SpaceStats[] }>("GET", "v1/stats"),
   search: (space: string, query: string, top_k: number) =>
     call<{ results: SearchHit[] }>("POST", "v1/search", undefined, { space, query, top_k }),
-  graph: (space: string, entity: string, depth: number, limit = 100) =>
+  graph: (space: string, entity: string, depth: number, limit: number) =>
     call<GraphView>("GET", "v1/graph", { space, entity, depth, limit }),
   /** An entity's id from its name (or id): the centre of its neighbourhood. */
   entityId: async (space: string, entity: string): Promise<string> => {

@@ -15,6 +15,8 @@ export type View = "search" | "graph" | "timeline" | "insights" | "runs" | "retr
 export interface TimelineTarget {
   entity: string;
   predicate?: string;
+  /** A fact to highlight among the events. */
+  fact?: string;
   label: string;
 }
 /** Moves between views, carrying what to show. */
@@ -61,11 +63,7 @@ function SpacePicker(props: { spaces: SpaceStats[]; space: string; pick: (s: str
   return (
     <label class="space">
       Space{" "}
-      <select
-        name="space"
-        value={props.space}
-        onChange={(e) => props.pick(e.currentTarget.value)}
-      >
+      <select name="space" value={props.space} onChange={(e) => props.pick(e.currentTarget.value)}>
         <option value="">— pick a space —</option>
         {props.spaces.map((s) => (
           <option key={s.space} value={s.space}>

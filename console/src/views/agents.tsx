@@ -98,4 +98,3 @@ export function Runs({ space }: { space: string }) {
     </section>
   );
 }
-

@@ -39,7 +39,10 @@ const STYLE = [
     },
   },
   { selector: "node.centre", style: { "background-color": "#e0782c", width: 32, height: 32 } },
-  { selector: 'node[type = "Value"], node[type = "Concept"]', style: { "background-color": "#8dcc93" } },
+  {
+    selector: 'node[type = "Value"], node[type = "Concept"]',
+    style: { "background-color": "#8dcc93" },
+  },
   {
     selector: "edge",
     style: {
@@ -64,13 +67,9 @@ async function draw(container: HTMLElement, g: GraphView): Promise<Core> {
     container,
     elements: elements(g),
     style: STYLE as never,
-    layout: {
-      name: "concentric",
-      concentric: (n: { data(k: string): unknown }) => 10 - Number(n.data("distance")),
-      levelWidth: () => 1,
-      minNodeSpacing: 30,
-      animate: false,
-    } as never,
+    // Force-directed: a person's star of facts spreads out (a concentric
+    // layout drew one unreadable ring of 90 nodes).
+    layout: { name: "cose", animate: false, nodeRepulsion: () => 40000, idealEdgeLength: () => 140 },
     wheelSensitivity: 0.3,
   });
 }
@@ -118,6 +117,9 @@ function Facts({ graph, nav }: { graph: GraphView; nav: Nav }) {
   );
 }
 
+/** Most facts drawn: a person's full neighbourhood can be hundreds. */
+const LIMITS = [20, 40, 100, 250];
+
 interface Props {
   space: string;
   entity: string;
@@ -128,6 +130,7 @@ interface Props {
 export function Graph({ space, entity, setEntity, nav }: Props) {
   const [input, setInput] = useState(entity);
   const [depth, setDepth] = useState(1);
+  const [limit, setLimit] = useState(40);
   const [graph, setGraph] = useState<GraphView | null>(null);
   const [error, setError] = useState("");
   const box = useRef<HTMLDivElement>(null);
@@ -138,7 +141,7 @@ export function Graph({ space, entity, setEntity, nav }: Props) {
     let live = true;
     let cy: Core | undefined;
     setError("");
-    api.graph(space, entity, depth).then(
+    api.graph(space, entity, depth, limit).then(
       async (g) => {
         if (!live || !box.current) return;
         setGraph(g);
@@ -153,7 +156,7 @@ export function Graph({ space, entity, setEntity, nav }: Props) {
       live = false;
       cy?.destroy();
     };
-  }, [space, entity, depth]);
+  }, [space, entity, depth, limit]);
 
   const centre = graph?.nodes.find((n) => n.distance === 0);
   return (
@@ -173,10 +176,28 @@ export function Graph({ space, entity, setEntity, nav }: Props) {
         />
         <label>
           depth{" "}
-          <select name="depth" value={depth} onChange={(e) => setDepth(Number(e.currentTarget.value))}>
+          <select
+            name="depth"
+            value={depth}
+            onChange={(e) => setDepth(Number(e.currentTarget.value))}
+          >
             {[1, 2, 3].map((d) => (
               <option key={d} value={d}>
                 {d}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          facts{" "}
+          <select
+            name="limit"
+            value={limit}
+            onChange={(e) => setLimit(Number(e.currentTarget.value))}
+          >
+            {LIMITS.map((n) => (
+              <option key={n} value={n}>
+                {n}
               </option>
             ))}
           </select>

@@ -6,7 +6,9 @@ import { ApiError, api, describe, type RetrievalLog } from "../api";
 import { when } from "./format";
 
 function Log({ log }: { log: RetrievalLog }) {
-  const filters = Object.entries(log.filters ?? {}).filter(([, v]) => v !== null && v !== undefined);
+  const filters = Object.entries(log.filters ?? {}).filter(
+    ([, v]) => v !== null && v !== undefined,
+  );
   return (
     <li class="retrieval" data-id={log.id}>
       <div class="hit-head">

@@ -1,8 +1,8 @@
 // POST /v1/search: each hit with its fused score, every channel's rank and
 // score ("why did this come back?") and its source episodes.
 import { useState } from "preact/hooks";
-import { api, describe, type SearchHit } from "../api";
-import type { Nav } from "../main";
+import { api, describe, type Fact, type SearchHit } from "../api";
+import type { Nav, TimelineTarget } from "../main";
 import { when } from "./format";
 
 function Channels({ hit }: { hit: SearchHit }) {
@@ -18,9 +18,12 @@ function Channels({ hit }: { hit: SearchHit }) {
   );
 }
 
-/** Source episodes: their text when the same search returned them, else ids. */
-function Sources({ hit, episodes }: { hit: SearchHit; episodes: Map<string, SearchHit> }) {
-  if (hit.kind === "episode" || hit.episode_ids.length === 0) return null;
+/** Source episodes: their text when the same search returned them, else their
+ * ids, which open the fact's timeline (it lists each source's text). */
+function Sources(props: { hit: SearchHit; episodes: Map<string, SearchHit>; nav: Nav }) {
+  const { hit, episodes, nav } = props;
+  const fact = hit.fact;
+  if (!fact || hit.episode_ids.length === 0) return null;
   return (
     <ul class="sources">
       {hit.episode_ids.map((id) => {
@@ -33,7 +36,13 @@ function Sources({ hit, episodes }: { hit: SearchHit; episodes: Map<string, Sear
                 {ep.content}
               </>
             ) : (
-              <code>{id}</code>
+              <a
+                class="episode-id"
+                title="open the fact's timeline"
+                onClick={() => nav.timeline(timelineOf(fact))}
+              >
+                {id}
+              </a>
             )}
           </li>
         );
@@ -42,7 +51,21 @@ function Sources({ hit, episodes }: { hit: SearchHit; episodes: Map<string, Sear
   );
 }
 
-function HitRow(props: { hit: SearchHit; rank: number; episodes: Map<string, SearchHit>; nav: Nav }) {
+function timelineOf(fact: Fact): TimelineTarget {
+  return {
+    entity: fact.subject,
+    predicate: fact.predicate,
+    fact: fact.id,
+    label: `${fact.subject} ${fact.predicate}`,
+  };
+}
+
+function HitRow(props: {
+  hit: SearchHit;
+  rank: number;
+  episodes: Map<string, SearchHit>;
+  nav: Nav;
+}) {
   const { hit, nav } = props;
   const fact = hit.fact;
   return (
@@ -66,22 +89,13 @@ function HitRow(props: { hit: SearchHit; rank: number; episodes: Map<string, Sea
           <a class="entity" onClick={() => nav.graph(fact.object)}>
             {fact.object}
           </a>{" "}
-          <button
-            class="small timeline-link"
-            onClick={() =>
-              nav.timeline({
-                entity: fact.subject,
-                predicate: fact.predicate,
-                label: `${fact.subject} ${fact.predicate}`,
-              })
-            }
-          >
+          <button class="small timeline-link" onClick={() => nav.timeline(timelineOf(fact))}>
             timeline
           </button>
         </p>
       )}
       <Channels hit={hit} />
-      <Sources hit={hit} episodes={props.episodes} />
+      <Sources hit={hit} episodes={props.episodes} nav={nav} />
     </li>
   );
 }

@@ -5,10 +5,14 @@ import { api, describe, type TimelineEvent } from "../api";
 import type { TimelineTarget } from "../main";
 import { when } from "./format";
 
-function Event({ event }: { event: TimelineEvent }) {
+function Event({ event, focus }: { event: TimelineEvent; focus: boolean }) {
   const f = event.fact;
   return (
-    <li class={`event ${event.kind}`} data-kind={event.kind} data-fact={f.id}>
+    <li
+      class={`event ${event.kind}${focus ? " focus" : ""}`}
+      data-kind={event.kind}
+      data-fact={f.id}
+    >
       <div class="event-head">
         <span class="when">{when(event.at)}</span>
         <span class={`kind ${event.kind}`}>{event.kind}</span>
@@ -19,7 +23,12 @@ function Event({ event }: { event: TimelineEvent }) {
       <p class="text">{f.text}</p>
       <p class="interval">
         valid {when(f.valid_from) || "…"} → {when(f.valid_to) || "now"}
-        {f.superseded_by && <> · superseded by <code>{f.superseded_by}</code></>}
+        {f.superseded_by && (
+          <>
+            {" "}
+            · superseded by <code>{f.superseded_by}</code>
+          </>
+        )}
       </p>
       {event.sources.length > 0 && (
         <ul class="sources">
@@ -67,7 +76,11 @@ export function Timeline({ space, target }: { space: string; target: TimelineTar
       {events && (
         <ol class="events">
           {events.map((e, i) => (
-            <Event key={`${e.fact.id}-${e.kind}-${i}`} event={e} />
+            <Event
+              key={`${e.fact.id}-${e.kind}-${i}`}
+              event={e}
+              focus={e.fact.id === target.fact}
+            />
           ))}
         </ol>
       )}
