@@ -69,7 +69,12 @@ async function draw(container: HTMLElement, g: GraphView): Promise<Core> {
     style: STYLE as never,
     // Force-directed: a person's star of facts spreads out (a concentric
     // layout drew one unreadable ring of 90 nodes).
-    layout: { name: "cose", animate: false, nodeRepulsion: () => 40000, idealEdgeLength: () => 140 },
+    layout: {
+      name: "cose",
+      animate: false,
+      nodeRepulsion: () => 40000,
+      idealEdgeLength: () => 140,
+    },
     wheelSensitivity: 0.3,
   });
 }
