@@ -27,6 +27,9 @@ SOURCES = Path(__file__).resolve().parents[1] / "console"
 SPACE = "conv-26"
 QUERY = "What does Caroline research?"
 PERSON = "Caroline"
+KEY = "k-console-test"
+#: The console's page sizes (console/src/api.ts).
+PAGE_SIZES = {"/v1/insights": 100, "/v1/agents/runs": 50}
 #: The neighbourhood view's default number of facts (console/src/views/graph.tsx).
 GRAPH_LIMIT = 40
 #: The browser, the app and other suites share two busy cores: generous
@@ -76,6 +79,16 @@ def _api(app_url: str) -> httpx.Client:
     return httpx.Client(base_url=app_url, timeout=120)
 
 
+def _use_key(page: Page) -> None:
+    """The key field: kept in sessionStorage and sent as a bearer key (the
+    session's app runs without keys, so it accepts any)."""
+    page.locator("input[name=api-key]").fill(KEY)
+    with page.expect_request(lambda r: "/v1/stats" in r.url) as sent:
+        page.get_by_role("button", name="Use key").click()
+    assert sent.value.headers["authorization"] == f"Bearer {KEY}"
+    assert page.evaluate("() => sessionStorage.getItem('kenning.apiKey')") == KEY
+
+
 def _search(page: Page) -> list[dict[str, Any]]:
     """Pick the space, search; returns what the page drew per hit."""
     page.locator("select[name=space]").select_option(SPACE)
@@ -116,16 +129,79 @@ def _timeline_facts(page: Page) -> list[str]:
     return facts
 
 
+def _check_listing(page: Page, api: httpx.Client, tab: str, path: str, rows: str) -> None:
+    """Open ``tab``: one ``rows`` element per item the API lists (first page,
+    the console's page size), or the empty-listing hint."""
+    page.get_by_role("button", name=tab).click()
+    params = {"space": SPACE, "limit": PAGE_SIZES[path]}
+    items = api.get(path, params=params).raise_for_status().json()["items"]
+    if items:
+        expect(page.locator(rows)).to_have_count(len(items), timeout=STEP_MS)
+    else:
+        expect(page.locator("main p.hint")).to_contain_text("No ", timeout=STEP_MS)
+    page.screenshot(path=SCREENSHOTS / f"{path.rsplit('/', 1)[-1]}.png")
+
+
+def _expect_logs(page: Page, items: list[dict[str, Any]]) -> None:
+    if not items:
+        expect(page.locator("main p.hint")).to_contain_text("No retrievals", timeout=STEP_MS)
+        return
+    expect(page.locator("li.retrieval")).to_have_count(len(items), timeout=STEP_MS)
+    drawn = page.locator("li.retrieval").evaluate_all("ls => ls.map(l => l.dataset.id)")
+    assert drawn == [i["id"] for i in items]
+
+
+#: A page of ``GET /v1/retrievals`` in the shape of the contract of issue 16
+#: §3, for the view while the session's server has no retrieval logs.
+LOG: dict[str, Any] = {
+    "id": "rl_console_1",
+    "space": SPACE,
+    "kind": "search",
+    "query": QUERY,
+    "filters": {"agent_id": "planner", "run_id": None, "app_id": None, "top_k": 10},
+    "results": [
+        {
+            "key": "fact:fa_console_1",
+            "rank": 1,
+            "score": 0.0328,
+            "channels": {"vector": {"rank": 1, "score": 0.81}},
+        }
+    ],
+    "latency_ms": 41.5,
+    "key_id": "key_console",
+    "created_at": "2026-01-02T03:04:05Z",
+}
+LOGS_PAGE = {"items": [LOG], "next_cursor": None}
+
+
+def _stand_in_logs(page: Page) -> None:
+    """The view draws a contract-shaped page of logs: query, filters, results."""
+    page.route("**/v1/retrievals?*", lambda route: route.fulfill(json=LOGS_PAGE))
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("button", name="Retrieval logs").click()
+    _expect_logs(page, [LOG])
+    log = page.locator("li.retrieval").first
+    expect(log).to_contain_text(QUERY)
+    expect(log).to_contain_text("agent_id=planner")
+    log.locator("summary").click()
+    expect(log).to_contain_text("fact:fa_console_1")
+    expect(log).to_contain_text("vector #1")
+    page.screenshot(path=SCREENSHOTS / "retrievals_stand_in.png")
+    page.unroute("**/v1/retrievals?*")
+
+
 @pytest.mark.slow
 def test_console_search_graph_and_timeline(app_url: str, conv26_import: str) -> None:
-    """Search, a fact's timeline, Caroline's neighbourhood and timeline, and the
-    retrieval log view, as drawn in Chromium, against the API's own answers."""
+    """The key field, search, a fact's timeline, Caroline's neighbourhood and
+    timeline, and the retrieval log view, as drawn in Chromium, against the
+    API's own answers."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with _api(app_url) as api, browser_page() as page:
         page.goto(f"{app_url}/console", timeout=LOAD_MS)
         expect(page.locator(f"select[name=space] option[value='{SPACE}']")).to_have_count(
             1, timeout=STEP_MS
         )
+        _use_key(page)
         rows = _search(page)
         expected = api.post("/v1/search", json={"space": SPACE, "query": QUERY, "top_k": 10})
         hits = expected.raise_for_status().json()["results"]
@@ -169,9 +245,17 @@ def test_console_search_graph_and_timeline(app_url: str, conv26_import: str) -> 
         assert facts == [e["fact"]["id"] for e in events.raise_for_status().json()["events"]]
         page.screenshot(path=SCREENSHOTS / "timeline.png")
 
+        # Insights and agent runs: what the API lists (the test runs no agent:
+        # conv-26 is shared with other suites).
+        _check_listing(page, api, "Insights", "/v1/insights", "li.insight")
+        _check_listing(page, api, "Agent runs", "/v1/agents/runs", "tr.run")
+
         # Retrieval logs: drawn when the endpoint answers, else said to be off.
         page.get_by_role("button", name="Retrieval logs").click()
-        logs = api.get("/v1/retrievals", params={"space": SPACE})
-        shown = page.locator("li.retrieval" if logs.status_code == 200 else "p.retrieval-off")
-        expect(shown.first).to_be_visible(timeout=STEP_MS)
+        logs = api.get("/v1/retrievals", params={"space": SPACE, "limit": 50})
+        if logs.status_code == 404:
+            expect(page.locator("p.retrieval-off")).to_be_visible(timeout=STEP_MS)
+        else:
+            _expect_logs(page, logs.raise_for_status().json()["items"])
         page.screenshot(path=SCREENSHOTS / "retrievals.png")
+        _stand_in_logs(page)

@@ -58,6 +58,23 @@ export function Insights({ space, nav }: { space: string; nav: Nav }) {
   );
 }
 
+/** A run's duration and insights written; every stat on demand. */
+function RunStats({ run }: { run: AgentRun }) {
+  if (run.error) return <span class="error">{run.error}</span>;
+  const stats = run.stats ?? {};
+  const ms = typeof stats.ms === "number" ? `${(stats.ms / 1000).toFixed(1)} s` : "";
+  const ins = stats.insights as { created?: number; updated?: number } | undefined;
+  return (
+    <details>
+      <summary>
+        {ms}
+        {ins ? ` · ${ins.created ?? 0} insights created, ${ins.updated ?? 0} updated` : ""}
+      </summary>
+      <pre>{JSON.stringify(stats, null, 2)}</pre>
+    </details>
+  );
+}
+
 export function Runs({ space }: { space: string }) {
   const [items, error] = useList(space, api.runs);
   return (
@@ -79,16 +96,16 @@ export function Runs({ space }: { space: string }) {
           <tbody>
             {items.map((r: AgentRun) => (
               <tr key={r.id} class={`run ${r.status}`}>
-                <td>{when(r.started_at)}</td>
+                <td class="when">{when(r.started_at)}</td>
                 <td>{r.agent}</td>
                 <td>
                   {r.trigger}
                   {r.auto_fix ? " (auto-fix)" : ""}
                 </td>
                 <td>{r.status}</td>
-                <td>{when(r.finished_at)}</td>
+                <td class="when">{when(r.finished_at)}</td>
                 <td>
-                  <code>{r.error ?? JSON.stringify(r.stats ?? {})}</code>
+                  <RunStats run={r} />
                 </td>
               </tr>
             ))}
