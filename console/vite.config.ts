@@ -19,5 +19,7 @@ export default defineConfig({
     },
     chunkSizeWarningLimit: 600,
   },
+  // `npm run dev`: the API of a local `kenning serve`.
+  server: { proxy: { "/v1": "http://127.0.0.1:8420" } },
   oxc: { jsx: { runtime: "automatic", importSource: "preact" } },
 });
