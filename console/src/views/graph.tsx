@@ -13,9 +13,33 @@ declare global {
   }
 }
 
+/** Rings around the centre, nearer hops inside; ring r holds 12·r nodes, so
+ * a person with 90 facts gets a few readable rings instead of one crowd. */
+function rings(g: GraphView): Map<string, number> {
+  const ring = new Map<string, number>();
+  let r = 0;
+  let used = 0;
+  let hop = 0;
+  for (const n of [...g.nodes].sort((a, b) => a.distance - b.distance)) {
+    if (n.distance === 0) {
+      ring.set(n.id, 0);
+      continue;
+    }
+    if (r === 0 || used >= 12 * r || n.distance !== hop) {
+      r += 1;
+      used = 0;
+      hop = n.distance;
+    }
+    ring.set(n.id, r);
+    used += 1;
+  }
+  return ring;
+}
+
 function elements(g: GraphView): ElementDefinition[] {
+  const ring = rings(g);
   const nodes = g.nodes.map((n) => ({
-    data: { id: n.id, label: n.name, type: n.type, distance: n.distance },
+    data: { id: n.id, label: n.name, type: n.type, ring: ring.get(n.id) ?? 0 },
     classes: n.distance === 0 ? "centre" : "",
   }));
   const edges = g.edges.map((e) => ({
@@ -67,14 +91,13 @@ async function draw(container: HTMLElement, g: GraphView): Promise<Core> {
     container,
     elements: elements(g),
     style: STYLE as never,
-    // Force-directed: a person's star of facts spreads out (a concentric
-    // layout drew one unreadable ring of 90 nodes).
     layout: {
-      name: "cose",
+      name: "concentric",
+      concentric: (n: { data(k: string): unknown }) => 100 - Number(n.data("ring")),
+      levelWidth: () => 1,
+      minNodeSpacing: 40,
       animate: false,
-      nodeRepulsion: () => 40000,
-      idealEdgeLength: () => 140,
-    },
+    } as never,
     wheelSensitivity: 0.3,
   });
 }
