@@ -110,3 +110,24 @@ sdk-ts-test: $(STAMP) $(SDK_TS_STAMP)
 
 sdk-ts-clean:
 	rm -rf $(SDK_TS)/node_modules $(SDK_TS)/dist $(SDK_TS)/build-test
+
+# The web console (console/: Vite + Preact + cytoscape.js), served at /console.
+# Its build output is committed under src/kenning/console/static/, so serving
+# needs no node; after a change under console/, `make console-build` rebuilds
+# it (tests/test_console.py fails while the committed build is stale).
+CONSOLE := console
+CONSOLE_STAMP := $(CONSOLE)/node_modules/.installed
+
+.PHONY: console-build console-clean
+install: $(CONSOLE_STAMP)
+clean: console-clean
+
+$(CONSOLE_STAMP): $(CONSOLE)/package.json $(CONSOLE)/package-lock.json
+	cd $(CONSOLE) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(CONSOLE_STAMP)
+
+console-build: $(CONSOLE_STAMP)
+	cd $(CONSOLE) && npm run --silent build
+
+console-clean:
+	rm -rf $(CONSOLE)/node_modules

@@ -1,49 +1,28 @@
 """Neo4j Browser shows the memory: conv-26 on the session's Neo4j, the Kenning
 guide and style loaded from the app, one guide query drawn as a graph.
 
-Drives Debian's Chromium headless with Playwright (``executable_path``: no
-browser download). The screenshot lands in ``tests/output/neo4j_browser/``
-(ignored by git) for a person to look at.
+Drives Debian's Chromium headless with Playwright (``tests/browser.py``). The
+screenshot lands in ``tests/output/neo4j_browser/`` (ignored by git) for a
+person to look at.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path
-
 import httpx
 import pytest
-from playwright.sync_api import Locator, Page, expect, sync_playwright
+from playwright.sync_api import Locator, Page, expect
 
+from tests.browser import OUTPUT as SCREENSHOTS
+from tests.browser import browser_page
 from tests.conftest import Neo4jServer
 
-OUTPUT = Path(__file__).resolve().parent / "output" / "neo4j_browser"
-#: The network is closed here: without these Chromium waits on (or is refused
-#: by) update, sync and QUIC endpoints.
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+OUTPUT = SCREENSHOTS / "neo4j_browser"
 #: Browser and the app share 2 busy cores with Neo4j; its first page load and
 #: the first query are slow. Generous bounds, never a speed assertion.
 LOAD_MS = 180_000
 STEP_MS = 60_000
 #: The style sheet's Entity colour (neo4j/kenning.grass).
 ENTITY_COLOUR = "#4C8EDA"
-
-
-def _chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        pytest.skip("Debian chromium not installed (make install runs apt-get install chromium)")
-    return path
 
 
 @pytest.fixture
@@ -130,41 +109,30 @@ def test_browser_draws_a_persons_neighbourhood(neo4j_server: Neo4jServer, neo4j_
     the neighbourhood query from its slide: the graph view draws Caroline's
     facts in the style's colours, with predicates as captions."""
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw, tempfile.TemporaryDirectory() as profile:
-        context = pw.chromium.launch_persistent_context(
-            profile,
-            executable_path=_chromium(),
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1400, "height": 1000},
-        )
-        try:
-            page = context.pages[0] if context.pages else context.new_page()
-            _connect(page, neo4j_server)
-            _play(page, f"{neo4j_app}/neo4j/guide.html")
-            for link in page.locator("a[data-exec]").all():
-                if link.is_visible():  # :param tenant, :param space, :style <url>
-                    _click_and_wait(page, link)
-            page.get_by_test_id("nextSlide").first.click()
-            _click_and_wait(page, page.get_by_text(":param person => 'Caroline'"))
-            page.locator("#query-neighbourhood").click()  # fills the editor
-            page.keyboard.press("Control+Enter")
-            nodes = page.locator("svg g.layer.nodes g.node")
-            expect(nodes.first).to_be_visible(timeout=STEP_MS)
-            page.wait_for_timeout(3000)  # let the force layout settle for the picture
-            page.screenshot(path=OUTPUT / "caroline_neighbourhood.png")
-            relationships = page.locator("svg g.layer.relationships g.relationship")
-            node_count, relationship_count = nodes.count(), relationships.count()
-            captions = page.locator("svg g.layer.nodes g.node text").all_text_contents()
-            predicates = page.locator("svg g.relationship text").all_text_contents()
-            fills = {
-                (c or "").upper()
-                for c in page.locator("svg g.node circle.b-outline").evaluate_all(
-                    "cs => cs.map(c => c.getAttribute('fill'))"
-                )
-            }
-        finally:
-            context.close()
+    with browser_page() as page:
+        _connect(page, neo4j_server)
+        _play(page, f"{neo4j_app}/neo4j/guide.html")
+        for link in page.locator("a[data-exec]").all():
+            if link.is_visible():  # :param tenant, :param space, :style <url>
+                _click_and_wait(page, link)
+        page.get_by_test_id("nextSlide").first.click()
+        _click_and_wait(page, page.get_by_text(":param person => 'Caroline'"))
+        page.locator("#query-neighbourhood").click()  # fills the editor
+        page.keyboard.press("Control+Enter")
+        nodes = page.locator("svg g.layer.nodes g.node")
+        expect(nodes.first).to_be_visible(timeout=STEP_MS)
+        page.wait_for_timeout(3000)  # let the force layout settle for the picture
+        page.screenshot(path=OUTPUT / "caroline_neighbourhood.png")
+        relationships = page.locator("svg g.layer.relationships g.relationship")
+        node_count, relationship_count = nodes.count(), relationships.count()
+        captions = page.locator("svg g.layer.nodes g.node text").all_text_contents()
+        predicates = page.locator("svg g.relationship text").all_text_contents()
+        fills = {
+            (c or "").upper()
+            for c in page.locator("svg g.node circle.b-outline").evaluate_all(
+                "cs => cs.map(c => c.getAttribute('fill'))"
+            )
+        }
     assert node_count > 1
     assert relationship_count > 0
     assert "Caroline" in " ".join(captions)

@@ -36,6 +36,7 @@ from kenning.api.rest import (
 from kenning.api.rest.responses import errors
 from kenning.api.runtime import Runtime
 from kenning.config import Settings, load_settings
+from kenning.console import mount_console
 from kenning.extract.llm import LLMExtractor
 from kenning.mcp.http import mount_mcp
 from kenning.observability import Metrics, install_log_filter
@@ -136,6 +137,7 @@ def create_app(
     for module in routers:
         app.include_router(module.router, dependencies=checked)
     mcp_sessions = mount_mcp(app, settings)
+    mount_console(app)
     app.include_router(
         graphql_router(),
         tags=["graphql"],
