@@ -241,6 +241,22 @@ class Settings(BaseSettings):
     request_queue_timeout_s: float = Field(
         0.25, gt=0, le=300, description="Longest wait of a request for a slot; then 429."
     )
+    # Searches first (issue 9): the in-process ingest worker gives way to API requests.
+    worker_yield_ms: int = Field(
+        500,
+        ge=0,
+        le=60000,
+        description="While API requests are in flight, the ingest worker waits up to "
+        "this long (ms) for a moment without any before each extraction and embedding "
+        "step; 0: never waits.",
+    )
+    worker_busy_batch: int = Field(
+        2,
+        ge=1,
+        le=1024,
+        description="Episodes the ingest worker claims at once while API requests are "
+        "in flight (KENNING_WORKER_BATCH when idle).",
+    )
     embedded_hang_timeout_s: float = Field(
         20.0,
         gt=0,

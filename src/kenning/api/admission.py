@@ -16,6 +16,7 @@ import os
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kenning.api.errors import error_body
+from kenning.ingest.pacing import Foreground
 
 #: Paths under admission control (the API proper).
 #: ``/mcp`` is not: a tool call may wait (``wait_s``, up to 2 min) for
@@ -41,12 +42,18 @@ class Admission:
         app: The wrapped ASGI app.
         limit: Requests in flight; 0 turns admission control off.
         wait_s: Longest wait for a slot, in s.
+        foreground: Told of every request under admission control from its
+            arrival to its answer (or 429), so the ingest worker gives way
+            (:mod:`kenning.ingest.pacing`); default: nobody.
     """
 
-    def __init__(self, app: ASGIApp, limit: int, wait_s: float) -> None:
+    def __init__(
+        self, app: ASGIApp, limit: int, wait_s: float, foreground: Foreground | None = None
+    ) -> None:
         self.app = app
         self.limit = limit
         self.wait_s = wait_s
+        self.foreground = foreground or Foreground()
         self._slots = asyncio.Semaphore(limit) if limit > 0 else None
         #: Requests refused with 429 so far (for metrics).
         self.shed = 0
@@ -55,7 +62,19 @@ class Admission:
         """Admit, queue or shed one request."""
         slots = self._slots
         path = scope.get("path", "") if scope["type"] == "http" else ""
-        if slots is None or not path.startswith(ADMITTED_PREFIXES):
+        if not path.startswith(ADMITTED_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        self.foreground.enter()
+        try:
+            await self._admit(slots, scope, receive, send)
+        finally:
+            self.foreground.leave()
+
+    async def _admit(
+        self, slots: asyncio.Semaphore | None, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        if slots is None:
             await self.app(scope, receive, send)
             return
         try:
