@@ -318,6 +318,7 @@ async def measure(url: str, args: argparse.Namespace, imported: str) -> dict[str
     phases, totals = [], Counter[str]()
     for clients in args.clients:
         before = await search_buckets(url)
+        print(f"phase: {clients} clients for {args.duration} s", file=sys.stderr, flush=True)
         phase, jobs = await load_phase(url, args.conversation, questions, clients, args)
         phase["server_search_ms"] = server_quantiles(before, await search_buckets(url))
         load_p95 = phase["search_ms"].get("p95")

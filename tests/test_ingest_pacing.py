@@ -102,6 +102,45 @@ async def test_admission_counts_admitted_queued_and_shed_requests() -> None:
     assert sent[2][0]["status"] == 200
 
 
+async def test_admission_queues_at_most_limit_requests_and_sheds_the_rest_at_once() -> None:
+    release = asyncio.Event()
+    started: list[int] = []
+
+    async def inner(scope: Scope, receive: Receive, send: Send) -> None:
+        started.append(scope["i"])
+        await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    # A wait of an hour: only the queue bound can answer the fourth at once.
+    admission = Admission(inner, limit=2, wait_s=3600)
+    statuses: dict[int, int] = {}
+
+    def call(i: int) -> asyncio.Task[None]:
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                statuses[i] = message["status"]
+
+        scope = {"type": "http", "path": "/v1/search", "method": "POST", "headers": [], "i": i}
+        return asyncio.create_task(admission(scope, receive, send))
+
+    tasks = [call(i) for i in range(4)]  # 2 run, 2 wait
+    await asyncio.sleep(0)
+    assert started == [0, 1]
+    shed = call(4)
+    await shed
+    assert statuses == {4: 429}
+    assert admission.foreground.busy
+    release.set()
+    await asyncio.gather(*tasks)
+    assert sorted(started) == [0, 1, 2, 3]
+    assert statuses == {0: 200, 1: 200, 2: 200, 3: 200, 4: 429}
+    assert not admission.foreground.busy
+
+
 class CountingExtractor:
     """The real extractor; counts its calls and the episodes it saw."""
 

@@ -235,8 +235,9 @@ class Settings(BaseSettings):
         0,
         ge=0,
         le=100000,
-        description="API requests (/v1, /graphql) in flight at once; more wait "
-        "request_queue_timeout_s, then 429. 0: two per CPU core, at least 4.",
+        description="API requests (/v1, /graphql) in flight at once; as many more "
+        "wait up to request_queue_timeout_s, the rest get 429 at once. 0: one per CPU "
+        "core, at least 2.",
     )
     request_queue_timeout_s: float = Field(
         0.25, gt=0, le=300, description="Longest wait of a request for a slot; then 429."
