@@ -9,12 +9,18 @@ empty. Then, in the same run:
 
 1. idle: one client asks every question of the conversation in turn;
 2. for each client count N: N clients loop for ``--duration`` seconds, each
-   request a search (90 %) or a one-turn ingest into space ``load`` (10 %),
-   while a probe asks ``/healthz`` every 0.25 s;
-3. it waits (bounded) for the accepted ingests and counts ``failed`` episodes.
+   request a search (90 %) or a one-turn ingest into space ``load``
+   (``--ingest-share``, 10 %), while a probe asks ``/healthz`` every 0.25 s;
+   before the next phase it waits (bounded) until the ingest queue is empty,
+   so each phase starts from the same state;
+3. it waits (bounded) for the accepted ingests and counts ``failed`` episodes;
+4. idle again, on the same server with nothing queued.
 
 A 429 answer is deliberate back-pressure: the client waits ``Retry-After``
-(at most 1 s) and goes on. Not a test: numbers vary with the machine.
+seconds, as a real client does, and goes on. Each phase reports the 429
+share and the searches answered per second next to the latencies (shedding
+most requests would cut p95 but also the work done), and the machine's load
+average. Not a test: numbers vary with the machine.
 """
 
 from __future__ import annotations
@@ -138,13 +144,19 @@ class Tally:
 
 
 async def one_client(
-    client: httpx.AsyncClient, space: str, questions: list[str], end: float, tally: Tally, n: int
+    client: httpx.AsyncClient,
+    space: str,
+    questions: list[str],
+    end: float,
+    tally: Tally,
+    n: int,
+    ingest_share: float,
 ) -> None:
     rng = random.Random(n)
     i = 0
     while time.monotonic() < end:
         i += 1
-        ingest = rng.random() < 0.1
+        ingest = rng.random() < ingest_share
         t0 = time.perf_counter()
         try:
             if ingest:
@@ -169,7 +181,9 @@ async def one_client(
             if ingest:
                 tally.jobs.append(r.json()["job_id"])
         elif r.status_code == 429:
-            await asyncio.sleep(min(float(r.headers.get("Retry-After", "1")), 1.0))
+            # As the SDKs do: wait what the server asked (not past the phase).
+            retry_after = float(r.headers.get("Retry-After", "1"))
+            await asyncio.sleep(max(0.0, min(retry_after, end - time.monotonic())))
 
 
 async def health_probe(url: str, end: float, tally: Tally) -> None:
@@ -186,16 +200,20 @@ async def health_probe(url: str, end: float, tally: Tally) -> None:
 
 
 async def load_phase(
-    url: str, space: str, questions: list[str], clients: int, duration: float
+    url: str, space: str, questions: list[str], clients: int, args: argparse.Namespace
 ) -> tuple[dict[str, Any], list[str]]:
     tally = Tally()
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    end = time.monotonic() + duration
+    end = time.monotonic() + args.duration
+    load_before = os.getloadavg()[0]
     started, cpu_started = time.perf_counter(), time.process_time()
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
         await asyncio.gather(
             health_probe(url, end, tally),
-            *(one_client(client, space, questions, end, tally, n) for n in range(clients)),
+            *(
+                one_client(client, space, questions, end, tally, n, args.ingest_share)
+                for n in range(clients)
+            ),
         )
     elapsed = time.perf_counter() - started
     client_cpu = time.process_time() - cpu_started
@@ -204,11 +222,15 @@ async def load_phase(
     return {
         "clients": clients,
         "duration_s": round(elapsed, 1),
+        # 1-minute load average of the machine (2 cores: above 2, processes wait).
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "requests": total,
         "requests_per_s": round(total / elapsed, 1),
+        "searches_answered_per_s": round(len(tally.search_ms) / elapsed, 1),
         "statuses": dict(tally.statuses),
         "errors_by_status": errors,
         "errors_other_than_429": sum(c for s, c in errors.items() if s != "429"),
+        "share_429": round(tally.statuses["429"] / total, 3) if total else 0.0,
         "search_ms": summary(tally.search_ms),
         "ingest_ms": summary(tally.ingest_ms),
         "healthz": {"statuses": dict(tally.health), "max_ms": round(tally.health_max_ms, 1)},
@@ -268,10 +290,12 @@ def summary(values: list[float]) -> dict[str, float | int]:
     }
 
 
-async def failed_episodes(url: str, jobs: list[str], wait_s: float) -> dict[str, int]:
-    """Wait (at most ``wait_s``) for the jobs to finish; count their episodes."""
-    deadline = time.monotonic() + wait_s
-    counts = {"jobs": len(jobs), "failed": 0, "done": 0, "unfinished_jobs": 0}
+async def failed_episodes(url: str, jobs: list[str], wait_s: float) -> dict[str, Any]:
+    """Wait (at most ``wait_s``) for the jobs to finish; count their episodes
+    and the seconds the wait took (the ingest backlog the phase left)."""
+    started = time.monotonic()
+    deadline = started + wait_s
+    counts: dict[str, Any] = {"jobs": len(jobs), "failed": 0, "done": 0, "unfinished_jobs": 0}
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
         for job_id in jobs:
             while True:
@@ -282,6 +306,7 @@ async def failed_episodes(url: str, jobs: list[str], wait_s: float) -> dict[str,
             counts["failed"] += int(job.get("failed", 0))
             counts["done"] += int(job.get("done", 0))
             counts["unfinished_jobs"] += 0 if job.get("finished") else 1
+    counts["drain_s"] = round(time.monotonic() - started, 1)
     return counts
 
 
@@ -289,30 +314,34 @@ async def measure(url: str, args: argparse.Namespace, imported: str) -> dict[str
     questions = questions_of(args.data, args.conversation)
     idle_questions = questions[: args.idle_questions or None]
     idle = await idle_latencies(url, args.conversation, idle_questions)
-    phases, jobs = [], []
+    idle_p95 = percentile(idle, 95)
+    phases, totals = [], Counter[str]()
     for clients in args.clients:
         before = await search_buckets(url)
-        phase, phase_jobs = await load_phase(
-            url, args.conversation, questions, clients, args.duration
-        )
+        print(f"phase: {clients} clients for {args.duration} s", file=sys.stderr, flush=True)
+        phase, jobs = await load_phase(url, args.conversation, questions, clients, args)
         phase["server_search_ms"] = server_quantiles(before, await search_buckets(url))
-        idle_p95 = percentile(idle, 95)
         load_p95 = phase["search_ms"].get("p95")
         phase["search_p95_over_idle_p95"] = round(load_p95 / idle_p95, 2) if load_p95 else None
+        # Drained before the next phase, so it starts with an empty queue.
+        phase["ingest"] = await failed_episodes(url, jobs, args.drain_s)
+        totals.update({k: v for k, v in phase["ingest"].items() if k != "drain_s"})
         phases.append(phase)
-        jobs += phase_jobs
+    # Idle again on the same server, now that nothing is queued.
     idle_after = await idle_latencies(url, args.conversation, idle_questions)
     return {
         "benchmark": "load",
         "cores": os.cpu_count(),
         "url": url if args.url else "started by the benchmark (embedded FalkorDB)",
+        "server_env": args.env,
         "conversation": args.conversation,
         "import": imported,
         "questions": len(questions),
+        "ingest_share": args.ingest_share,
         "idle_search_ms": summary(idle),
         "idle_search_ms_after": summary(idle_after),
         "phases": phases,
-        "ingest": await failed_episodes(url, jobs, args.drain_s),
+        "ingest": dict(totals),
     }
 
 
@@ -323,7 +352,12 @@ def main() -> None:
     parser.add_argument("--url", help="use this server instead of starting one")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--conversation", default="conv-26")
-    parser.add_argument("--drain-s", type=float, default=300.0, help="wait for ingests")
+    parser.add_argument(
+        "--drain-s", type=float, default=300.0, help="wait for each phase's ingests"
+    )
+    parser.add_argument(
+        "--ingest-share", type=float, default=0.1, help="share of requests that ingest"
+    )
     parser.add_argument("--idle-questions", type=int, default=0, help="0: every question")
     parser.add_argument(
         "--env", action="append", default=[], help="KENNING_X=Y for the started server"

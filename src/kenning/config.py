@@ -235,11 +235,28 @@ class Settings(BaseSettings):
         0,
         ge=0,
         le=100000,
-        description="API requests (/v1, /graphql) in flight at once; more wait "
-        "request_queue_timeout_s, then 429. 0: two per CPU core, at least 4.",
+        description="API requests (/v1, /graphql) in flight at once; as many more "
+        "wait up to request_queue_timeout_s, the rest get 429 at once. 0: one per CPU "
+        "core, at least 2.",
     )
     request_queue_timeout_s: float = Field(
         0.25, gt=0, le=300, description="Longest wait of a request for a slot; then 429."
+    )
+    # Searches first (issue 9): the in-process ingest worker gives way to API requests.
+    worker_yield_ms: int = Field(
+        500,
+        ge=0,
+        le=60000,
+        description="While API requests are in flight, the ingest worker waits up to "
+        "this long (ms) for a moment without any before each extraction and embedding "
+        "step; 0: never waits.",
+    )
+    worker_busy_batch: int = Field(
+        2,
+        ge=1,
+        le=1024,
+        description="Episodes the ingest worker claims at once while API requests are "
+        "in flight (KENNING_WORKER_BATCH when idle).",
     )
     embedded_hang_timeout_s: float = Field(
         20.0,

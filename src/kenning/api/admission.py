@@ -16,6 +16,7 @@ import os
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kenning.api.errors import error_body
+from kenning.ingest.pacing import Foreground
 
 #: Paths under admission control (the API proper).
 #: ``/mcp`` is not: a tool call may wait (``wait_s``, up to 2 min) for
@@ -26,28 +27,45 @@ RETRY_AFTER_S = 1
 
 
 def default_limit() -> int:
-    """Requests in flight when ``KENNING_MAX_CONCURRENT_REQUESTS`` is 0: two
-    per CPU core, at least 4. A search is mostly CPU here (embedding, fusion,
-    the embedded engine), so an accepted one then takes about twice its idle
-    time; with 4 per core, ``benchmarks/load.py`` measured 8x idle at 10 clients."""
-    return max(4, 2 * (os.cpu_count() or 1))
+    """Requests in flight when ``KENNING_MAX_CONCURRENT_REQUESTS`` is 0: one
+    per CPU core, at least 2. A search is mostly CPU here (embedding, fusion,
+    the embedded engine) and its Python part runs on the one event loop, so
+    an admitted one takes about ``limit`` times its idle time once the
+    machine is busy: ``benchmarks/load.py`` measured search p95 at 10 clients
+    6.8x idle with 4 in flight and 3.9x with 2, answering more searches per
+    second (2 cores, load average ~27)."""
+    return max(2, os.cpu_count() or 1)
 
 
 class Admission:
-    """ASGI middleware: at most ``limit`` admitted requests run at once; others
-    wait up to ``wait_s`` s for a slot, then get 429 with ``Retry-After``.
+    """ASGI middleware: at most ``limit`` admitted requests run at once; at
+    most ``limit`` more wait, each up to ``wait_s`` s, for a slot; the rest,
+    and those whose wait ran out, get 429 with ``Retry-After`` at once.
+
+    The queue is as long as the number of slots, so an admitted request has
+    waited at most about one request's time: a longer queue would only
+    add its wait to every answer while the machine is saturated, and the
+    clients it would hold are better told to come back (``Retry-After``).
 
     Args:
         app: The wrapped ASGI app.
         limit: Requests in flight; 0 turns admission control off.
         wait_s: Longest wait for a slot, in s.
+        foreground: Told of every request under admission control from its
+            arrival to its answer (or 429), so the ingest worker gives way
+            (:mod:`kenning.ingest.pacing`); default: nobody.
     """
 
-    def __init__(self, app: ASGIApp, limit: int, wait_s: float) -> None:
+    def __init__(
+        self, app: ASGIApp, limit: int, wait_s: float, foreground: Foreground | None = None
+    ) -> None:
         self.app = app
         self.limit = limit
         self.wait_s = wait_s
+        self.foreground = foreground or Foreground()
         self._slots = asyncio.Semaphore(limit) if limit > 0 else None
+        #: Requests waiting for a slot now.
+        self._waiting = 0
         #: Requests refused with 429 so far (for metrics).
         self.shed = 0
 
@@ -55,13 +73,22 @@ class Admission:
         """Admit, queue or shed one request."""
         slots = self._slots
         path = scope.get("path", "") if scope["type"] == "http" else ""
-        if slots is None or not path.startswith(ADMITTED_PREFIXES):
+        if not path.startswith(ADMITTED_PREFIXES):
             await self.app(scope, receive, send)
             return
+        self.foreground.enter()
         try:
-            async with asyncio.timeout(self.wait_s):
-                await slots.acquire()
-        except TimeoutError:
+            await self._admit(slots, scope, receive, send)
+        finally:
+            self.foreground.leave()
+
+    async def _admit(
+        self, slots: asyncio.Semaphore | None, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        if slots is None:
+            await self.app(scope, receive, send)
+            return
+        if not await self._slot(slots):
             self.shed += 1
             await _drain(receive)
             await _too_many(send)
@@ -70,6 +97,24 @@ class Admission:
             await self.app(scope, receive, send)
         finally:
             slots.release()
+
+    async def _slot(self, slots: asyncio.Semaphore) -> bool:
+        """Take a slot: at once, or after queueing up to ``wait_s`` s behind
+        at most ``limit - 1`` others; False when shed."""
+        if not slots.locked():
+            await slots.acquire()
+            return True
+        if self._waiting >= self.limit:
+            return False
+        self._waiting += 1
+        try:
+            async with asyncio.timeout(self.wait_s):
+                await slots.acquire()
+            return True
+        except TimeoutError:
+            return False
+        finally:
+            self._waiting -= 1
 
 
 async def _drain(receive: Receive) -> None:

@@ -38,6 +38,7 @@ from kenning.api.runtime import Runtime
 from kenning.config import Settings, load_settings
 from kenning.console import mount_console
 from kenning.extract.llm import LLMExtractor
+from kenning.ingest.pacing import Foreground
 from kenning.mcp.http import mount_mcp
 from kenning.observability import Metrics, install_log_filter
 
@@ -78,10 +79,11 @@ def create_app(
     logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
     install_log_filter()
     registry = Metrics()
+    foreground = Foreground()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = await Runtime.start(settings, analyses)
+        runtime = await Runtime.start(settings, analyses, foreground)
         runtime.store.set_observer(registry.observe_query)
         registry.bind_store(runtime.store)
         runtime.deliveries.set_observer(registry.observe_webhook_delivery)
@@ -112,6 +114,7 @@ def create_app(
         Admission,
         limit=settings.max_concurrent_requests or default_limit(),
         wait_s=settings.request_queue_timeout_s,
+        foreground=foreground,
     )
     # Added last, so it runs first: every answer, a 413 or 429 included, has a
     # request id and is counted.

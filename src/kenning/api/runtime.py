@@ -25,6 +25,7 @@ from kenning.embed.port import Embedder
 from kenning.embed.tokens import TokenCounter
 from kenning.errors import ConfigError, StoreUnavailable
 from kenning.extract.port import Extractor
+from kenning.ingest.pacing import Foreground
 from kenning.ingest.service import IngestService
 from kenning.ingest.worker import IngestWorker
 from kenning.search.config import SearchConfig, merged_weights
@@ -186,6 +187,9 @@ class Runtime:
     sharing: SharedReads = field(init=False)
     #: The agents' analyses; None: :data:`kenning.agents.registry.ANALYSES`.
     analyses: Mapping[AgentName, Analysis] | None = None
+    #: API requests in flight, counted by admission control; the ingest
+    #: worker gives way to them.
+    foreground: Foreground = field(default_factory=Foreground)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     #: Set once ``store.open()`` has succeeded (schema and graph created).
     _opened: asyncio.Event = field(default_factory=asyncio.Event)
@@ -234,7 +238,10 @@ class Runtime:
 
     @classmethod
     async def start(
-        cls, settings: Settings, analyses: Mapping[AgentName, Analysis] | None = None
+        cls,
+        settings: Settings,
+        analyses: Mapping[AgentName, Analysis] | None = None,
+        foreground: Foreground | None = None,
     ) -> Runtime:
         """Load models (in threads), open the store, start the worker and
         the agents' schedule.
@@ -245,12 +252,21 @@ class Runtime:
         Args:
             analyses: The agents' analyses (tests pass their own); default
                 :data:`kenning.agents.registry.ANALYSES`.
+            foreground: The API requests in flight (the app's admission
+                control counts them); default: a counter nobody feeds.
         """
         embedder, extractor = await asyncio.gather(
             asyncio.to_thread(load_embedder, settings),
             asyncio.to_thread(load_extractor, settings),
         )
-        runtime = cls(settings, create_store(settings), embedder, extractor, analyses=analyses)
+        runtime = cls(
+            settings,
+            create_store(settings),
+            embedder,
+            extractor,
+            analyses=analyses,
+            foreground=foreground or Foreground(),
+        )
         if settings.api_keys:
             log.warning(
                 "KENNING_API_KEYS holds %d static admin key(s): meant for development; "
@@ -296,6 +312,9 @@ class Runtime:
             tenants=s.worker_tenants,
             context_window=CONTEXT_WINDOW,
             events=self.outbox,
+            foreground=self.foreground,
+            yield_s=s.worker_yield_ms / 1000,
+            busy_batch=s.worker_busy_batch,
         )
         deliveries = asyncio.create_task(self.deliveries.run_forever(self.outbox.wake))
         deliveries.add_done_callback(_log_worker_exit)

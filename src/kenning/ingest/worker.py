@@ -41,6 +41,7 @@ from kenning.embed.port import Embedder
 from kenning.errors import KenningError, StoreBusy, StoreUnavailable
 from kenning.extract.port import ContextualExtractor, Extractor
 from kenning.ingest.graph_write import embedding_text, from_extractions
+from kenning.ingest.pacing import Foreground
 from kenning.store.port import ClaimedEpisode, GraphStore
 from kenning.temporal.supersession import Supersession
 from kenning.webhooks.events import EventSink, NullSink
@@ -80,6 +81,13 @@ class IngestWorker:
             context (:class:`ContextualExtractor`) gets earlier turns from.
         events: Told when a batch's episodes settled (done or failed), so
             the jobs over them that finished are reported; default: nobody.
+        foreground: The API requests in flight; while there are any, the
+            worker claims at most ``busy_batch`` episodes and waits up to
+            ``yield_s`` s for a moment without requests before each
+            extraction and embedding (:mod:`kenning.ingest.pacing`);
+            default: never gives way.
+        yield_s: See ``foreground`` (``KENNING_WORKER_YIELD_MS``).
+        busy_batch: See ``foreground`` (``KENNING_WORKER_BUSY_BATCH``).
     """
 
     def __init__(
@@ -95,6 +103,9 @@ class IngestWorker:
         tenants: Sequence[str] = (),
         context_window: timedelta = timedelta(hours=12),
         events: EventSink | None = None,
+        foreground: Foreground | None = None,
+        yield_s: float = 0.5,
+        busy_batch: int = 2,
     ) -> None:
         self._store = store
         self._events: EventSink = events or NullSink()
@@ -107,6 +118,9 @@ class IngestWorker:
         self._backoff = retry_backoff_s
         self._tenants = tuple(tenants)
         self._context_window = context_window
+        self._foreground = foreground
+        self._yield_s = yield_s
+        self._busy_batch = busy_batch
         #: Names this worker's claims, so its heartbeat renews only its own.
         self.id = new_id("wk")
 
@@ -119,8 +133,10 @@ class IngestWorker:
             StoreBusy: no store connection came free in time (likewise).
         """
         now = utcnow()
+        busy = self._foreground is not None and self._foreground.busy
+        size = min(self._batch, self._busy_batch) if busy else self._batch
         claimed = await self._store.claim_episodes(
-            self._batch, now, now - self._lease, worker=self.id, tenants=self._tenants
+            size, now, now - self._lease, worker=self.id, tenants=self._tenants
         )
         groups: Groups = defaultdict(list)
         for item in claimed:
@@ -208,6 +224,7 @@ class IngestWorker:
 
     async def _attempt(self, scope: Scope, episodes: list[Episode]) -> None:
         """Extract, embed and write ``episodes`` once (safe to repeat)."""
+        await self._give_way()
         extractions = await self._extract(scope, episodes)
         write = from_extractions(episodes, extractions)
         texts = (
@@ -215,6 +232,7 @@ class IngestWorker:
             + [e.name for e in write.entities]
             + [embedding_text(e) for e in episodes]
         )
+        await self._give_way()
         vectors = (await asyncio.to_thread(self._embedder.embed, texts)).tolist()
         n_facts, n_entities = len(write.facts), len(write.entities)
         write.fact_vectors = {f.id: vectors[i] for i, f in enumerate(write.facts)}
@@ -222,6 +240,11 @@ class IngestWorker:
         first_episode = n_facts + n_entities
         write.episode_vectors = {e.id: vectors[first_episode + i] for i, e in enumerate(episodes)}
         await self._supersession.write(scope, write, [e.id for e in episodes], utcnow())
+
+    async def _give_way(self) -> None:
+        """Before a CPU step: wait (bounded) while API requests are in flight."""
+        if self._foreground is not None:
+            await self._foreground.quiet(self._yield_s)
 
     async def _extract(self, scope: Scope, episodes: list[Episode]) -> list[Extraction]:
         """Run the extractor in a thread; one that wants context gets the
