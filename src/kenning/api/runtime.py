@@ -27,6 +27,8 @@ from kenning.errors import ConfigError, StoreUnavailable
 from kenning.extract.port import Extractor
 from kenning.ingest.service import IngestService
 from kenning.ingest.worker import IngestWorker
+from kenning.proxy.service import ChatProxy, proxy_settings
+from kenning.retrievals.service import RetrievalLogger
 from kenning.search.config import SearchConfig, merged_weights
 from kenning.search.service import SearchService
 from kenning.store.factory import create_store
@@ -184,6 +186,9 @@ class Runtime:
     deliveries: DeliveryWorker = field(init=False)
     teams: TeamService = field(init=False)
     sharing: SharedReads = field(init=False)
+    #: Retrieval logs (issue 16 §3) and the chat proxy (§2).
+    retrievals: RetrievalLogger = field(init=False)
+    proxy: ChatProxy = field(init=False)
     #: The agents' analyses; None: :data:`kenning.agents.registry.ANALYSES`.
     analyses: Mapping[AgentName, Analysis] | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -227,6 +232,17 @@ class Runtime:
         self.rate_limits = RateLimits(s.rate_limit_admin, s.rate_limit_member)
         self.teams = TeamService(self.store, timedelta(days=s.invite_max_ttl_days))
         self.sharing = SharedReads(self.store, s.private_predicates)
+        self.retrievals = RetrievalLogger(
+            self.store, s.retrieval_log == "on", s.retrieval_log_spaces, s.retrieval_log_retention
+        )
+        self.proxy = ChatProxy(
+            proxy_settings(s),
+            self.search,
+            self.sharing,
+            self.ingest,
+            self.retrievals,
+            self.token_counter,
+        )
 
     def token_counter(self) -> TokenCounter:
         """The tokenizer that counts context budgets (loaded on first use)."""
@@ -370,6 +386,8 @@ class Runtime:
                 log.error("worker task ignored its cancellation; closing anyway at:\n%s", stack)
         # A worker that already died was logged by _log_worker_exit.
         self._tasks.clear()
+        await self.proxy.close()
+        await self.retrievals.drain()
         await self.store.close()
 
 
