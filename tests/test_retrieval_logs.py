@@ -62,8 +62,22 @@ def api(app: str) -> Iterator[httpx.Client]:
 def seeded(api: httpx.Client, space: str) -> str:
     """``space``, now holding FACTS."""
     facts = [{"subject": s, "predicate": p, "object": o, "text": t} for s, p, o, t in FACTS]
-    api.post("/v1/facts", json={"space": space, "facts": facts}).raise_for_status()
+    post(api, "/v1/facts", {"space": space, "facts": facts})
     return space
+
+
+def post(api: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST ``body``; a busy or cold store (429/503 with Retry-After, e.g. a
+    Neo4j still planning its first queries on a loaded machine) is retried
+    for up to 120 s, as a client would."""
+    deadline = time.monotonic() + 120
+    while True:
+        answer = api.post(path, json=body)
+        if answer.status_code not in (429, 503) or time.monotonic() > deadline:
+            answer.raise_for_status()
+            found: dict[str, Any] = answer.json()
+            return found
+        time.sleep(1)
 
 
 def eventually(check: Callable[[], Any], timeout_s: float = 60.0) -> Any:
@@ -76,7 +90,12 @@ def eventually(check: Callable[[], Any], timeout_s: float = 60.0) -> Any:
 
 
 def logs(api: httpx.Client, space: str, **params: Any) -> dict[str, Any]:
-    answer = api.get("/v1/retrievals", params={"space": space, **params})
+    deadline = time.monotonic() + 120
+    while (answer := api.get("/v1/retrievals", params={"space": space, **params})).status_code in (
+        429,
+        503,
+    ) and time.monotonic() < deadline:
+        time.sleep(1)  # a busy or cold store, as in post()
     answer.raise_for_status()
     page: dict[str, Any] = answer.json()
     return page
@@ -101,7 +120,7 @@ def space(api: httpx.Client) -> str:
 def test_a_search_is_logged_with_what_it_returned_and_why(api: httpx.Client, space: str) -> None:
     query = f"Where does Dana live? {uuid.uuid4().hex[:6]}"
     body = {"space": space, "query": query, "top_k": 5, "as_of": "2030-01-01T00:00:00Z"}
-    results = api.post("/v1/search", json=body).raise_for_status().json()["results"]
+    results = post(api, "/v1/search", body)["results"]
     assert results
     row = logged_query(api, space, query)
     assert row is not None
@@ -132,7 +151,7 @@ def test_a_search_is_logged_with_what_it_returned_and_why(api: httpx.Client, spa
 def test_a_context_call_logs_the_hits_in_its_block(api: httpx.Client, space: str) -> None:
     query = f"What does Dana like? {uuid.uuid4().hex[:6]}"
     body = {"space": space, "query": query, "token_budget": 200, "max_items": 7}
-    block = api.post("/v1/context", json=body).raise_for_status().json()
+    block = post(api, "/v1/context", body)
     row = logged_query(api, space, query)
     assert row is not None
     assert row["kind"] == "context"
@@ -142,10 +161,10 @@ def test_a_context_call_logs_the_hits_in_its_block(api: httpx.Client, space: str
 
 def test_a_space_not_listed_is_not_logged(api: httpx.Client, space: str) -> None:
     quiet = seeded(api, "ret-quiet")
-    api.post("/v1/search", json={"space": quiet, "query": "Dana"}).raise_for_status()
+    post(api, "/v1/search", {"space": quiet, "query": "Dana"})
     # The logged space's row is written after the quiet one would have been.
     query = f"Dana's work {uuid.uuid4().hex[:6]}"
-    api.post("/v1/search", json={"space": space, "query": query}).raise_for_status()
+    post(api, "/v1/search", {"space": space, "query": query})
     assert logged_query(api, space, query) is not None
     assert logs(api, quiet)["items"] == []
 
@@ -154,7 +173,7 @@ def test_retention_keeps_the_newest_rows_and_pages_run_newest_first(api: httpx.C
     kept = seeded(api, LOGGED[1])
     queries = [f"Dana question {n}" for n in range(RETENTION + 2)]
     for query in queries:
-        api.post("/v1/search", json={"space": kept, "query": query}).raise_for_status()
+        post(api, "/v1/search", {"space": kept, "query": query})
         # One at a time: each row is written (and the space pruned) before the next.
         assert logged_query(api, kept, query) is not None
 
@@ -173,7 +192,7 @@ def test_retention_keeps_the_newest_rows_and_pages_run_newest_first(api: httpx.C
 
 def test_logs_belong_to_their_tenant(app: str, api: httpx.Client, space: str) -> None:
     query = f"Dana's city {uuid.uuid4().hex[:6]}"
-    api.post("/v1/search", json={"space": space, "query": query}).raise_for_status()
+    post(api, "/v1/search", {"space": space, "query": query})
     row = logged_query(api, space, query)
     assert row is not None
     with client(app, OTHER_KEY) as other:
