@@ -311,3 +311,19 @@ def test_an_unreachable_provider_is_a_502(
         ask(proxied.client(space))
     assert caught.value.status_code == 502
     assert caught.value.response.json()["error"]["code"] == "provider_unreachable"
+
+
+def test_a_proxy_without_a_provider_key_says_so(
+    proxied: Proxied, space: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proxy = proxied.app.state.runtime.proxy
+    for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(proxy, "settings", replace(proxy.settings, api_key="", base_url=""))
+    monkeypatch.setattr(proxy, "_upstream", None)
+    with pytest.raises(openai.APIStatusError) as caught:
+        ask(proxied.client(space))
+    assert caught.value.status_code == 503
+    error = caught.value.response.json()["error"]
+    assert error["code"] == "proxy_not_configured"
+    assert "KENNING_PROXY_API_KEY" in error["message"]

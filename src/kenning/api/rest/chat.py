@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from kenning.access.principal import Principal
 from kenning.api.deps import PrincipalDep, RuntimeDep, read_scope, write_scope
-from kenning.api.errors import error_body
+from kenning.api.errors import ErrorBody, error_body
 from kenning.api.rest.responses import BODY, COMMON
 from kenning.api.runtime import Runtime
 from kenning.domain.models import Model, Name, Scope, SpaceId, Tag
@@ -57,7 +57,19 @@ _DESCRIPTION = {
 }
 
 
-@router.post("/chat/completions", response_model=None, responses={200: _DESCRIPTION, **BODY})
+_NO_ANSWER: dict[int | str, dict[str, Any]] = {
+    502: {"model": ErrorBody, "description": "The provider could not be reached."},
+    504: {"model": ErrorBody, "description": "The provider did not answer in time."},
+}
+#: Seconds a caller waits before retrying a proxy without a provider key.
+NOT_CONFIGURED_RETRY_S = 60
+
+
+@router.post(
+    "/chat/completions",
+    response_model=None,
+    responses={200: _DESCRIPTION, **BODY, **_NO_ANSWER},
+)
 async def chat_completions(
     body: ChatRequest,
     caller: PrincipalDep,
@@ -80,7 +92,7 @@ async def chat_completions(
     ``X-Kenning-Record: false`` turn each off. Memory that fails or takes
     longer than ``KENNING_PROXY_MEMORY_DEADLINE_MS`` is left out (fail-open).
     502 / 504: the provider could not be reached / did not answer in
-    ``KENNING_PROXY_TIMEOUT_S``."""
+    ``KENNING_PROXY_TIMEOUT_S``; 503 ``proxy_not_configured``: no provider key."""
     options = body.kenning or KenningChatOptions()
     space = _space_of(options, x_kenning_space)
     inject = options.inject and (x_kenning_inject or "").lower() not in _OFF
@@ -106,7 +118,11 @@ async def chat_completions(
             error_body(code, "the chat provider did not answer"), status_code=status
         )
     except ConfigError as exc:
-        return JSONResponse(error_body("proxy_not_configured", str(exc)), status_code=503)
+        return JSONResponse(
+            error_body("proxy_not_configured", str(exc)),
+            status_code=503,
+            headers={"Retry-After": str(NOT_CONFIGURED_RETRY_S)},
+        )
     if forwarded.chunks is None:
         answer = forwarded.body or b""
         if record:
