@@ -265,3 +265,40 @@ def openai_response_events(text: str) -> list[dict[str, Any]]:
         {"type": "response.completed", "response": done},
     ]
     return [{**e, "sequence_number": n} for n, e in enumerate(events)]
+
+
+# -- Provider errors as each API sends them (the chat proxy's pass-through tests) --
+
+
+def openai_error(status: int) -> dict[str, Any]:
+    """An OpenAI error body: 429 (rate limit) or 400 (invalid request)."""
+    if status == 429:
+        error = {
+            "message": "Rate limit reached for gpt-4o-mini in organization org-kenning on "
+            "requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s.",
+            "type": "requests",
+            "param": None,
+            "code": "rate_limit_exceeded",
+        }
+    else:
+        error = {
+            "message": "Invalid value for 'temperature': must be at most 2.",
+            "type": "invalid_request_error",
+            "param": "temperature",
+            "code": "invalid_value",
+        }
+    return {"error": error}
+
+
+def anthropic_error(status: int) -> dict[str, Any]:
+    """An Anthropic error body: 429 (rate limit) or 400 (invalid request)."""
+    kind, message = (
+        ("rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit")
+        if status == 429
+        else ("invalid_request_error", "temperature: range: 0..1")
+    )
+    return {
+        "type": "error",
+        "error": {"type": kind, "message": message},
+        "request_id": "req_011CSHoEeqs5C35K2UUqR7Fy",
+    }

@@ -37,3 +37,5 @@ CREATE INDEX FOR (d:WebhookDelivery) ON (d.tenant, d.id, d.webhook_id, d.event_i
 CREATE INDEX FOR (t:Team) ON (t.tenant, t.id);
 CREATE INDEX FOR (s:Space) ON (s.tenant, s.id);
 CREATE INDEX FOR (i:Invite) ON (i.tenant, i.code_hash, i.id);
+// Retrieval logs (issue 16 §3): a space's rows by id (time-ordered).
+CREATE INDEX FOR (r:RetrievalLog) ON (r.tenant, r.space, r.id);

@@ -88,3 +88,5 @@ FOR (t:Team) REQUIRE (t.tenant, t.id) IS UNIQUE;
 CREATE INDEX space_id IF NOT EXISTS FOR (s:Space) ON (s.tenant, s.id);
 CREATE INDEX invite_code IF NOT EXISTS FOR (i:Invite) ON (i.tenant, i.code_hash);
 CREATE INDEX invite_id IF NOT EXISTS FOR (i:Invite) ON (i.tenant, i.id);
+// Retrieval logs (issue 16 §3): a space's rows by id (time-ordered).
+CREATE INDEX retrieval_log_id IF NOT EXISTS FOR (r:RetrievalLog) ON (r.tenant, r.space, r.id);

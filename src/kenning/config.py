@@ -582,6 +582,52 @@ class Settings(BaseSettings):
         description="Digest polish prompt version: a file in kenning/extract/prompts/.",
     )
 
+    # Chat proxy and retrieval logs (issue 16 §2-3; README "Chat proxy",
+    # "Retrieval logs"). Read by kenning.api.runtime.
+    proxy_provider: Literal["openai", "anthropic"] = Field(
+        "openai",
+        description="Where POST /v1/chat/completions forwards: openai (also any "
+        "OpenAI-compatible server at proxy_base_url) or anthropic (translated).",
+    )
+    proxy_base_url: str = Field(
+        "", description="Provider base URL; empty: the SDK's default (api.openai.com, ...)."
+    )
+    proxy_api_key: str = Field(
+        "",
+        repr=False,
+        description="Provider API key; empty: the SDK's own OPENAI_API_KEY / ANTHROPIC_API_KEY.",
+    )
+    proxy_context_tokens: int = Field(
+        800, ge=16, le=100_000, description="Most tokens of the memory block injected."
+    )
+    proxy_timeout_s: float = Field(
+        120.0, gt=0, le=3600, description="Longest wait for the provider's answer."
+    )
+    proxy_memory_deadline_ms: float = Field(
+        1000.0,
+        gt=0,
+        le=60_000,
+        description="Longest wait for memory before the call is forwarded without it.",
+    )
+    retrieval_log: Literal["off", "on"] = Field(
+        "off", description="on: log search, context and proxy retrievals (GET /v1/retrievals)."
+    )
+    retrieval_log_spaces: tuple[str, ...] = Field(
+        (), description="JSON list of spaces logged; empty: every space (when on)."
+    )
+    retrieval_log_retention: int = Field(
+        1000, ge=1, le=1_000_000, description="Retrieval logs kept per space (newest)."
+    )
+
+    @field_validator("proxy_base_url")
+    @classmethod
+    def _proxy_http_url(cls, value: str) -> str:
+        if value and (
+            urlparse(value).scheme not in ("http", "https") or not urlparse(value).hostname
+        ):
+            raise ValueError("must be an http(s) URL with a host, e.g. http://127.0.0.1:8000/v1")
+        return value
+
 
 def load_settings(**overrides: object) -> Settings:
     """Read settings from the environment, with keyword overrides on top.

@@ -18,6 +18,7 @@ from kenning.api.inputs import BodyLimit, refuse_bad_params
 from kenning.api.middleware import RequestContextMiddleware
 from kenning.api.rest import (
     agents,
+    chat,
     context,
     episodes,
     facts,
@@ -28,6 +29,7 @@ from kenning.api.rest import (
     metrics,
     neo4j_browser,
     portable,
+    retrievals,
     search,
     teams,
     temporal,
@@ -136,6 +138,8 @@ def create_app(
         webhooks,
         keys,
         teams,
+        retrievals,
+        chat,
     )
     for module in routers:
         app.include_router(module.router, dependencies=checked)

@@ -28,6 +28,8 @@ from kenning.extract.port import Extractor
 from kenning.ingest.pacing import Foreground
 from kenning.ingest.service import IngestService
 from kenning.ingest.worker import IngestWorker
+from kenning.proxy.service import ChatProxy, proxy_settings
+from kenning.retrievals.service import RetrievalLogger
 from kenning.search.config import SearchConfig, merged_weights
 from kenning.search.service import SearchService
 from kenning.store.factory import create_store
@@ -185,6 +187,9 @@ class Runtime:
     deliveries: DeliveryWorker = field(init=False)
     teams: TeamService = field(init=False)
     sharing: SharedReads = field(init=False)
+    #: Retrieval logs (issue 16 §3) and the chat proxy (§2).
+    retrievals: RetrievalLogger = field(init=False)
+    proxy: ChatProxy = field(init=False)
     #: The agents' analyses; None: :data:`kenning.agents.registry.ANALYSES`.
     analyses: Mapping[AgentName, Analysis] | None = None
     #: API requests in flight, counted by admission control; the ingest
@@ -231,6 +236,17 @@ class Runtime:
         self.rate_limits = RateLimits(s.rate_limit_admin, s.rate_limit_member)
         self.teams = TeamService(self.store, timedelta(days=s.invite_max_ttl_days))
         self.sharing = SharedReads(self.store, s.private_predicates)
+        self.retrievals = RetrievalLogger(
+            self.store, s.retrieval_log == "on", s.retrieval_log_spaces, s.retrieval_log_retention
+        )
+        self.proxy = ChatProxy(
+            proxy_settings(s),
+            self.search,
+            self.sharing,
+            self.ingest,
+            self.retrievals,
+            self.token_counter,
+        )
 
     def token_counter(self) -> TokenCounter:
         """The tokenizer that counts context budgets (loaded on first use)."""
@@ -389,6 +405,8 @@ class Runtime:
                 log.error("worker task ignored its cancellation; closing anyway at:\n%s", stack)
         # A worker that already died was logged by _log_worker_exit.
         self._tasks.clear()
+        await self.proxy.close()
+        await self.retrievals.drain()
         await self.store.close()
 
 

@@ -46,6 +46,7 @@ from kenning.store.port import (
     VectorKind,
 )
 from kenning.store.portable import PORTABLE_QUERIES, PortableQueries
+from kenning.store.retrievals_queries import RETRIEVAL_QUERIES, RetrievalLogQueries
 from kenning.store.teams_queries import TEAM_QUERIES, TeamQueries
 from kenning.store.temporal_port import ChainKey, Statement
 from kenning.store.temporal_queries import TEMPORAL_QUERIES, TemporalQueries, encode_statement
@@ -123,6 +124,7 @@ REQUIRED_QUERIES = (
     *KEY_QUERIES,
     *WEBHOOK_QUERIES,
     *TEAM_QUERIES,
+    *RETRIEVAL_QUERIES,
 )
 
 #: Seconds within which a store answer counts as proof of health.
@@ -148,6 +150,7 @@ class CypherStore(
     KeyQueries,
     WebhookQueries,
     TeamQueries,
+    RetrievalLogQueries,
     ABC,
 ):
     """A GraphStore implemented with the queries of one Cypher dialect."""

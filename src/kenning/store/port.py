@@ -19,6 +19,7 @@ from kenning.store.digest_port import DigestStore
 from kenning.store.graph_port import GraphReadStore
 from kenning.store.keys_port import KeyStore
 from kenning.store.portable_port import PortableStore
+from kenning.store.retrievals_port import RetrievalLogStore
 from kenning.store.teams_port import TeamStore
 from kenning.store.temporal_port import Statement, TemporalStore
 from kenning.store.webhooks_port import WebhookStore
@@ -230,6 +231,7 @@ class GraphStore(
     KeyStore,
     WebhookStore,
     TeamStore,
+    RetrievalLogStore,
     Protocol,
 ):
     """The storage port. Both adapters pass one contract test suite.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import APIRouter
@@ -12,6 +13,7 @@ from kenning.api.rest.responses import BODY, COMMON
 from kenning.api.rest.schemas import ContextResponse
 from kenning.domain.models import Instant, Model, SpaceId
 from kenning.domain.rules import QUERY_MAX_CHARS
+from kenning.retrievals.service import filters_of
 from kenning.search.context import render_context
 
 router = APIRouter(prefix="/v1", tags=["search"], responses=COMMON)
@@ -41,11 +43,16 @@ async def context(body: ContextRequest, caller: PrincipalDep, rt: RuntimeDep) ->
     their valid time, then conversation excerpts with their dates and
     speakers, as many as fit in ``token_budget`` tokens."""
     scope = read_scope(caller, body.space)
+    started = time.perf_counter()
     shared = await rt.sharing.scope(scope, body.include_shared)
     hits = await rt.search.search(
         scope, body.query, body.max_items, as_of=body.as_of, known_at=body.known_at, shared=shared
     )
     block = render_context(hits, body.token_budget, rt.token_counter())
+    filters = filters_of(
+        top_k=body.max_items, as_of=body.as_of, known_at=body.known_at, categories=body
+    )
+    rt.retrievals.record(scope, "context", body.query, filters, block.hits, started, caller.key_id)
     return ContextResponse(
         context=block.text,
         tokens=block.tokens,

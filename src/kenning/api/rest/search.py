@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict
 
 from fastapi import APIRouter
@@ -14,6 +15,7 @@ from kenning.api.rest.schemas import (
     SpaceStatsView,
     StatsResponse,
 )
+from kenning.retrievals.service import filters_of
 
 router = APIRouter(prefix="/v1", tags=["search"], responses=COMMON)
 
@@ -24,10 +26,15 @@ async def search(body: SearchRequest, caller: PrincipalDep, rt: RuntimeDep) -> S
     full-text hits, each with its per-channel ranks and source episodes.
     Facts valid at ``as_of`` and known at ``known_at`` (default: now)."""
     scope = read_scope(caller, body.space)
+    started = time.perf_counter()
     shared = await rt.sharing.scope(scope, body.include_shared)
     hits = await rt.search.search(
         scope, body.query, body.top_k, as_of=body.as_of, known_at=body.known_at, shared=shared
     )
+    filters = filters_of(
+        top_k=body.top_k, as_of=body.as_of, known_at=body.known_at, categories=body
+    )
+    rt.retrievals.record(scope, "search", body.query, filters, hits, started, caller.key_id)
     return SearchResponse(results=hits)
 
 

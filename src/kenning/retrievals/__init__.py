@@ -1,0 +1,1 @@
+"""Retrieval logs: what each search, context and proxy retrieval returned, and why."""
