@@ -257,6 +257,14 @@ def test_light_verbs_with_generic_objects_give_no_triple(
     assert one(extractor, content).triples == []
 
 
+def test_a_light_verb_keeps_a_measured_object_that_says_something(
+    extractor: SpacyExtractor,
+) -> None:
+    found = triples_of(extractor, "I've got lots of kids' books, classics and stories.")
+
+    assert ("Alice", "got", "kids' books") in found
+
+
 def test_the_speakers_feelings_are_feels(extractor: SpacyExtractor) -> None:
     mine = triples_of(extractor, "I was so happy and thankful for all the support.")
     theirs = triples_of(extractor, "My kids are so excited about summer break!")

@@ -128,6 +128,9 @@ GENERIC_NOUNS = _words(
     "thing stuff best lot bit time way fun blast kind sort part deal chance shot look "
     "sense idea one more most much all some"
 )
+#: Nouns that measure another ("a lot of X", "a bit of X"), as in
+#: :mod:`kenning.extract.mentions`: the measured noun says whether it is generic.
+MEASURE_NOUNS = _words("lot lots bit bunch couple ton tons plenty kind sort number")
 #: Dependency labels of the words a verb-phrase object keeps.
 _PHRASE_DEPS = _words("dobj prt prep pobj compound amod dative attr acomp nummod pcomp oprd")
 
@@ -177,7 +180,16 @@ def _completions(token: Token) -> list[Token]:
 
 
 def is_generic(token: Token) -> bool:
-    """True for an object that says nothing on its own ("best", "things", "it")."""
+    """True for an object that says nothing on its own ("best", "things", "it").
+
+    A measure of another noun is as generic as what it measures: "got lots
+    of kids' books" says something ("kids' books"), "had a lot of fun" does not.
+    """
     if token.pos_ in ("PRON", "DET"):
         return True
+    measured = [
+        g for c in token.children if c.lower_ == "of" for g in c.children if g.dep_ == "pobj"
+    ]
+    if measured and token.lemma_.lower() in MEASURE_NOUNS:
+        return is_generic(measured[0])
     return token.lower_ in GENERIC_NOUNS or token.lemma_.lower() in GENERIC_NOUNS
