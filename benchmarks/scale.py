@@ -336,13 +336,16 @@ async def latency(search: SearchService, scope: Scope, asked: list[str]) -> dict
         t0 = time.perf_counter()
         await search.search(scope, q, 10)
         times.append((time.perf_counter() - t0) * 1000)
-    return {
+    out = {
         "queries": len(times),
         "p50": round(percentile(times, 50), 1),
         "p95": round(percentile(times, 95), 1),
         "p99": round(percentile(times, 99), 1),
         "mean": round(sum(times) / len(times), 1),
     }
+    # Partial results survive a run stopped before the end.
+    print(f"search {scope.space}: {out} load {os.getloadavg()}", file=sys.stderr)
+    return out
 
 
 def plan(sizes: list[str]) -> list[tuple[str, list[tuple[str, int]]]]:
