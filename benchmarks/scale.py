@@ -402,6 +402,8 @@ async def run(args: argparse.Namespace, where: engines.Target) -> dict[str, Any]
                 "search_ms": await latency(search, scope, questions(args.queries, n, 100)),
             }
         result["small_with_others"] = await latency(search, small, small_q)
+        # Before closing: the embedded server's pid file goes when it stops.
+        result["peak_rss_mb"] = engines.peak_rss_mb(where)
     finally:
         await store.close()
     alone, beside = result.get("small_alone"), result.get("small_with_others")
@@ -409,7 +411,6 @@ async def run(args: argparse.Namespace, where: engines.Target) -> dict[str, Any]
         result["small_p95_ratio"] = round(beside["p95"] / alone["p95"], 2)
     result["build_s"] = builds
     result["load_average_end"] = os.getloadavg()
-    result["peak_rss_mb"] = engines.peak_rss_mb(where)
     return result
 
 
