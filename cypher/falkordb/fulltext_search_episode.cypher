@@ -1,4 +1,5 @@
-// RediSearch over episode content; $query is built by the adapter from plain words.
+// RediSearch over episode content; $query is built by the adapter from plain
+// words and names this tenant's and space's tokens (the WHERE keeps exact matches).
 CALL db.idx.fulltext.queryNodes('Episode', $query)
 YIELD node, score
 WITH node AS e, score

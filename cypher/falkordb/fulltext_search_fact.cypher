@@ -1,4 +1,5 @@
-// RediSearch over fact text; $query is built by the adapter from plain words.
+// RediSearch over fact text; $query is built by the adapter from plain words
+// and names this tenant's and space's tokens (the WHERE keeps exact matches).
 CALL db.idx.fulltext.queryRelationships('FACT', $query)
 YIELD relationship, score
 WITH relationship AS f, score

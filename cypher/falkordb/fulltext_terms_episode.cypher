@@ -1,14 +1,21 @@
 // For each query word, the space's episodes (known at $known_at) whose content
-// matches it (stemmed), for BM25 scoring by the caller: the document frequency
-// always; ids and content lengths only for words in at most $max_df episodes.
-// One word per index call, because the engine's own multi-word score ignores
-// how rare each word is.
-UNWIND $terms AS term
-CALL db.idx.fulltext.queryNodes('Episode', term)
-YIELD node
-WITH term, node AS e
-WHERE e.tenant = $tenant AND e.space = $space AND e.recorded_at <= $known_at
-WITH term, collect(e.id) AS ids, collect(size(e.content)) AS lengths
-RETURN term, size(ids) AS df,
+// or speaker matches it (stemmed), for BM25 scoring by the caller. Each $terms
+// row is {term, query}: the adapter's RediSearch query for the word that also
+// names this tenant's and space's tokens, so the index skips other scopes'
+// postings. At most $cap (= $max_df + 1) matches are read per word: a word
+// matching more is too common to rank by and lists none. One word per index
+// call, because the engine's own multi-word score ignores how rare each word is.
+UNWIND $terms AS t
+CALL {
+  WITH t
+  CALL db.idx.fulltext.queryNodes('Episode', t.query)
+  YIELD node
+  WITH node AS e
+  WHERE e.tenant = $tenant AND e.space = $space AND e.recorded_at <= $known_at
+  WITH e LIMIT $cap
+  RETURN collect(e.id) AS ids, collect(size(e.content)) AS lengths
+}
+WITH t, ids, lengths WHERE size(ids) > 0
+RETURN t.term AS term, size(ids) AS df,
   CASE WHEN size(ids) <= $max_df THEN ids ELSE [] END AS ids,
   CASE WHEN size(ids) <= $max_df THEN lengths ELSE [] END AS lengths

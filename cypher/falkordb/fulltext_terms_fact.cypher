@@ -1,16 +1,23 @@
 // For each query word, the space's facts valid at $as_of and known at
-// $known_at whose text matches it (stemmed), for BM25 scoring by the caller:
-// the document frequency always; ids and text lengths only for words in at
-// most $max_df facts.
-UNWIND $terms AS term
-CALL db.idx.fulltext.queryRelationships('FACT', term)
-YIELD relationship
-WITH term, relationship AS f
-WHERE f.tenant = $tenant AND f.space = $space
-  AND (f.valid_from IS NULL OR f.valid_from <= $as_of)
-  AND (f.valid_to IS NULL OR $as_of < f.valid_to)
-  AND f.recorded_at <= $known_at AND (f.expired_at IS NULL OR $known_at < f.expired_at)
-WITH term, collect(f.id) AS ids, collect(size(f.text)) AS lengths
-RETURN term, size(ids) AS df,
+// $known_at whose text matches it (stemmed), for BM25 scoring by the caller.
+// Each $terms row is {term, query}: the adapter's RediSearch query for the
+// word that also names this tenant's and space's tokens, so the index skips
+// other scopes' postings. At most $cap (= $max_df + 1) matches are read per
+// word: a word matching more is too common to rank by and lists none.
+UNWIND $terms AS t
+CALL {
+  WITH t
+  CALL db.idx.fulltext.queryRelationships('FACT', t.query)
+  YIELD relationship
+  WITH relationship AS f
+  WHERE f.tenant = $tenant AND f.space = $space
+    AND (f.valid_from IS NULL OR f.valid_from <= $as_of)
+    AND (f.valid_to IS NULL OR $as_of < f.valid_to)
+    AND f.recorded_at <= $known_at AND (f.expired_at IS NULL OR $known_at < f.expired_at)
+  WITH f LIMIT $cap
+  RETURN collect(f.id) AS ids, collect(size(f.text)) AS lengths
+}
+WITH t, ids, lengths WHERE size(ids) > 0
+RETURN t.term AS term, size(ids) AS df,
   CASE WHEN size(ids) <= $max_df THEN ids ELSE [] END AS ids,
   CASE WHEN size(ids) <= $max_df THEN lengths ELSE [] END AS lengths

@@ -26,6 +26,11 @@ CREATE FULLTEXT INDEX FOR (e:Episode) ON (e.content);
 // Who said a turn is searchable too, as in the embedded text. A separate
 // statement adds the field to an index made before it was listed.
 CREATE FULLTEXT INDEX FOR (e:Episode) ON (e.speaker);
+// The scope in the full-text indexes too: a query names the tenant's and the
+// space's tokens, so the index intersects postings by scope itself and a common
+// word costs what it costs in this space (kenning/store/falkordb/fulltext.py).
+CREATE FULLTEXT INDEX FOR ()-[f:FACT]-() ON (f.tenant, f.space);
+CREATE FULLTEXT INDEX FOR (e:Episode) ON (e.tenant, e.space);
 // Access: managed API keys, looked up by the hash of the secret on every request.
 CREATE INDEX FOR (k:ApiKey) ON (k.hash, k.tenant, k.id);
 CREATE INDEX FOR (c:SpaceClaim) ON (c.tenant, c.space);

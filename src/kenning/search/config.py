@@ -39,6 +39,11 @@ class SearchConfig:
         max_df_ratio: A query word in more than this share of a space's items
             is not listed by the full-text channel (its idf is near zero, and
             listing a speaker's name would return most of a conversation).
+        max_postings: ... and in more than this many items, whatever the
+            space's size, so a common word's cost stops growing with the
+            space (the engine reads at most this many + 1 matches of a
+            word). Above LoCoMo's ``max_df_ratio`` × ~700 turns, so small
+            spaces rank as before.
         entity_seeds: Most entities found by the vector channel that seed
             the graph channel.
         entity_min_similarity: Cosine an entity needs to be a seed.
@@ -62,6 +67,7 @@ class SearchConfig:
     rrf_k: int = 7
     candidates: int = 50
     max_df_ratio: float = 0.25
+    max_postings: int = 1000
     entity_seeds: int = 5
     entity_min_similarity: float = 0.5
     hop2_factor: float = 0.5

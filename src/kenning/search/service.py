@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -19,13 +20,26 @@ from kenning.search.fusion import Fused, reciprocal_rank_fusion
 from kenning.search.mmr import jaccard, mmr, word_set
 from kenning.search.query import QueryAnalysis, analyse, query_terms
 from kenning.store.graph_port import TimeFilter
-from kenning.store.port import GraphStore, ScoredId, SearchKind, TermMatches, VectorKind
+from kenning.store.port import (
+    GraphStore,
+    ScoredId,
+    SearchKind,
+    SpaceStats,
+    TermMatches,
+    VectorKind,
+)
 from kenning.store.teams_port import SharedScope
 
 __all__ = ["SearchService", "query_terms"]
 
 #: The ranking that adds to fused scores instead of taking part in RRF.
 NEIGHBOURHOOD = "neighbourhood/episode"
+#: Spaces with more items than this have their counts cached ...
+STATS_CACHE_MIN_ITEMS = 5000
+#: ... for this many seconds ...
+STATS_CACHE_S = 10.0
+#: ... for at most this many spaces at a time.
+STATS_CACHE_SPACES = 1024
 
 
 class SearchService:
@@ -54,6 +68,7 @@ class SearchService:
         self._exact_max = exact_max_items
         self._oversample = ann_oversample
         self.config = config or SearchConfig()
+        self._stats: dict[tuple[str, str], tuple[float, SpaceStats]] = {}
 
     async def search(
         self,
@@ -121,7 +136,7 @@ class SearchService:
         embedding = asyncio.create_task(self._embedder.embed_query(query))
         try:
             stats, named = await asyncio.gather(
-                self._store.space_stats(scope),
+                self._space_stats(scope),
                 self._store.entities_by_name(scope, state.analysis.names),
             )
             sizes = {"fact": stats.facts, "episode": stats.episodes, "entity": stats.entities}
@@ -204,7 +219,26 @@ class SearchService:
         return {n: weights.get(n, weights.get(n.split("/")[0], 1.0)) for n in rankings}
 
     def _max_df(self, size: int) -> int:
-        return max(1, int(size * self.config.max_df_ratio))
+        return max(1, min(int(size * self.config.max_df_ratio), self.config.max_postings))
+
+    async def _space_stats(self, scope: Scope) -> SpaceStats:
+        """The space's counts; those of a space with more than
+        :data:`STATS_CACHE_MIN_ITEMS` items are re-counted at most every
+        :data:`STATS_CACHE_S` seconds (counting reads every item, and a few
+        seconds of staleness changes idf and the exact-or-ANN choice by
+        nothing that matters at that size)."""
+        key = (scope.tenant, scope.space)
+        cached = self._stats.get(key)
+        if cached and time.monotonic() - cached[0] < STATS_CACHE_S:
+            return cached[1]
+        stats = await self._store.space_stats(scope)
+        if stats.facts + stats.episodes + stats.entities > STATS_CACHE_MIN_ITEMS:
+            if len(self._stats) >= STATS_CACHE_SPACES:
+                self._stats.clear()
+            self._stats[key] = (time.monotonic(), stats)
+        else:
+            self._stats.pop(key, None)
+        return stats
 
     async def _terms(self, state: _Request, kind: SearchKind, size: int) -> list[TermMatches]:
         """Per-word matches of the engine's full-text index, for BM25."""

@@ -219,6 +219,12 @@ class CypherStore(
     def _fulltext_query(self, terms: list[str]) -> str:
         """Plain words as this engine's full-text syntax, matching any word."""
 
+    def _scoped_fulltext(self, scope: Scope, kind: SearchKind, query: str) -> str:
+        """``query`` (from :meth:`_fulltext_query`) on ``kind``'s text as the
+        engine's full-text index is asked for it in ``scope``; by default as is
+        (the query's WHERE filters by scope)."""
+        return query
+
     def _unavailable_reason(self) -> str | None:
         """Why the store is known to be down right now (calls then fail at
         once instead of waiting out their timeout), or None."""
@@ -519,7 +525,7 @@ class CypherStore(
             return []
         params = {
             **self._scope(scope),
-            "query": query,
+            "query": self._scoped_fulltext(scope, kind, query),
             "k": k,
             "candidates": k * 10,
             **_when(as_of, known_at),
@@ -621,15 +627,20 @@ class CypherStore(
         as_of: datetime,
         known_at: datetime,
     ) -> list[TermMatches]:
-        """See :meth:`GraphStore.fulltext_terms`."""
-        words = fulltext_words(terms)
+        """See :meth:`GraphStore.fulltext_terms`. At most ``max_df + 1``
+        matches are read per word, so a common word costs no more than that."""
+        words = [w for w in fulltext_words(terms) if self._fulltext_query([w])]
         if not words:
             return []
+        rows = [
+            {"term": w, "query": self._scoped_fulltext(scope, kind, self._fulltext_query([w]))}
+            for w in words
+        ]
         params = {
             **self._scope(scope),
-            "terms": words,
+            "terms": rows,
             "max_df": max_df,
-            "candidates": FULLTEXT_CANDIDATES,
+            "cap": max_df + 1,
             "as_of": as_of,
             "known_at": known_at,
         }

@@ -36,9 +36,11 @@ from redis.backoff import ExponentialBackoff
 from kenning.domain.models import Scope, utcnow
 from kenning.errors import Conflict, StoreBusy, StoreError, StoreUnavailable
 from kenning.store.base import CypherStore, Row, unique_conflict
+from kenning.store.falkordb import fulltext
 from kenning.store.falkordb.server import EmbeddedFalkorDB
 from kenning.store.falkordb.supervisor import Supervision
 from kenning.store.limits import StoreLimits
+from kenning.store.port import SearchKind
 from kenning.store.temporal_port import ChainKey
 
 T = TypeVar("T")
@@ -349,6 +351,10 @@ class FalkorStore(CypherStore):
 
     def _fulltext_query(self, terms: list[str]) -> str:
         # RediSearch: plain words OR-ed with '|'; anything else is dropped so a
-        # caller's text can never become query syntax.
+        # caller's text can never become query syntax. Stop words are not
+        # indexed: a query of only those would match on the scope alone.
         words = [w for term in terms for w in _WORD.findall(term)]
-        return "|".join(words)
+        return "|".join(w for w in words if w.lower() not in fulltext.STOP_WORDS)
+
+    def _scoped_fulltext(self, scope: Scope, kind: SearchKind, query: str) -> str:
+        return fulltext.scoped_query(scope.tenant, scope.space, kind, query)

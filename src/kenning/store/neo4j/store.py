@@ -338,14 +338,16 @@ class Neo4jStore(CypherStore):
         as_of: datetime,
         known_at: datetime,
     ) -> list[TermMatches]:
-        """See :meth:`GraphStore.fulltext_terms`. Pages of
-        :data:`~kenning.store.base.FULLTEXT_CANDIDATES` hits per word follow
-        while a word's page was full (other scopes whose names share its
-        tokens take room), up to that many in-scope matches per word."""
+        """See :meth:`GraphStore.fulltext_terms`. Pages of ``max_df + 1``
+        hits per word (at most :data:`~kenning.store.base.FULLTEXT_CANDIDATES`)
+        follow while a word's page was full (other scopes whose names share its
+        tokens take room), up to that many in-scope matches per word: a word
+        matching more is too common to rank by, and reading it all would make
+        a common word cost as much as the space is large."""
         words = [w for w in fulltext_words(terms) if w not in _STOP_WORDS]
         if not words:
             return []
-        page = base.FULLTEXT_CANDIDATES
+        page = min(base.FULLTEXT_CANDIDATES, max_df + 1)
         queries = {w: self._scoped_lucene(scope, kind, w) for w in words}
         params = {**self._scope(scope), "candidates": page, "as_of": as_of, "known_at": known_at}
         found: dict[str, tuple[list[str], list[int]]] = {}
