@@ -1,9 +1,10 @@
-"""The real MiniLM embedder: query embeddings through the ONNX export, on
-their own thread, giving the same vectors as the PyTorch batch path."""
+"""The real MiniLM embedder: batches and queries through the ONNX export,
+giving the same vectors as PyTorch, with one copy of the weights."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,9 +15,13 @@ import torch
 
 from kenning.api.runtime import load_embedder
 from kenning.config import load_settings
-from kenning.embed import onnx_query
-from kenning.embed.onnx_query import OnnxQueryEncoder
-from kenning.embed.sentence_transformers import SentenceTransformerEmbedder, resolve_model_path
+from kenning.embed import onnx_encoder
+from kenning.embed.onnx_encoder import OnnxEncoder
+from kenning.embed.sentence_transformers import (
+    SentenceTransformerEmbedder,
+    _query_executor,
+    resolve_model_path,
+)
 
 TEXTS = [
     "When did Caroline go to the LGBTQ support group?",
@@ -33,23 +38,34 @@ def _embedder() -> SentenceTransformerEmbedder:
 
 
 def _cached_export(tmp_path: Path) -> Path:
-    """A copy of the export the default settings made, in ``tmp_path``."""
+    """A copy of the export the default settings made (and its probe), in ``tmp_path``."""
     _embedder()  # loading it makes the export if this machine has none yet
-    key = onnx_query._cache_key(resolve_model_path("all-MiniLM-L6-v2"))
+    key = onnx_encoder._cache_key(resolve_model_path("all-MiniLM-L6-v2"))
     cached = load_settings().model_cache_dir / "onnx" / f"query-{key}.onnx"
     copy = tmp_path / cached.name
     shutil.copyfile(cached, copy)
+    shutil.copyfile(cached.with_suffix(".probe.npy"), copy.with_suffix(".probe.npy"))
     return copy
 
 
-def _load(cache_dir: Path) -> OnnxQueryEncoder | None:
-    model = _embedder()._model
-    return OnnxQueryEncoder.load(model, resolve_model_path("all-MiniLM-L6-v2"), cache_dir, 1)
+@functools.cache
+def _pytorch() -> SentenceTransformerEmbedder:
+    """The same model run in PyTorch only (no ONNX cache dir)."""
+    return SentenceTransformerEmbedder("all-MiniLM-L6-v2")
+
+
+def _load(cache_dir: Path, calls: list[int] | None = None) -> OnnxEncoder | None:
+    def model() -> object:
+        if calls is not None:
+            calls.append(1)
+        return _pytorch()._model
+
+    return OnnxEncoder.load(resolve_model_path("all-MiniLM-L6-v2"), cache_dir, 1, 2, model)
 
 
 async def test_query_embedding_matches_the_batch_embedding() -> None:
     embedder = _embedder()
-    assert embedder._onnx is not None, "the default settings embed queries with ONNX Runtime"
+    assert embedder._onnx is not None, "the default settings embed with ONNX Runtime"
     batch = await asyncio.to_thread(embedder.embed, TEXTS)
     for text, expected in zip(TEXTS, batch, strict=True):
         one = await embedder.embed_query(text)
@@ -59,12 +75,33 @@ async def test_query_embedding_matches_the_batch_embedding() -> None:
     assert float(batch[0] @ batch[2]) < 0.9  # different texts, different vectors
 
 
-def test_cached_export_is_reused(tmp_path: Path) -> None:
+def test_onnx_batches_match_pytorch_in_any_order() -> None:
+    """Length-sorted chunks run on two threads still give every text its own
+    PyTorch vector, in the order asked, repeated texts included."""
+    texts = [f"{t} {i}" if i % 3 else t for i, t in enumerate(TEXTS * 12)]
+    onnx = _embedder().embed(texts)
+    torch_rows = _pytorch().embed(texts)
+    assert onnx.shape == (len(texts), 384)
+    assert onnx.dtype == np.float32
+    np.testing.assert_allclose(onnx, torch_rows, atol=1e-5)
+
+
+def test_default_embedder_holds_one_copy_of_the_weights() -> None:
+    """With the export in use, the PyTorch model (made only to export) is gone."""
+    assert _embedder()._onnx is not None
+    assert _embedder()._model is None
+
+
+def test_cached_export_is_reused_without_pytorch(tmp_path: Path) -> None:
     copy = _cached_export(tmp_path)
     before = copy.stat().st_mtime_ns
-    assert _load(tmp_path) is not None
+    calls: list[int] = []
+    assert _load(tmp_path, calls) is not None
+    assert calls == [], "a cached export needs no PyTorch model"
     assert copy.stat().st_mtime_ns == before
-    assert [p.name for p in tmp_path.iterdir()] == [copy.name]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [copy.name, copy.with_suffix(".probe.npy").name]
+    )
 
 
 def test_broken_cache_file_is_exported_again(tmp_path: Path) -> None:
@@ -83,18 +120,18 @@ def test_export_that_disagrees_with_pytorch_is_dropped(
     exported = copy.read_bytes()
     # No vector is within a negative distance, so the cached file fails the
     # probe, and so does the "fresh export" (the same bytes); PyTorch stays.
-    monkeypatch.setattr(onnx_query, "TOLERANCE", -1.0)
-    monkeypatch.setattr(onnx_query, "_export", lambda model, path: path.write_bytes(exported))
+    monkeypatch.setattr(onnx_encoder, "TOLERANCE", -1.0)
+    monkeypatch.setattr(onnx_encoder, "_export", lambda model, path: path.write_bytes(exported))
     assert _load(tmp_path) is None
     assert not copy.exists()
+    assert not copy.with_suffix(".probe.npy").exists()
 
 
 def test_query_thread_keeps_its_own_torch_thread_count() -> None:
     """torch's per-thread setting is what the PyTorch query path relies on; if
     a torch release made it process-wide, batches would run on one core."""
-    embedder = _embedder()
     process_wide = torch.get_num_threads()
-    pinned = embedder._queries.submit(torch.get_num_threads).result()
+    pinned = _query_executor(1).submit(torch.get_num_threads).result()
     with ThreadPoolExecutor(1) as fresh:
         other = fresh.submit(torch.get_num_threads).result()
     assert pinned == load_settings().embedding_query_threads == 1

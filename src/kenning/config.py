@@ -76,8 +76,9 @@ class Settings(BaseSettings):
     )
     embedding_query_runtime: Literal["onnx", "torch"] = Field(
         "onnx",
-        description="onnx: queries run through an ONNX Runtime export of the model "
-        "(made once, cached in model_cache_dir); torch: through PyTorch like batches.",
+        description="onnx: queries and ingest batches run through an ONNX Runtime export "
+        "of the model (made once, cached in model_cache_dir; PyTorch's copy of the "
+        "weights is then not held); torch: everything through PyTorch.",
     )
     model_cache_dir: Path = Field(
         default_factory=lambda: _user_cache() / "kenning",

@@ -223,22 +223,26 @@ class IngestWorker:
                 await self._attempt(scope, episodes)
 
     async def _attempt(self, scope: Scope, episodes: list[Episode]) -> None:
-        """Extract, embed and write ``episodes`` once (safe to repeat)."""
+        """Extract, embed and write ``episodes`` once (safe to repeat).
+
+        The episodes' own text is embedded while they are extracted: the
+        model runs outside the GIL, so on two cores the embedding of one
+        overlaps the parse of the other. Before each CPU step the worker
+        gives way (bounded) to API requests in flight.
+        """
         await self._give_way()
-        extractions = await self._extract(scope, episodes)
-        write = from_extractions(episodes, extractions)
-        texts = (
-            [f.text for f in write.facts]
-            + [e.name for e in write.entities]
-            + [embedding_text(e) for e in episodes]
+        texts = [embedding_text(e) for e in episodes]
+        extractions, said = await asyncio.gather(
+            self._extract(scope, episodes), asyncio.to_thread(self._embedder.embed, texts)
         )
+        write = from_extractions(episodes, extractions)
+        texts = [f.text for f in write.facts] + [e.name for e in write.entities]
         await self._give_way()
         vectors = (await asyncio.to_thread(self._embedder.embed, texts)).tolist()
-        n_facts, n_entities = len(write.facts), len(write.entities)
+        n_facts = len(write.facts)
         write.fact_vectors = {f.id: vectors[i] for i, f in enumerate(write.facts)}
         write.entity_vectors = {e.key: vectors[n_facts + i] for i, e in enumerate(write.entities)}
-        first_episode = n_facts + n_entities
-        write.episode_vectors = {e.id: vectors[first_episode + i] for i, e in enumerate(episodes)}
+        write.episode_vectors = {e.id: v for e, v in zip(episodes, said.tolist(), strict=True)}
         await self._supersession.write(scope, write, [e.id for e in episodes], utcnow())
 
     async def _give_way(self) -> None:
