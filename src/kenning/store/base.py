@@ -18,7 +18,17 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal, LiteralString, TypeVar
 
-from kenning.domain.models import STORED, Entity, Episode, Fact, JobStatus, Page, Scope
+from kenning.domain.models import (
+    NO_CATEGORY,
+    STORED,
+    CategoryFilter,
+    Entity,
+    Episode,
+    Fact,
+    JobStatus,
+    Page,
+    Scope,
+)
 from kenning.errors import Conflict, StoreError, StoreUnavailable
 from kenning.store.agent_runs_queries import AGENT_RUN_QUERIES, AgentRunQueries
 from kenning.store.connector_queries import CONNECTOR_QUERIES, ConnectorQueries
@@ -226,7 +236,10 @@ class CypherStore(
     async def _query(self, name: str, params: Row, *, write: bool = False) -> list[Row]:
         if (reason := self._unavailable_reason()) is not None:
             raise StoreUnavailable(reason)
-        query, values = self.cypher.query(name), self._params(params)
+        query = self.cypher.query(name)
+        if "$agent_id" in query:  # a category filter left out by a caller filters nothing
+            params = {**NO_CATEGORY.params(), **params}
+        values = self._params(params)
 
         async def run() -> list[Row]:
             rows = await self._run(query, values, write=write)
@@ -471,9 +484,11 @@ class CypherStore(
         *,
         as_of: datetime | None = None,
         known_at: datetime | None = None,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> Page[Fact]:
         """See :meth:`GraphStore.list_facts`."""
         params = {**self._scope(scope), "after": after, "limit": limit, **_when(as_of, known_at)}
+        params.update(categories.params())
         items = [self._fact(r["fact"]) for r in await self._query("list_facts", params)]
         return Page[Fact](items=items, next_after=items[-1].id if len(items) == limit else None)
 
@@ -494,10 +509,12 @@ class CypherStore(
         exact: bool,
         as_of: datetime | None = None,
         known_at: datetime | None = None,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[ScoredId]:
         """See :meth:`GraphStore.vector_search`."""
         name = f"{'exact' if exact else 'vector'}_search_{kind}"
         params = {**self._scope(scope), "vector": vector, "k": k, **_when(as_of, known_at)}
+        params.update(categories.params())
         return [ScoredId(r["id"], float(r["score"])) for r in await self._query(name, params)]
 
     async def fulltext_search(
@@ -509,6 +526,7 @@ class CypherStore(
         *,
         as_of: datetime | None = None,
         known_at: datetime | None = None,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[ScoredId]:
         """See :meth:`GraphStore.fulltext_search`."""
         query = self._fulltext_query(terms)
@@ -520,6 +538,7 @@ class CypherStore(
             "k": k,
             "candidates": k * 10,
             **_when(as_of, known_at),
+            **categories.params(),
         }
         rows = await self._query(f"fulltext_search_{kind}", params)
         return [ScoredId(r["id"], float(r["score"])) for r in rows]
@@ -553,6 +572,7 @@ class CypherStore(
         as_of: datetime,
         known_at: datetime,
         max_degree: int,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[EntityFact]:
         """See :meth:`GraphStore.entity_facts`."""
         if not seeds:
@@ -563,6 +583,7 @@ class CypherStore(
             "as_of": as_of,
             "known_at": known_at,
             "max_degree": max_degree,
+            **categories.params(),
         }
         rows = await self._query("entity_facts", params)
         return [EntityFact(r["seed"], r["id"], list(r["second"] or [])) for r in rows]
@@ -574,6 +595,7 @@ class CypherStore(
         known_at: datetime,
         max_mentions: int,
         candidates: list[str],
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[Mention]:
         """See :meth:`GraphStore.entity_episodes`."""
         if not seeds:
@@ -584,6 +606,7 @@ class CypherStore(
             "known_at": known_at,
             "max_mentions": max_mentions,
             "candidates": candidates,
+            **categories.params(),
         }
         rows = await self._query("entity_episodes", params)
         return [Mention(r["seed"], r["id"], int(r["mentions"])) for r in rows]
@@ -595,6 +618,7 @@ class CypherStore(
         radius: int,
         window: timedelta,
         known_at: datetime,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[Neighbourhood]:
         """See :meth:`GraphStore.episode_neighbours`."""
         if not seeds or radius < 1:
@@ -605,6 +629,7 @@ class CypherStore(
             "radius": radius,
             "window": window,
             "known_at": known_at,
+            **categories.params(),
         }
         rows = await self._query("episode_neighbours", params)
         return [Neighbourhood(r["seed"], list(r["ids"] or [])) for r in rows]
@@ -617,6 +642,7 @@ class CypherStore(
         max_df: int,
         as_of: datetime,
         known_at: datetime,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[TermMatches]:
         """See :meth:`GraphStore.fulltext_terms`."""
         words = fulltext_words(terms)
@@ -629,6 +655,7 @@ class CypherStore(
             "candidates": FULLTEXT_CANDIDATES,
             "as_of": as_of,
             "known_at": known_at,
+            **categories.params(),
         }
         rows = await self._query(f"fulltext_terms_{kind}", params)
         return [

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from kenning.domain.models import Entity, Fact, Scope, utcnow
+from kenning.domain.models import NO_CATEGORY, CategoryFilter, Entity, Fact, Scope, utcnow
 
 #: Neighbourhood depths that have a query; a variable-length bound cannot be
 #: a Cypher parameter, so each depth is its own reviewed query file.
@@ -101,11 +101,25 @@ class GraphReadStore(Protocol):
         """How many entities match."""
 
     async def find_facts(
-        self, scope: Scope, where: FactFilter, at: TimeFilter, after: str, limit: int
+        self,
+        scope: Scope,
+        where: FactFilter,
+        at: TimeFilter,
+        after: str,
+        limit: int,
+        *,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[FactEdge]:
         """Up to ``limit`` matching facts with id > ``after``, in id order."""
 
-    async def count_facts(self, scope: Scope, where: FactFilter, at: TimeFilter) -> int:
+    async def count_facts(
+        self,
+        scope: Scope,
+        where: FactFilter,
+        at: TimeFilter,
+        *,
+        categories: CategoryFilter = NO_CATEGORY,
+    ) -> int:
         """How many facts match."""
 
     async def fact_edges(self, scope: Scope, ids: list[str]) -> list[FactEdge]:
@@ -118,6 +132,8 @@ class GraphReadStore(Protocol):
         predicates: list[str] | None,
         at: TimeFilter,
         limit: int,
+        *,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> dict[str, list[FactEdge]]:
         """Up to ``limit`` facts touching each entity, newest first, in one query."""
 
@@ -129,6 +145,8 @@ class GraphReadStore(Protocol):
         predicates: list[str] | None,
         at: TimeFilter,
         limit: int,
+        *,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[NeighborhoodEdge]:
         """Facts within ``depth`` hops (one of :data:`NEIGHBORHOOD_DEPTHS`) of
         an entity, nearest first, at most ``limit``, in one query.

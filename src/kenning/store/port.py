@@ -11,7 +11,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
-from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope
+from kenning.domain.models import (
+    NO_CATEGORY,
+    CategoryFilter,
+    Entity,
+    Episode,
+    Fact,
+    JobStatus,
+    Page,
+    Scope,
+)
 from kenning.store.agent_runs_port import AgentRunStore
 from kenning.store.connector_port import ConnectorStore
 from kenning.store.curator_port import CuratorStore
@@ -338,6 +347,7 @@ class GraphStore(
         *,
         as_of: datetime | None = None,
         known_at: datetime | None = None,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> Page[Fact]:
         """Facts with id > ``after`` in id (creation) order, valid at ``as_of``
         and known at ``known_at`` (None: now)."""
@@ -355,6 +365,7 @@ class GraphStore(
         exact: bool,
         as_of: datetime | None = None,
         known_at: datetime | None = None,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[ScoredId]:
         """Nearest ``kind`` items by cosine similarity in [-1, 1], best first.
 
@@ -375,6 +386,7 @@ class GraphStore(
         *,
         as_of: datetime | None = None,
         known_at: datetime | None = None,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[ScoredId]:
         """Items matching any of ``terms`` (plain words), best first; time as
         in :meth:`vector_search`."""
@@ -390,6 +402,8 @@ class GraphStore(
         max_df: int,
         as_of: datetime,
         known_at: datetime,
+        *,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[TermMatches]:
         """Per plain word, the ``kind`` items of the space that match it
         (facts valid at ``as_of``; both known at ``known_at``); ids only for
@@ -406,6 +420,8 @@ class GraphStore(
         as_of: datetime,
         known_at: datetime,
         max_degree: int,
+        *,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[EntityFact]:
         """Facts of the ``seeds`` entities valid at ``as_of`` and known at
         ``known_at``, each with the facts of its other end (hop 2) when that
@@ -418,6 +434,8 @@ class GraphStore(
         known_at: datetime,
         max_mentions: int,
         candidates: list[str],
+        *,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[Mention]:
         """Episodes known at ``known_at`` that mention the ``seeds`` entities;
         for a seed mentioned by more than ``max_mentions`` episodes, only those
@@ -430,6 +448,8 @@ class GraphStore(
         radius: int,
         window: timedelta,
         known_at: datetime,
+        *,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[Neighbourhood]:
         """For each seed episode, up to ``radius`` episodes on each side in
         (occurred_at, id) order, said within ``window`` of it."""

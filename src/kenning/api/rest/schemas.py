@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from kenning.agents.models import AgentName, AgentRun
+from kenning.api.rest.categories import CategoryFields
 from kenning.domain.models import (
     Entity,
     EpisodeCreate,
@@ -73,7 +74,7 @@ class FactsStored(Model):
     facts: list[Fact]
 
 
-class SearchRequest(Model):
+class SearchRequest(CategoryFields):
     """``POST /v1/search``."""
 
     space: SpaceId
