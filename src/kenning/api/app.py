@@ -20,6 +20,7 @@ from kenning.api.rest import (
     agents,
     context,
     episodes,
+    essential,
     facts,
     graph,
     health,
@@ -132,6 +133,7 @@ def create_app(
         webhooks,
         keys,
         teams,
+        essential,
     )
     for module in routers:
         app.include_router(module.router, dependencies=checked)

@@ -24,6 +24,7 @@ from kenning.config import Settings
 from kenning.embed.port import Embedder
 from kenning.embed.tokens import TokenCounter
 from kenning.errors import ConfigError, StoreUnavailable
+from kenning.essential.service import EssentialService
 from kenning.extract.port import Extractor
 from kenning.ingest.service import IngestService
 from kenning.ingest.worker import IngestWorker
@@ -173,6 +174,7 @@ class Runtime:
     search: SearchService = field(init=False)
     supersession: Supersession = field(init=False)
     temporal: TemporalService = field(init=False)
+    essential: EssentialService = field(init=False)
     agents: AgentService = field(init=False)
     scheduler: AgentScheduler = field(init=False)
     keys: KeyService = field(init=False)
@@ -227,6 +229,9 @@ class Runtime:
         self.rate_limits = RateLimits(s.rate_limit_admin, s.rate_limit_member)
         self.teams = TeamService(self.store, timedelta(days=s.invite_max_ttl_days))
         self.sharing = SharedReads(self.store, s.private_predicates)
+        self.essential = EssentialService(
+            self.store, self.token_counter, s.functional_predicates, s.essential_cache_s
+        )
 
     def token_counter(self) -> TokenCounter:
         """The tokenizer that counts context budgets (loaded on first use)."""

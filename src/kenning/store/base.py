@@ -35,6 +35,7 @@ from kenning.store.connector_queries import CONNECTOR_QUERIES, ConnectorQueries
 from kenning.store.curator_queries import CURATOR_QUERIES, CuratorQueries
 from kenning.store.cypher import CypherLibrary
 from kenning.store.digest_queries import DIGEST_QUERIES, DigestQueries
+from kenning.store.essential_queries import ESSENTIAL_QUERIES, EssentialQueries
 from kenning.store.graph_port import TimeFilter
 from kenning.store.graph_read import GRAPH_READ_QUERIES, GraphReadMixin
 from kenning.store.keys_queries import KEY_QUERIES, KeyQueries
@@ -133,6 +134,7 @@ REQUIRED_QUERIES = (
     *KEY_QUERIES,
     *WEBHOOK_QUERIES,
     *TEAM_QUERIES,
+    *ESSENTIAL_QUERIES,
 )
 
 #: Seconds within which a store answer counts as proof of health.
@@ -158,6 +160,7 @@ class CypherStore(
     KeyQueries,
     WebhookQueries,
     TeamQueries,
+    EssentialQueries,
     ABC,
 ):
     """A GraphStore implemented with the queries of one Cypher dialect."""

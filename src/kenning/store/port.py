@@ -25,6 +25,7 @@ from kenning.store.agent_runs_port import AgentRunStore
 from kenning.store.connector_port import ConnectorStore
 from kenning.store.curator_port import CuratorStore
 from kenning.store.digest_port import DigestStore
+from kenning.store.essential_port import EssentialStore
 from kenning.store.graph_port import GraphReadStore
 from kenning.store.keys_port import KeyStore
 from kenning.store.portable_port import PortableStore
@@ -239,6 +240,7 @@ class GraphStore(
     KeyStore,
     WebhookStore,
     TeamStore,
+    EssentialStore,
     Protocol,
 ):
     """The storage port. Both adapters pass one contract test suite.

@@ -1,7 +1,7 @@
 """Category filters of REST reads: ``agent_id``, ``run_id``, ``app_id``.
 
 Bodies (``POST /v1/search``, ``POST /v1/context``) take them as fields
-(:class:`CategoryFields`); GET endpoints (facts, timeline, graph) as query
+(:class:`~kenning.api.rest.schemas.CategoryFields`); GET endpoints (facts, timeline, graph) as query
 parameters (:data:`CategoriesDep`). Each is optional; given ones combine with
 AND; none means no filter.
 """
@@ -11,25 +11,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Query
-from pydantic import Field
 
-from kenning.domain.models import CategoryFilter, Model, Tag
-
-_AGENT = "Only memory tagged with this agent_id (episodes and facts; shared facts too)."
-_RUN = "Only memory tagged with this run_id."
-_APP = "Only memory tagged with this app_id."
-
-
-class CategoryFields(Model):
-    """Body fields of a read limited to one memory category."""
-
-    agent_id: Tag | None = Field(None, description=_AGENT)
-    run_id: Tag | None = Field(None, description=_RUN)
-    app_id: Tag | None = Field(None, description=_APP)
-
-    def categories(self) -> CategoryFilter:
-        """The filter these fields name (empty: none)."""
-        return CategoryFilter(self.agent_id, self.run_id, self.app_id)
+from kenning.api.rest.schemas import AGENT_FILTER as _AGENT
+from kenning.api.rest.schemas import APP_FILTER as _APP
+from kenning.api.rest.schemas import RUN_FILTER as _RUN
+from kenning.domain.models import CategoryFilter
 
 
 def _categories(

@@ -8,9 +8,8 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from kenning.api.deps import PrincipalDep, RuntimeDep, read_scope
-from kenning.api.rest.categories import CategoryFields
 from kenning.api.rest.responses import BODY, COMMON
-from kenning.api.rest.schemas import ContextResponse
+from kenning.api.rest.schemas import CategoryFields, ContextResponse
 from kenning.domain.models import Instant, SpaceId
 from kenning.domain.rules import QUERY_MAX_CHARS
 from kenning.search.context import render_context
