@@ -5,7 +5,8 @@ filtered by tenant and space. Fact reads that take a :class:`TimeFilter` keep a
 fact when it is **valid at** ``as_of`` — ``(valid_from IS NULL OR valid_from <=
 as_of) AND (valid_to IS NULL OR as_of < valid_to)`` — and **known at**
 ``known_at`` — ``recorded_at <= known_at AND (expired_at IS NULL OR known_at <
-expired_at)``.
+expired_at)``. Fact reads that take ``categories`` keep only facts with every
+``agent_id``/``run_id``/``app_id`` it names (default: all).
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 Methods are async and batch-first. Every read and write is filtered by
 tenant and space; the tenant always comes from the caller's credentials.
+Reads that take ``categories`` (a :class:`~kenning.domain.models.CategoryFilter`)
+keep only the episodes and facts carrying every tag it names (default: all).
 """
 
 from __future__ import annotations
