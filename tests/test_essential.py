@@ -44,8 +44,8 @@ def test_conv26_essential_facts_of_caroline_and_melanie(
     caroline, melanie = _of(answer, "Caroline"), _of(answer, "Melanie")
     # Caroline's activism and community; Melanie's family and her clarinet.
     assert any("LGBTQ" in f["text"] for f in caroline), caroline
-    assert any(f["predicate"] == "believes" for f in caroline), caroline
-    assert ("plays", "clarinet") in {(f["predicate"], f["object"].lower()) for f in melanie}
+    assert any("community" in f["text"] for f in caroline), caroline
+    assert any("clarinet" in f["text"] for f in melanie), melanie
     assert any("kids" in f["text"] for f in melanie), melanie
     # Every line of the block is one chosen fact, in rank order.
     lines = answer["context"].split("\n")[1:]
