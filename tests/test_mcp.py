@@ -95,6 +95,15 @@ async def _recall(client: Client, space: str, ids: list[str]) -> None:
     assert block["token_budget"] == 200
     assert "counsel" in block["context"].lower()
 
+    essential = await call(client, "memory_essential", space=space, max_tokens=200)
+    assert essential["space"] == space
+    assert essential["token_budget"] == 200
+    assert essential["tokens"] <= 200
+    lines = essential["context"].split("\n")[1:]
+    assert [line.split(" ")[1] for line in lines] == [
+        f["subject"].split(" ")[0] for f in essential["facts"]
+    ]
+
     graph = await call(client, "memory_graph", space=space, entity="Caroline", depth=1)
     centre = [n for n in graph["nodes"] if n["distance"] == 0]
     assert [n["name"] for n in centre] == ["Caroline"]

@@ -10,6 +10,7 @@ WITH seed, s.occurred_at - $window AS low, s.occurred_at + $window AS high
 MATCH (n:Episode)
 WHERE n.occurred_at >= low AND n.occurred_at <= high
   AND n.tenant = $tenant AND n.space = $space AND n.recorded_at <= $known_at
+  AND ($agent_id IS NULL OR n.agent_id = $agent_id) AND ($run_id IS NULL OR n.run_id = $run_id) AND ($app_id IS NULL OR n.app_id = $app_id)
 WITH seed, n
 ORDER BY n.occurred_at, n.id
 WITH seed, collect(n.id) AS timeline

@@ -5,6 +5,7 @@ MATCH (n:Entity {tenant: $tenant, space: $space, id: id})-[f:FACT]-(:Entity)
 WHERE ($predicates IS NULL OR f.predicate IN $predicates)
   AND (f.valid_from IS NULL OR f.valid_from <= $as_of) AND (f.valid_to IS NULL OR $as_of < f.valid_to)
   AND f.recorded_at <= $known_at AND (f.expired_at IS NULL OR $known_at < f.expired_at)
+  AND ($agent_id IS NULL OR f.agent_id = $agent_id) AND ($run_id IS NULL OR f.run_id = $run_id) AND ($app_id IS NULL OR f.app_id = $app_id)
 WITH id, f
 ORDER BY f.id DESC
 WITH id, collect(f)[..$limit] AS facts

@@ -7,6 +7,7 @@ WHERE f.id > $after
   AND ($object_key IS NULL OR o.key = $object_key)
   AND (f.valid_from IS NULL OR f.valid_from <= $as_of) AND (f.valid_to IS NULL OR $as_of < f.valid_to)
   AND f.recorded_at <= $known_at AND (f.expired_at IS NULL OR $known_at < f.expired_at)
+  AND ($agent_id IS NULL OR f.agent_id = $agent_id) AND ($run_id IS NULL OR f.run_id = $run_id) AND ($app_id IS NULL OR f.app_id = $app_id)
 WITH s, f, o
 ORDER BY f.id
 LIMIT $limit

@@ -7,7 +7,8 @@ MATCH p = (c)-[:FACT*1..3]-(:Entity)
 WHERE all(f IN relationships(p) WHERE f.tenant = $tenant AND f.space = $space
   AND ($predicates IS NULL OR f.predicate IN $predicates)
   AND (f.valid_from IS NULL OR f.valid_from <= $as_of) AND (f.valid_to IS NULL OR $as_of < f.valid_to)
-  AND f.recorded_at <= $known_at AND (f.expired_at IS NULL OR $known_at < f.expired_at))
+  AND f.recorded_at <= $known_at AND (f.expired_at IS NULL OR $known_at < f.expired_at)
+  AND ($agent_id IS NULL OR f.agent_id = $agent_id) AND ($run_id IS NULL OR f.run_id = $run_id) AND ($app_id IS NULL OR f.app_id = $app_id))
 UNWIND range(0, length(p) - 1) AS i
 WITH relationships(p)[i] AS f, i + 1 AS hop
 WITH f, min(hop) AS hop

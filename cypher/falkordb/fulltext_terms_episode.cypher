@@ -12,6 +12,7 @@ CALL {
   YIELD node
   WITH node AS e
   WHERE e.tenant = $tenant AND e.space = $space AND e.recorded_at <= $known_at
+    AND ($agent_id IS NULL OR e.agent_id = $agent_id) AND ($run_id IS NULL OR e.run_id = $run_id) AND ($app_id IS NULL OR e.app_id = $app_id)
   WITH e LIMIT $cap
   RETURN collect(e.id) AS ids, collect(size(e.content)) AS lengths
 }

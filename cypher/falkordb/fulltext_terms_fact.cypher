@@ -14,6 +14,7 @@ CALL {
     AND (f.valid_from IS NULL OR f.valid_from <= $as_of)
     AND (f.valid_to IS NULL OR $as_of < f.valid_to)
     AND f.recorded_at <= $known_at AND (f.expired_at IS NULL OR $known_at < f.expired_at)
+    AND ($agent_id IS NULL OR f.agent_id = $agent_id) AND ($run_id IS NULL OR f.run_id = $run_id) AND ($app_id IS NULL OR f.app_id = $app_id)
   WITH f LIMIT $cap
   RETURN collect(f.id) AS ids, collect(size(f.text)) AS lengths
 }

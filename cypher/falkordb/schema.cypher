@@ -16,6 +16,10 @@ CREATE INDEX FOR (r:AgentRun) ON (r.id, r.tenant, r.space, r.agent);
 CREATE INDEX FOR (l:AgentLease) ON (l.tenant, l.space, l.agent);
 CREATE INDEX FOR (c:CuratorChange) ON (c.tenant, c.space, c.run_id);
 CREATE INDEX FOR ()-[f:FACT]-() ON (f.id, f.tenant, f.space);
+// Category filters (issue 16): range indexes (one per property; FalkorDB has
+// no composite index) on the agent, run and app of facts and episodes.
+CREATE INDEX FOR ()-[f:FACT]-() ON (f.agent_id, f.run_id, f.app_id);
+CREATE INDEX FOR (e:Episode) ON (e.agent_id, e.run_id, e.app_id);
 // HNSW options set explicitly: the defaults gave recall@10 of 0.11 on 384-d
 // vectors, M 32 / efConstruction 200 / efRuntime 200 gave 0.94 (DESIGN.md §3).
 CREATE VECTOR INDEX FOR ()-[f:FACT]-() ON (f.embedding) OPTIONS {dimension: 384, similarityFunction: 'cosine', M: 32, efConstruction: 200, efRuntime: 200};

@@ -10,4 +10,5 @@ RETURN size(page) AS seen,
      AND (h.f.valid_from IS NULL OR h.f.valid_from <= $as_of)
      AND (h.f.valid_to IS NULL OR $as_of < h.f.valid_to)
      AND h.f.recorded_at <= $known_at AND (h.f.expired_at IS NULL OR $known_at < h.f.expired_at)
+     AND ($agent_id IS NULL OR h.f.agent_id = $agent_id) AND ($run_id IS NULL OR h.f.run_id = $run_id) AND ($app_id IS NULL OR h.f.app_id = $app_id)
    | {id: h.f.id, score: h.score}] AS hits

@@ -10,5 +10,6 @@ CALL db.index.fulltext.queryNodes('episode_text_scoped', t.query, {skip: $skip, 
 YIELD node
 WITH t.term AS term, collect(node) AS page
 WITH term, size(page) AS seen,
-  [e IN page WHERE e.tenant = $tenant AND e.space = $space AND e.recorded_at <= $known_at] AS kept
+  [e IN page WHERE e.tenant = $tenant AND e.space = $space AND e.recorded_at <= $known_at
+  AND ($agent_id IS NULL OR e.agent_id = $agent_id) AND ($run_id IS NULL OR e.run_id = $run_id) AND ($app_id IS NULL OR e.app_id = $app_id)] AS kept
 RETURN term, seen, [e IN kept | e.id] AS ids, [e IN kept | size(e.content)] AS lengths

@@ -13,5 +13,6 @@ WITH term, size(page) AS seen,
   [f IN page WHERE f.tenant = $tenant AND f.space = $space
      AND (f.valid_from IS NULL OR f.valid_from <= $as_of)
      AND (f.valid_to IS NULL OR $as_of < f.valid_to)
-     AND f.recorded_at <= $known_at AND (f.expired_at IS NULL OR $known_at < f.expired_at)] AS kept
+     AND f.recorded_at <= $known_at AND (f.expired_at IS NULL OR $known_at < f.expired_at)
+     AND ($agent_id IS NULL OR f.agent_id = $agent_id) AND ($run_id IS NULL OR f.run_id = $run_id) AND ($app_id IS NULL OR f.app_id = $app_id)] AS kept
 RETURN term, seen, [f IN kept | f.id] AS ids, [f IN kept | size(f.text)] AS lengths

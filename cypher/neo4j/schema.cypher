@@ -41,6 +41,13 @@ CREATE INDEX episode_occurred IF NOT EXISTS FOR (e:Episode) ON (e.occurred_at);
 CREATE INDEX entity_scope IF NOT EXISTS FOR (n:Entity) ON (n.tenant, n.space);
 CREATE INDEX fact_id IF NOT EXISTS FOR ()-[f:FACT]-() ON (f.id);
 CREATE INDEX fact_scope IF NOT EXISTS FOR ()-[f:FACT]-() ON (f.tenant, f.space);
+// Category filters (issue 16): one agent's, run's or app's memory of a space.
+CREATE INDEX fact_agent IF NOT EXISTS FOR ()-[f:FACT]-() ON (f.tenant, f.space, f.agent_id);
+CREATE INDEX fact_run IF NOT EXISTS FOR ()-[f:FACT]-() ON (f.tenant, f.space, f.run_id);
+CREATE INDEX fact_app IF NOT EXISTS FOR ()-[f:FACT]-() ON (f.tenant, f.space, f.app_id);
+CREATE INDEX episode_agent IF NOT EXISTS FOR (e:Episode) ON (e.tenant, e.space, e.agent_id);
+CREATE INDEX episode_run IF NOT EXISTS FOR (e:Episode) ON (e.tenant, e.space, e.run_id);
+CREATE INDEX episode_app IF NOT EXISTS FOR (e:Episode) ON (e.tenant, e.space, e.app_id);
 CREATE VECTOR INDEX fact_embedding IF NOT EXISTS
 FOR ()-[f:FACT]-() ON (f.embedding)
 OPTIONS {indexConfig: {`vector.dimensions`: 384, `vector.similarity_function`: 'cosine', `vector.quantization.enabled`: false,

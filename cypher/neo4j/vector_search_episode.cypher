@@ -7,4 +7,5 @@ YIELD node, score
 WITH collect({e: node, score: score}) AS found
 RETURN size(found) AS seen,
   [h IN found WHERE h.e.tenant = $tenant AND h.e.space = $space AND h.e.recorded_at <= $known_at
+  AND ($agent_id IS NULL OR h.e.agent_id = $agent_id) AND ($run_id IS NULL OR h.e.run_id = $run_id) AND ($app_id IS NULL OR h.e.app_id = $app_id)
    | {id: h.e.id, score: 2.0 * h.score - 1.0}] AS hits

@@ -158,6 +158,14 @@ class Settings(BaseSettings):
     context_tokenizer: str = Field(
         "all-MiniLM-L6-v2", description="Tokenizer that counts POST /v1/context budgets."
     )
+    # Essential memory (README "Essential memory"): GET /v1/essential.
+    essential_cache_s: float = Field(
+        300.0,
+        ge=0.0,
+        le=86400.0,
+        description="Longest a cached GET /v1/essential answer is served while the space's "
+        "facts are unchanged (facts also start and stop being valid as time passes); 0: no cache.",
+    )
     # Observability (README "Metrics").
     metrics_key: str = Field(
         "",

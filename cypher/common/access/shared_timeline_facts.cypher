@@ -6,6 +6,7 @@ WHERE f.id IN $ids AND f.tenant = $tenant AND f.space IN $spaces
   AND ($entity_id = '' OR s.id = $entity_id OR o.id = $entity_id)
   AND (size($predicates) = 0 OR f.predicate IN $predicates)
   AND f.recorded_at <= $known_at AND (f.expired_at IS NULL OR $known_at < f.expired_at)
+  AND ($agent_id IS NULL OR f.agent_id = $agent_id) AND ($run_id IS NULL OR f.run_id = $run_id) AND ($app_id IS NULL OR f.app_id = $app_id)
   AND ((f.valid_from >= $start AND f.valid_from < $end)
     OR (f.valid_to >= $start AND f.valid_to < $end)
     OR (f.valid_from IS NULL AND coalesce(f.observed_at, f.recorded_at) >= $start

@@ -21,6 +21,7 @@ from kenning.api.rest import (
     chat,
     context,
     episodes,
+    essential,
     facts,
     graph,
     health,
@@ -140,6 +141,7 @@ def create_app(
         teams,
         retrievals,
         chat,
+        essential,
     )
     for module in routers:
         app.include_router(module.router, dependencies=checked)

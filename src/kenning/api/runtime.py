@@ -24,6 +24,7 @@ from kenning.config import Settings
 from kenning.embed.port import Embedder
 from kenning.embed.tokens import TokenCounter
 from kenning.errors import ConfigError, StoreUnavailable
+from kenning.essential.service import EssentialService
 from kenning.extract.port import Extractor
 from kenning.ingest.pacing import Foreground
 from kenning.ingest.service import IngestService
@@ -176,6 +177,7 @@ class Runtime:
     search: SearchService = field(init=False)
     supersession: Supersession = field(init=False)
     temporal: TemporalService = field(init=False)
+    essential: EssentialService = field(init=False)
     agents: AgentService = field(init=False)
     scheduler: AgentScheduler = field(init=False)
     keys: KeyService = field(init=False)
@@ -246,6 +248,9 @@ class Runtime:
             self.ingest,
             self.retrievals,
             self.token_counter,
+        )
+        self.essential = EssentialService(
+            self.store, self.token_counter, s.functional_predicates, s.essential_cache_s
         )
 
     def token_counter(self) -> TokenCounter:

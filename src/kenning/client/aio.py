@@ -16,6 +16,7 @@ from kenning.agents.models import AgentName, AgentRun, Insight, InsightStatus
 from kenning.api.rest.schemas import (
     ContextResponse,
     EpisodesAccepted,
+    EssentialResponse,
     GraphView,
     ImportAnswer,
     JobView,
@@ -161,6 +162,12 @@ class AsyncKenning:
         return await self._run(
             calls.context(space, query, token_budget, max_items, as_of, known_at)
         )
+
+    async def essential(self, space: str, max_tokens: int = 400) -> EssentialResponse:
+        """``GET /v1/essential``: the facts to know at the start of every
+        session as a prompt block within ``max_tokens`` tokens (cached by the
+        server until the space changes)."""
+        return await self._run(calls.essential(space, max_tokens))
 
     # -- facts and entities ----------------------------------------------------
 

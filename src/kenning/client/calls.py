@@ -22,6 +22,7 @@ from kenning.agents.models import AgentName, AgentRun, Insight, InsightStatus
 from kenning.api.rest.schemas import (
     ContextResponse,
     EpisodesAccepted,
+    EssentialResponse,
     FactsStored,
     GraphView,
     ImportAnswer,
@@ -134,6 +135,11 @@ def context(
     body = {"space": space, "query": query, "token_budget": token_budget, "max_items": max_items}
     body.update(_params(as_of=as_of, known_at=known_at))
     return Call("POST", "/v1/context", _model(ContextResponse), body=body)
+
+
+def essential(space: str, max_tokens: int) -> Call[EssentialResponse]:
+    params = _params(space=space, max_tokens=max_tokens)
+    return Call("GET", "/v1/essential", _model(EssentialResponse), params=params)
 
 
 def add_facts(space: str, facts: Sequence[FactCreate | dict[str, Any]]) -> Call[list[Fact]]:

@@ -15,6 +15,7 @@ from kenning.agents.models import AgentName, AgentRun, Insight, InsightStatus
 from kenning.api.rest.schemas import (
     ContextResponse,
     EpisodesAccepted,
+    EssentialResponse,
     GraphView,
     ImportAnswer,
     JobView,
@@ -156,6 +157,12 @@ class Kenning:
         """``POST /v1/context``: a prompt block of facts and excerpts for
         ``query`` within ``token_budget`` tokens."""
         return self._run(calls.context(space, query, token_budget, max_items, as_of, known_at))
+
+    def essential(self, space: str, max_tokens: int = 400) -> EssentialResponse:
+        """``GET /v1/essential``: the facts to know at the start of every
+        session as a prompt block within ``max_tokens`` tokens (cached by the
+        server until the space changes)."""
+        return self._run(calls.essential(space, max_tokens))
 
     # -- facts and entities ----------------------------------------------------
 

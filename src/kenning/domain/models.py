@@ -5,6 +5,7 @@ Instants are timezone-aware UTC ``datetime`` values; JSON shows ISO 8601.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, Literal, TypeVar
@@ -110,6 +111,43 @@ class Tags(Model):
     agent_id: Tag | None = None
     run_id: Tag | None = None
     app_id: Tag | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryFilter:
+    """Which memory category a read is limited to: the ``agent_id``,
+    ``run_id`` and ``app_id`` tags of episodes and facts, combined with AND.
+
+    A field left None does not filter; ``CategoryFilter()`` filters nothing.
+    Queries receive the three as ``$agent_id``, ``$run_id``, ``$app_id``
+    (null: no filter) from :meth:`params`.
+    """
+
+    agent_id: str | None = None
+    run_id: str | None = None
+    app_id: str | None = None
+
+    def __bool__(self) -> bool:
+        return any((self.agent_id, self.run_id, self.app_id))
+
+    def params(self) -> dict[str, str | None]:
+        """The query parameters ``agent_id``, ``run_id``, ``app_id``."""
+        return {"agent_id": self.agent_id, "run_id": self.run_id, "app_id": self.app_id}
+
+    def matches(self, item: Tags) -> bool:
+        """Whether an episode or fact carries every tag this filter names."""
+        return all(
+            want is None or want == have
+            for want, have in (
+                (self.agent_id, item.agent_id),
+                (self.run_id, item.run_id),
+                (self.app_id, item.app_id),
+            )
+        )
+
+
+#: No category filter.
+NO_CATEGORY = CategoryFilter()
 
 
 class EpisodeStatus(StrEnum):

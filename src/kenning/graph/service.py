@@ -15,7 +15,7 @@ from functools import partial
 
 from kenning.access.sharing import shared_centres, walk
 from kenning.domain.ids import entity_key, predicate_key
-from kenning.domain.models import Entity, Scope
+from kenning.domain.models import NO_CATEGORY, CategoryFilter, Entity, Scope
 from kenning.errors import InputError, NotFound
 from kenning.graph.paths import IdPath, shortest_paths
 from kenning.store.graph_port import (
@@ -132,11 +132,21 @@ class GraphService:
         return rows[:first], len(rows) > first
 
     async def facts(
-        self, scope: Scope, where: FactFilter, at: TimeFilter, first: int, after: str
+        self,
+        scope: Scope,
+        where: FactFilter,
+        at: TimeFilter,
+        first: int,
+        after: str,
+        *,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> tuple[list[FactEdge], bool]:
-        """A page of matching facts in id order and whether more follow."""
+        """A page of matching facts (of ``categories``; default any) in id
+        order and whether more follow."""
         check_range("first", first, 1, MAX_PAGE_SIZE)
-        rows = await self._store.find_facts(scope, where, at, after, first + 1)
+        rows = await self._store.find_facts(
+            scope, where, at, after, first + 1, categories=categories
+        )
         return rows[:first], len(rows) > first
 
     async def neighborhood(
@@ -147,15 +157,20 @@ class GraphService:
         predicates: list[str] | None,
         at: TimeFilter,
         limit: int,
+        *,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> Subgraph:
-        """Facts within ``depth`` hops of ``center``, nearest first, in one query.
+        """Facts within ``depth`` hops of ``center``, nearest first, in one
+        query; every fact on the way of ``categories`` (default: any).
 
         Raises:
             InputError: ``depth`` outside 1..3 or ``limit`` outside 1..500.
         """
         check_range("depth", depth, 1, MAX_NEIGHBORHOOD_DEPTH)
         check_range("limit", limit, 1, MAX_GRAPH_EDGES)
-        rows = await self._store.neighborhood(scope, center.id, depth, predicates, at, limit + 1)
+        rows = await self._store.neighborhood(
+            scope, center.id, depth, predicates, at, limit + 1, categories=categories
+        )
         kept = rows[:limit]
         return Subgraph(_nodes(center, kept), [r.edge for r in kept], truncated=len(rows) > limit)
 
@@ -168,6 +183,8 @@ class GraphService:
         predicates: list[str] | None,
         at: TimeFilter,
         limit: int,
+        *,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> Subgraph | None:
         """Shared facts within ``depth`` hops of the shared entities ``entity``
         names (an id, or else a name), walked over the shared facts only, so
@@ -180,7 +197,9 @@ class GraphService:
         check_range("limit", limit, 1, MAX_GRAPH_EDGES)
         if not shared:
             return None
-        edges = await self._store.shared_facts(scope.tenant, shared, shared.ids, at)
+        edges = await self._store.shared_facts(
+            scope.tenant, shared, shared.ids, at, categories=categories
+        )
         if predicates is not None:
             edges = [e for e in edges if e.edge.fact.predicate in predicates]
         centres = shared_centres(edges, entity)

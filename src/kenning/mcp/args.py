@@ -58,6 +58,13 @@ class JobArgs(Model):
     wait_s: WaitS = 0.0
 
 
+class EssentialArgs(Model):
+    """``memory_essential``: the query parameters of ``GET /v1/essential``."""
+
+    space: SpaceId
+    max_tokens: int = Field(400, ge=16, le=100_000, description="Most tokens the block may hold.")
+
+
 class TimelineArgs(Model):
     """``memory_timeline``: the query parameters of ``GET /v1/timeline``."""
 

@@ -23,6 +23,7 @@ from kenning.api.deps import read_scope
 from kenning.api.rest.context import ContextRequest
 from kenning.api.rest.schemas import (
     ContextResponse,
+    EssentialResponse,
     GraphView,
     JobView,
     SearchRequest,
@@ -37,6 +38,7 @@ from kenning.errors import KenningError
 from kenning.mcp.args import (
     AddArgs,
     AddResult,
+    EssentialArgs,
     ForgetArgs,
     GraphArgs,
     InsightArgs,
@@ -102,6 +104,16 @@ _TOOLS: list[tuple[str, type[BaseModel], type[BaseModel], str, str, ToolAnnotati
         "What memory knows about a query as a prompt block ready to put before an LLM call: "
         "facts with when they were true, then dated conversation excerpts, within "
         "token_budget tokens.",
+        READ_ONLY,
+    ),
+    (
+        "memory_essential",
+        EssentialArgs,
+        EssentialResponse,
+        "essential",
+        "The facts to know at the start of every session (identity, home, work, "
+        "relationships, lasting preferences) as a prompt block within max_tokens tokens; "
+        "cheap to call every session (cached until the space changes).",
         READ_ONLY,
     ),
     (

@@ -18,6 +18,7 @@ from kenning.api.rest.context import ContextRequest
 from kenning.api.rest.graph import center_entity, graph_view
 from kenning.api.rest.schemas import (
     ContextResponse,
+    EssentialResponse,
     GraphView,
     JobView,
     SearchRequest,
@@ -31,6 +32,7 @@ from kenning.graph.service import GraphService, normalise_predicates, time_filte
 from kenning.mcp.args import (
     AddArgs,
     AddResult,
+    EssentialArgs,
     ForgetArgs,
     GraphArgs,
     InsightArgs,
@@ -120,7 +122,12 @@ class Tools:
         """``memory_search``."""
         scope = await self._scope(ctx, args.space)
         hits = await self.runtime_of().search.search(
-            scope, args.query, args.top_k, as_of=args.as_of, known_at=args.known_at
+            scope,
+            args.query,
+            args.top_k,
+            as_of=args.as_of,
+            known_at=args.known_at,
+            categories=args.categories(),
         )
         return SearchResponse(results=hits)
 
@@ -129,7 +136,12 @@ class Tools:
         rt = self.runtime_of()
         scope = await self._scope(ctx, args.space)
         hits = await rt.search.search(
-            scope, args.query, args.max_items, as_of=args.as_of, known_at=args.known_at
+            scope,
+            args.query,
+            args.max_items,
+            as_of=args.as_of,
+            known_at=args.known_at,
+            categories=args.categories(),
         )
         block = render_context(hits, args.token_budget, rt.token_counter())
         return ContextResponse(
@@ -138,6 +150,19 @@ class Tools:
             token_budget=block.budget,
             tokenizer=block.tokenizer,
             hits=block.hits,
+        )
+
+    async def essential(self, args: EssentialArgs, ctx: Context) -> EssentialResponse:
+        """``memory_essential``."""
+        scope = await self._scope(ctx, args.space)
+        found = await self.runtime_of().essential.essential(scope, args.max_tokens)
+        return EssentialResponse(
+            space=found.space,
+            facts=found.facts,
+            context=found.context,
+            tokens=found.tokens,
+            token_budget=found.token_budget,
+            generated_at=found.generated_at,
         )
 
     async def timeline(self, args: TimelineArgs, ctx: Context) -> TimelineResponse:

@@ -9,7 +9,16 @@ from datetime import datetime
 from typing import Any
 
 from kenning.access.sharing import merge_terms, merge_vector, shared_terms, words_of
-from kenning.domain.models import ChannelScore, Episode, Fact, Scope, SearchHit, utcnow
+from kenning.domain.models import (
+    NO_CATEGORY,
+    CategoryFilter,
+    ChannelScore,
+    Episode,
+    Fact,
+    Scope,
+    SearchHit,
+    utcnow,
+)
 from kenning.domain.rules import QUERY_MAX_CHARS
 from kenning.embed.port import Embedder
 from kenning.errors import InputError
@@ -79,6 +88,7 @@ class SearchService:
         as_of: datetime | None = None,
         known_at: datetime | None = None,
         shared: SharedScope | None = None,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[SearchHit]:
         """The ``top_k`` best facts and episodes for ``query``, best first.
 
@@ -92,6 +102,9 @@ class SearchService:
                 (:class:`~kenning.access.sharing.SharedReads`); they take
                 part in the vector and full-text channels of facts and come
                 back with ``shared_from`` set. None: the space's own only.
+            categories: Only facts and episodes tagged with each given
+                ``agent_id``/``run_id``/``app_id`` (shared facts too);
+                default: no filter.
 
         Returns:
             Hits with their fused score, per-channel rank, score and reason
@@ -111,6 +124,7 @@ class SearchService:
         now = utcnow()
         state = _Request(scope, analyse(query), as_of or now, known_at or now, top_k)
         state.shared = shared or SharedScope()
+        state.categories = categories
         await self._first_pass(state, query)
         size = max(top_k * self.config.pool, top_k)
         # Fetch the likely results while the graph and neighbourhood are asked;
@@ -153,7 +167,11 @@ class SearchService:
         if state.shared:
             # Shared facts join the fact channels as if they were the space's own.
             hits = await self._store.shared_vector_facts(
-                scope.tenant, state.shared, vector, TimeFilter(state.as_of, state.known_at)
+                scope.tenant,
+                state.shared,
+                vector,
+                TimeFilter(state.as_of, state.known_at),
+                categories=state.categories,
             )
             fact_vec = merge_vector(fact_vec, hits, depth)
             sizes["fact"] += len(hits)
@@ -187,9 +205,21 @@ class SearchService:
         candidates = [f.key.split(":", 1)[1] for f in first if f.key.startswith("episode:")]
         seed_ids = list(state.seeds)
         facts, mentioned, near = await asyncio.gather(
-            self._store.entity_facts(scope, seed_ids, state.as_of, state.known_at, cfg.max_degree),
+            self._store.entity_facts(
+                scope,
+                seed_ids,
+                state.as_of,
+                state.known_at,
+                cfg.max_degree,
+                categories=state.categories,
+            ),
             self._store.entity_episodes(
-                scope, seed_ids, state.known_at, cfg.max_mentions, candidates
+                scope,
+                seed_ids,
+                state.known_at,
+                cfg.max_mentions,
+                candidates,
+                categories=state.categories,
             ),
             self._store.episode_neighbours(
                 scope,
@@ -197,6 +227,7 @@ class SearchService:
                 cfg.neighbour_radius,
                 cfg.neighbour_window,
                 state.known_at,
+                categories=state.categories,
             ),
         )
         seeds = ch.weigh_seeds(state.seeds, mentioned, cfg.max_mentions)
@@ -249,6 +280,7 @@ class SearchService:
             self._max_df(size),
             state.as_of,
             state.known_at,
+            categories=state.categories,
         )
 
     async def _vector(
@@ -257,7 +289,14 @@ class SearchService:
         exact = size <= self._exact_max
         k = depth if exact else depth * self._oversample
         hits = await self._store.vector_search(
-            state.scope, kind, vector, k, exact=exact, as_of=state.as_of, known_at=state.known_at
+            state.scope,
+            kind,
+            vector,
+            k,
+            exact=exact,
+            as_of=state.as_of,
+            known_at=state.known_at,
+            categories=state.categories,
         )
         return hits[:depth]
 
@@ -271,7 +310,9 @@ class SearchService:
         at = TimeFilter(state.as_of, state.known_at)
         facts, edges, episodes = await asyncio.gather(
             self._store.get_facts(scope, own_ids) if own_ids else _nothing(),
-            self._store.shared_facts(scope.tenant, shared, shared_ids, at)
+            self._store.shared_facts(
+                scope.tenant, shared, shared_ids, at, categories=state.categories
+            )
             if shared_ids
             else _nothing(),
             self._store.get_episodes(scope, episode_ids) if episode_ids else _nothing(),
@@ -279,7 +320,9 @@ class SearchService:
         by_key: dict[str, Fact | Episode] = {ch.fact_key(f.id): f for f in facts}
         by_key.update({ch.fact_key(e.edge.fact.id): e.edge.fact for e in edges})
         by_key.update({ch.episode_key(e.id): e for e in episodes})
-        return by_key
+        # The queries filter by category already; this keeps a hit of any
+        # channel that does not (entities carry no tags) out as well.
+        return {k: v for k, v in by_key.items() if state.categories.matches(v)}
 
     def _time_and_recency(self, hits: list[SearchHit], state: _Request) -> list[SearchHit]:
         """Add the time channel (temporal queries) and the recency prior, re-sort."""
@@ -315,6 +358,7 @@ class _Request:
         self.rankings: dict[str, ch.Ranking] = {}
         self.seeds: dict[str, ch.Seed] = {}
         self.shared = SharedScope()
+        self.categories = NO_CATEGORY
 
     def add(self, name: str, hits: list[ScoredId], key: Callable[[str], str], why: str) -> None:
         """Record an index's ranking under ``name``; ``why`` formats each score."""

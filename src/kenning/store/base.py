@@ -18,13 +18,24 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal, LiteralString, TypeVar
 
-from kenning.domain.models import STORED, Entity, Episode, Fact, JobStatus, Page, Scope
+from kenning.domain.models import (
+    NO_CATEGORY,
+    STORED,
+    CategoryFilter,
+    Entity,
+    Episode,
+    Fact,
+    JobStatus,
+    Page,
+    Scope,
+)
 from kenning.errors import Conflict, StoreError, StoreUnavailable
 from kenning.store.agent_runs_queries import AGENT_RUN_QUERIES, AgentRunQueries
 from kenning.store.connector_queries import CONNECTOR_QUERIES, ConnectorQueries
 from kenning.store.curator_queries import CURATOR_QUERIES, CuratorQueries
 from kenning.store.cypher import CypherLibrary
 from kenning.store.digest_queries import DIGEST_QUERIES, DigestQueries
+from kenning.store.essential_queries import ESSENTIAL_QUERIES, EssentialQueries
 from kenning.store.graph_port import TimeFilter
 from kenning.store.graph_read import GRAPH_READ_QUERIES, GraphReadMixin
 from kenning.store.keys_queries import KEY_QUERIES, KeyQueries
@@ -125,6 +136,7 @@ REQUIRED_QUERIES = (
     *WEBHOOK_QUERIES,
     *TEAM_QUERIES,
     *RETRIEVAL_QUERIES,
+    *ESSENTIAL_QUERIES,
 )
 
 #: Seconds within which a store answer counts as proof of health.
@@ -151,6 +163,7 @@ class CypherStore(
     WebhookQueries,
     TeamQueries,
     RetrievalLogQueries,
+    EssentialQueries,
     ABC,
 ):
     """A GraphStore implemented with the queries of one Cypher dialect."""
@@ -235,7 +248,10 @@ class CypherStore(
     async def _query(self, name: str, params: Row, *, write: bool = False) -> list[Row]:
         if (reason := self._unavailable_reason()) is not None:
             raise StoreUnavailable(reason)
-        query, values = self.cypher.query(name), self._params(params)
+        query = self.cypher.query(name)
+        if "$agent_id" in query:  # a category filter left out by a caller filters nothing
+            params = {**NO_CATEGORY.params(), **params}
+        values = self._params(params)
 
         async def run() -> list[Row]:
             rows = await self._run(query, values, write=write)
@@ -480,9 +496,11 @@ class CypherStore(
         *,
         as_of: datetime | None = None,
         known_at: datetime | None = None,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> Page[Fact]:
         """See :meth:`GraphStore.list_facts`."""
         params = {**self._scope(scope), "after": after, "limit": limit, **_when(as_of, known_at)}
+        params.update(categories.params())
         items = [self._fact(r["fact"]) for r in await self._query("list_facts", params)]
         return Page[Fact](items=items, next_after=items[-1].id if len(items) == limit else None)
 
@@ -503,10 +521,12 @@ class CypherStore(
         exact: bool,
         as_of: datetime | None = None,
         known_at: datetime | None = None,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[ScoredId]:
         """See :meth:`GraphStore.vector_search`."""
         name = f"{'exact' if exact else 'vector'}_search_{kind}"
         params = {**self._scope(scope), "vector": vector, "k": k, **_when(as_of, known_at)}
+        params.update(categories.params())
         return [ScoredId(r["id"], float(r["score"])) for r in await self._query(name, params)]
 
     async def fulltext_search(
@@ -518,6 +538,7 @@ class CypherStore(
         *,
         as_of: datetime | None = None,
         known_at: datetime | None = None,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[ScoredId]:
         """See :meth:`GraphStore.fulltext_search`."""
         query = self._fulltext_query(terms)
@@ -529,6 +550,7 @@ class CypherStore(
             "k": k,
             "candidates": k * 10,
             **_when(as_of, known_at),
+            **categories.params(),
         }
         rows = await self._query(f"fulltext_search_{kind}", params)
         return [ScoredId(r["id"], float(r["score"])) for r in rows]
@@ -562,6 +584,7 @@ class CypherStore(
         as_of: datetime,
         known_at: datetime,
         max_degree: int,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[EntityFact]:
         """See :meth:`GraphStore.entity_facts`."""
         if not seeds:
@@ -572,6 +595,7 @@ class CypherStore(
             "as_of": as_of,
             "known_at": known_at,
             "max_degree": max_degree,
+            **categories.params(),
         }
         rows = await self._query("entity_facts", params)
         return [EntityFact(r["seed"], r["id"], list(r["second"] or [])) for r in rows]
@@ -583,6 +607,7 @@ class CypherStore(
         known_at: datetime,
         max_mentions: int,
         candidates: list[str],
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[Mention]:
         """See :meth:`GraphStore.entity_episodes`."""
         if not seeds:
@@ -593,6 +618,7 @@ class CypherStore(
             "known_at": known_at,
             "max_mentions": max_mentions,
             "candidates": candidates,
+            **categories.params(),
         }
         rows = await self._query("entity_episodes", params)
         return [Mention(r["seed"], r["id"], int(r["mentions"])) for r in rows]
@@ -604,6 +630,7 @@ class CypherStore(
         radius: int,
         window: timedelta,
         known_at: datetime,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[Neighbourhood]:
         """See :meth:`GraphStore.episode_neighbours`."""
         if not seeds or radius < 1:
@@ -614,6 +641,7 @@ class CypherStore(
             "radius": radius,
             "window": window,
             "known_at": known_at,
+            **categories.params(),
         }
         rows = await self._query("episode_neighbours", params)
         return [Neighbourhood(r["seed"], list(r["ids"] or [])) for r in rows]
@@ -626,6 +654,7 @@ class CypherStore(
         max_df: int,
         as_of: datetime,
         known_at: datetime,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[TermMatches]:
         """See :meth:`GraphStore.fulltext_terms`. At most ``max_df + 1``
         matches are read per word, so a common word costs no more than that."""
@@ -643,6 +672,7 @@ class CypherStore(
             "cap": max_df + 1,
             "as_of": as_of,
             "known_at": known_at,
+            **categories.params(),
         }
         rows = await self._query(f"fulltext_terms_{kind}", params)
         return [

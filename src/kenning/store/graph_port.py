@@ -5,7 +5,8 @@ filtered by tenant and space. Fact reads that take a :class:`TimeFilter` keep a
 fact when it is **valid at** ``as_of`` — ``(valid_from IS NULL OR valid_from <=
 as_of) AND (valid_to IS NULL OR as_of < valid_to)`` — and **known at**
 ``known_at`` — ``recorded_at <= known_at AND (expired_at IS NULL OR known_at <
-expired_at)``.
+expired_at)``. Fact reads that take ``categories`` keep only facts with every
+``agent_id``/``run_id``/``app_id`` it names (default: all).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from kenning.domain.models import Entity, Fact, Scope, utcnow
+from kenning.domain.models import NO_CATEGORY, CategoryFilter, Entity, Fact, Scope, utcnow
 
 #: Neighbourhood depths that have a query; a variable-length bound cannot be
 #: a Cypher parameter, so each depth is its own reviewed query file.
@@ -101,11 +102,25 @@ class GraphReadStore(Protocol):
         """How many entities match."""
 
     async def find_facts(
-        self, scope: Scope, where: FactFilter, at: TimeFilter, after: str, limit: int
+        self,
+        scope: Scope,
+        where: FactFilter,
+        at: TimeFilter,
+        after: str,
+        limit: int,
+        *,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[FactEdge]:
         """Up to ``limit`` matching facts with id > ``after``, in id order."""
 
-    async def count_facts(self, scope: Scope, where: FactFilter, at: TimeFilter) -> int:
+    async def count_facts(
+        self,
+        scope: Scope,
+        where: FactFilter,
+        at: TimeFilter,
+        *,
+        categories: CategoryFilter = NO_CATEGORY,
+    ) -> int:
         """How many facts match."""
 
     async def fact_edges(self, scope: Scope, ids: list[str]) -> list[FactEdge]:
@@ -118,6 +133,8 @@ class GraphReadStore(Protocol):
         predicates: list[str] | None,
         at: TimeFilter,
         limit: int,
+        *,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> dict[str, list[FactEdge]]:
         """Up to ``limit`` facts touching each entity, newest first, in one query."""
 
@@ -129,6 +146,8 @@ class GraphReadStore(Protocol):
         predicates: list[str] | None,
         at: TimeFilter,
         limit: int,
+        *,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[NeighborhoodEdge]:
         """Facts within ``depth`` hops (one of :data:`NEIGHBORHOOD_DEPTHS`) of
         an entity, nearest first, at most ``limit``, in one query.

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from kenning.domain.models import STORED, Entity, Fact, Scope
+from kenning.domain.models import NO_CATEGORY, STORED, CategoryFilter, Entity, Fact, Scope
 from kenning.errors import InputError
 from kenning.store.graph_port import (
     NEIGHBORHOOD_DEPTHS,
@@ -85,16 +85,30 @@ class GraphReadMixin:
         return int((await self._query("graph_count_entities", params))[0]["total"])
 
     async def find_facts(
-        self, scope: Scope, where: FactFilter, at: TimeFilter, after: str, limit: int
+        self,
+        scope: Scope,
+        where: FactFilter,
+        at: TimeFilter,
+        after: str,
+        limit: int,
+        *,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[FactEdge]:
         """See :meth:`GraphReadStore.find_facts`."""
-        params = {**self._scope(scope), **asdict(where), **asdict(at)}
+        params = {**self._scope(scope), **asdict(where), **asdict(at), **categories.params()}
         rows = await self._query("graph_find_facts", {**params, "after": after, "limit": limit})
         return [self._edge(r) for r in rows]
 
-    async def count_facts(self, scope: Scope, where: FactFilter, at: TimeFilter) -> int:
+    async def count_facts(
+        self,
+        scope: Scope,
+        where: FactFilter,
+        at: TimeFilter,
+        *,
+        categories: CategoryFilter = NO_CATEGORY,
+    ) -> int:
         """See :meth:`GraphReadStore.count_facts`."""
-        params = {**self._scope(scope), **asdict(where), **asdict(at)}
+        params = {**self._scope(scope), **asdict(where), **asdict(at), **categories.params()}
         return int((await self._query("graph_count_facts", params))[0]["total"])
 
     async def fact_edges(self, scope: Scope, ids: list[str]) -> list[FactEdge]:
@@ -109,9 +123,12 @@ class GraphReadMixin:
         predicates: list[str] | None,
         at: TimeFilter,
         limit: int,
+        *,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> dict[str, list[FactEdge]]:
         """See :meth:`GraphReadStore.facts_of_entities`."""
         params = {**self._scope(scope), "ids": ids, "predicates": predicates, **asdict(at)}
+        params.update(categories.params())
         rows = await self._query("graph_facts_of_entities", {**params, "limit": limit})
         found: dict[str, list[FactEdge]] = defaultdict(list)
         for row in rows:
@@ -127,12 +144,15 @@ class GraphReadMixin:
         predicates: list[str] | None,
         at: TimeFilter,
         limit: int,
+        *,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[NeighborhoodEdge]:
         """See :meth:`GraphReadStore.neighborhood`."""
         name = _NEIGHBORHOOD_QUERY.get(depth)
         if name is None:
             raise InputError(f"depth must be one of {NEIGHBORHOOD_DEPTHS}", field="depth")
         params = {**self._scope(scope), "id": center_id, "predicates": predicates}
+        params.update(categories.params())
         rows = await self._query(name, {**params, **asdict(at), "limit": limit})
         return [
             NeighborhoodEdge(

@@ -2,6 +2,8 @@
 
 Methods are async and batch-first. Every read and write is filtered by
 tenant and space; the tenant always comes from the caller's credentials.
+Reads that take ``categories`` (a :class:`~kenning.domain.models.CategoryFilter`)
+keep only the episodes and facts carrying every tag it names (default: all).
 """
 
 from __future__ import annotations
@@ -11,11 +13,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
-from kenning.domain.models import Entity, Episode, Fact, JobStatus, Page, Scope
+from kenning.domain.models import (
+    NO_CATEGORY,
+    CategoryFilter,
+    Entity,
+    Episode,
+    Fact,
+    JobStatus,
+    Page,
+    Scope,
+)
 from kenning.store.agent_runs_port import AgentRunStore
 from kenning.store.connector_port import ConnectorStore
 from kenning.store.curator_port import CuratorStore
 from kenning.store.digest_port import DigestStore
+from kenning.store.essential_port import EssentialStore
 from kenning.store.graph_port import GraphReadStore
 from kenning.store.keys_port import KeyStore
 from kenning.store.portable_port import PortableStore
@@ -232,6 +244,7 @@ class GraphStore(
     WebhookStore,
     TeamStore,
     RetrievalLogStore,
+    EssentialStore,
     Protocol,
 ):
     """The storage port. Both adapters pass one contract test suite.
@@ -340,6 +353,7 @@ class GraphStore(
         *,
         as_of: datetime | None = None,
         known_at: datetime | None = None,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> Page[Fact]:
         """Facts with id > ``after`` in id (creation) order, valid at ``as_of``
         and known at ``known_at`` (None: now)."""
@@ -357,6 +371,7 @@ class GraphStore(
         exact: bool,
         as_of: datetime | None = None,
         known_at: datetime | None = None,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[ScoredId]:
         """Nearest ``kind`` items by cosine similarity in [-1, 1], best first.
 
@@ -377,6 +392,7 @@ class GraphStore(
         *,
         as_of: datetime | None = None,
         known_at: datetime | None = None,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[ScoredId]:
         """Items matching any of ``terms`` (plain words), best first; time as
         in :meth:`vector_search`."""
@@ -392,6 +408,8 @@ class GraphStore(
         max_df: int,
         as_of: datetime,
         known_at: datetime,
+        *,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[TermMatches]:
         """Per plain word, the ``kind`` items of the space that match it
         (facts valid at ``as_of``; both known at ``known_at``); ids only for
@@ -408,6 +426,8 @@ class GraphStore(
         as_of: datetime,
         known_at: datetime,
         max_degree: int,
+        *,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[EntityFact]:
         """Facts of the ``seeds`` entities valid at ``as_of`` and known at
         ``known_at``, each with the facts of its other end (hop 2) when that
@@ -420,6 +440,8 @@ class GraphStore(
         known_at: datetime,
         max_mentions: int,
         candidates: list[str],
+        *,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[Mention]:
         """Episodes known at ``known_at`` that mention the ``seeds`` entities;
         for a seed mentioned by more than ``max_mentions`` episodes, only those
@@ -432,6 +454,8 @@ class GraphStore(
         radius: int,
         window: timedelta,
         known_at: datetime,
+        *,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[Neighbourhood]:
         """For each seed episode, up to ``radius`` episodes on each side in
         (occurred_at, id) order, said within ``window`` of it."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from kenning.domain.models import Fact, Scope
+from kenning.domain.models import NO_CATEGORY, CategoryFilter, Fact, Scope
 from kenning.store.graph_port import NeighborhoodEdge, TimeFilter
 
 
@@ -160,15 +160,29 @@ class TeamStore(Protocol):
         """The fact ids ``scope.space`` may read through its teams."""
 
     async def shared_facts(
-        self, tenant: str, shared: SharedScope, ids: list[str], at: TimeFilter
+        self,
+        tenant: str,
+        shared: SharedScope,
+        ids: list[str],
+        at: TimeFilter,
+        *,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[NeighborhoodEdge]:
         """Shared facts among ``ids`` valid and known at ``at``, with their
-        ends (``hop`` 0: the caller walks them)."""
+        ends (``hop`` 0: the caller walks them); ``categories`` limits them to
+        a memory category (default: none)."""
 
     async def shared_vector_facts(
-        self, tenant: str, shared: SharedScope, vector: list[float], at: TimeFilter
+        self,
+        tenant: str,
+        shared: SharedScope,
+        vector: list[float],
+        at: TimeFilter,
+        *,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[SharedVectorHit]:
-        """Every shared fact valid and known at ``at`` with its cosine to ``vector``."""
+        """Every shared fact valid and known at ``at`` (and of ``categories``)
+        with its cosine to ``vector``."""
 
     async def shared_timeline_facts(
         self,
@@ -181,5 +195,6 @@ class TeamStore(Protocol):
         end: datetime,
         known_at: datetime,
         limit: int,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[Fact]:
         """Shared facts for a timeline window (see ``timeline_facts``)."""

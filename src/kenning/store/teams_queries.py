@@ -13,7 +13,15 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from kenning.domain.models import STORED, Entity, Fact, Scope, SharedFrom
+from kenning.domain.models import (
+    NO_CATEGORY,
+    STORED,
+    CategoryFilter,
+    Entity,
+    Fact,
+    Scope,
+    SharedFrom,
+)
 from kenning.store.graph_port import FactEdge, NeighborhoodEdge, TimeFilter
 from kenning.store.mixin import QueryMixin, Row
 from kenning.store.teams_port import (
@@ -198,13 +206,20 @@ class TeamQueries(QueryMixin):
         return {"tenant": tenant, "ids": allowed, "spaces": spaces}
 
     async def shared_facts(
-        self, tenant: str, shared: SharedScope, ids: list[str], at: TimeFilter
+        self,
+        tenant: str,
+        shared: SharedScope,
+        ids: list[str],
+        at: TimeFilter,
+        *,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[NeighborhoodEdge]:
         """See :meth:`TeamStore.shared_facts`."""
         params = self._shared_params(tenant, shared, ids)
         if not params["ids"]:
             return []
-        rows = await self._query("access/shared_facts", {**params, **asdict(at)})
+        params = {**params, **asdict(at), **categories.params()}
+        rows = await self._query("access/shared_facts", params)
         edges = []
         for r in rows:
             subject, obj = self._entity_of(r["subject"]), self._entity_of(r["object"])
@@ -213,13 +228,19 @@ class TeamQueries(QueryMixin):
         return edges
 
     async def shared_vector_facts(
-        self, tenant: str, shared: SharedScope, vector: list[float], at: TimeFilter
+        self,
+        tenant: str,
+        shared: SharedScope,
+        vector: list[float],
+        at: TimeFilter,
+        *,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[SharedVectorHit]:
         """See :meth:`TeamStore.shared_vector_facts`."""
         params = self._shared_params(tenant, shared, shared.ids)
         if not params["ids"]:
             return []
-        params = {**params, "vector": vector, **asdict(at)}
+        params = {**params, "vector": vector, **asdict(at), **categories.params()}
         rows = await self._query("access/shared_vector_facts", params)
         return [SharedVectorHit(r["id"], float(r["score"]), r["text"] or "") for r in rows]
 
@@ -234,6 +255,7 @@ class TeamQueries(QueryMixin):
         end: datetime,
         known_at: datetime,
         limit: int,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[Fact]:
         """See :meth:`TeamStore.shared_timeline_facts`."""
         params = self._shared_params(tenant, shared, shared.ids)
@@ -247,6 +269,7 @@ class TeamQueries(QueryMixin):
             "end": end,
             "known_at": known_at,
             "limit": limit,
+            **categories.params(),
         }
         rows = await self._query("access/shared_timeline_facts", params)
         return [self._shared_fact(r["fact"], shared) for r in rows]

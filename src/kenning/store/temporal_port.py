@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, TypeVar
 
-from kenning.domain.models import Fact, Scope
+from kenning.domain.models import NO_CATEGORY, CategoryFilter, Fact, Scope
 
 T = TypeVar("T")
 #: A chain: the facts of one (subject key, predicate) in a space.
@@ -217,10 +217,11 @@ class TemporalStore(Protocol):
         end: datetime,
         known_at: datetime,
         limit: int,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[Fact]:
         """Facts known at ``known_at`` that start, end or were first stated in
         ``[start, end)``, about ``entity_id`` (subject or object) if given,
-        oldest first, at most ``limit``."""
+        of ``categories`` (default: any), oldest first, at most ``limit``."""
 
     async def delete_facts(self, scope: Scope, fact_id: str) -> Deleted:
         """Hard-delete a fact and all its versions."""

@@ -12,7 +12,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from kenning.domain.models import Fact, Scope
+from kenning.domain.models import NO_CATEGORY, CategoryFilter, Fact, Scope
 from kenning.store.temporal_port import (
     ChainFact,
     Correction,
@@ -184,6 +184,7 @@ class TemporalQueries:
         end: datetime,
         known_at: datetime,
         limit: int,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[Fact]:
         """See :meth:`TemporalStore.timeline_facts`."""
         params = {
@@ -194,6 +195,7 @@ class TemporalQueries:
             "end": end,
             "known_at": known_at,
             "limit": limit,
+            **categories.params(),
         }
         return [self._fact(r["fact"]) for r in await self._query("timeline_facts", params)]
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from kenning.domain.ids import predicate_key
-from kenning.domain.models import Fact, Scope, utcnow
+from kenning.domain.models import NO_CATEGORY, CategoryFilter, Fact, Scope, utcnow
 from kenning.domain.temporal import Deletion, EpisodeSource, EventKind, FactUpdate, TimelineEvent
 from kenning.embed.port import Embedder
 from kenning.errors import InputError, NotFound
@@ -54,6 +54,7 @@ class TemporalService:
         known_at: datetime | None = None,
         limit: int = 500,
         shared: SharedScope | None = None,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[TimelineEvent]:
         """Facts starting, being first stated, ending and being superseded, in order.
 
@@ -68,6 +69,8 @@ class TemporalService:
             shared: Facts other spaces share with the space's teams; they
                 join the timeline with ``shared_from`` set and no sources
                 (episodes are never shared). None: the space's own only.
+            categories: Only facts with each given ``agent_id``/``run_id``/
+                ``app_id`` (shared facts too); default: no filter.
 
         Returns:
             Events ordered by instant; at one instant, endings come first.
@@ -86,6 +89,7 @@ class TemporalService:
             end=end,
             known_at=known_at or utcnow(),
             limit=limit,
+            categories=categories,
         )
         if shared:
             facts = _first(
@@ -99,6 +103,7 @@ class TemporalService:
                     end=end,
                     known_at=known_at or utcnow(),
                     limit=limit,
+                    categories=categories,
                 ),
                 limit,
             )

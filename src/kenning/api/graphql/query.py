@@ -1,9 +1,11 @@
 """The ``Query`` root: entities, facts, neighbourhoods, paths, search, spaces.
 
 Every field takes the ``space`` to read; the tenant is the caller's, from the
-bearer key. Time filters: a fact is valid at ``asOf`` when ``validFrom <= asOf <
-validTo`` (open ends unbounded) and known at ``knownAt`` when ``recordedAt <=
-knownAt < expiredAt``; both default to now.
+bearer key. ``agentId``, ``runId`` and ``appId`` (facts, neighborhood, search,
+timeline) keep only memory with those tags (combined with AND). Time filters:
+a fact is valid at ``asOf`` when ``validFrom <= asOf < validTo`` (open ends
+unbounded) and known at ``knownAt`` when ``recordedAt <= knownAt < expiredAt``;
+both default to now.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from kenning.api.graphql.types import (
     Space,
 )
 from kenning.domain.ids import entity_key, predicate_key
+from kenning.domain.models import CategoryFilter
 from kenning.errors import NotFound
 from kenning.graph.service import check_range, merge_subgraphs, normalise_predicates
 from kenning.store.graph_port import EntityFilter, FactFilter
@@ -86,6 +89,9 @@ class Query(AgentQuery):
         known_at: datetime | None = None,
         first: int = DEFAULT_PAGE,
         after: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        app_id: str | None = None,
     ) -> FactConnection:
         ctx, scope, at = info.context, info.context.scope(space), times(as_of, known_at)
         where = FactFilter(
@@ -93,8 +99,11 @@ class Query(AgentQuery):
             predicate=predicate_key(predicate) if predicate else None,
             object_key=entity_key(object) if object else None,
         )
-        items, more = await ctx.graph.facts(scope, where, at, first, decode_cursor(after))
-        count = partial(ctx.runtime.store.count_facts, scope, where, at)
+        cats = CategoryFilter(agent_id, run_id, app_id)
+        items, more = await ctx.graph.facts(
+            scope, where, at, first, decode_cursor(after), categories=cats
+        )
+        count = partial(ctx.runtime.store.count_facts, scope, where, at, categories=cats)
         return FactConnection.of(items, more, count)
 
     @strawberry.field(
@@ -112,9 +121,13 @@ class Query(AgentQuery):
         known_at: datetime | None = None,
         limit: int = 100,
         include_shared: bool = True,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        app_id: str | None = None,
     ) -> Graph:
         ctx, scope = info.context, info.context.scope(space)
         preds, at = normalise_predicates(predicates), times(as_of, known_at)
+        cats = CategoryFilter(agent_id, run_id, app_id)
         shared = await ctx.shared(space, include_shared)
         try:
             center = await ctx.graph.entity(scope, **ref_args(entity))
@@ -123,9 +136,13 @@ class Query(AgentQuery):
                 raise
             own = None
         else:
-            own = await ctx.graph.neighborhood(scope, center, depth, preds, at, limit)
+            own = await ctx.graph.neighborhood(
+                scope, center, depth, preds, at, limit, categories=cats
+            )
         ref = str(entity.id) if entity.id else entity.name or ""
-        other = await ctx.graph.shared_neighborhood(scope, shared, ref, depth, preds, at, limit)
+        other = await ctx.graph.shared_neighborhood(
+            scope, shared, ref, depth, preds, at, limit, categories=cats
+        )
         found = merge_subgraphs(own, other)
         if found is None:
             raise NotFound(f"no entity {ref!r} in space {space!r} or shared with it")
@@ -167,12 +184,22 @@ class Query(AgentQuery):
         top_k: int = 10,
         as_of: datetime | None = None,
         include_shared: bool = True,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        app_id: str | None = None,
     ) -> list[SearchHitType]:
         check_range("topK", top_k, 1, MAX_TOP_K)
         at = aware(as_of, "asOf")
         scope, runtime = info.context.scope(space), info.context.runtime
         shared = await info.context.shared(space, include_shared)
-        hits = await runtime.search.search(scope, query, top_k, as_of=at, shared=shared)
+        hits = await runtime.search.search(
+            scope,
+            query,
+            top_k,
+            as_of=at,
+            shared=shared,
+            categories=CategoryFilter(agent_id, run_id, app_id),
+        )
         return [SearchHitType.of(h, space) for h in hits]
 
     @strawberry.field(
@@ -194,6 +221,9 @@ class Query(AgentQuery):
         known_at: datetime | None = None,
         limit: int = MAX_TIMELINE,
         include_shared: bool = True,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        app_id: str | None = None,
     ) -> list[TimelineEventType]:
         check_range("limit", limit, 1, MAX_TIMELINE)
         ctx, scope = info.context, info.context.scope(space)
@@ -210,6 +240,7 @@ class Query(AgentQuery):
             known_at=aware(known_at, "knownAt"),
             limit=limit,
             shared=shared,
+            categories=CategoryFilter(agent_id, run_id, app_id),
         )
         return [TimelineEventType.of(e, space) for e in events]
 

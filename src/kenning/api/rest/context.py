@@ -10,8 +10,8 @@ from pydantic import Field
 
 from kenning.api.deps import PrincipalDep, RuntimeDep, read_scope
 from kenning.api.rest.responses import BODY, COMMON
-from kenning.api.rest.schemas import ContextResponse
-from kenning.domain.models import Instant, Model, SpaceId
+from kenning.api.rest.schemas import CategoryFields, ContextResponse
+from kenning.domain.models import Instant, SpaceId
 from kenning.domain.rules import QUERY_MAX_CHARS
 from kenning.retrievals.service import filters_of
 from kenning.search.context import render_context
@@ -19,7 +19,7 @@ from kenning.search.context import render_context
 router = APIRouter(prefix="/v1", tags=["search"], responses=COMMON)
 
 
-class ContextRequest(Model):
+class ContextRequest(CategoryFields):
     """``POST /v1/context``: what to look for and how many tokens may come back."""
 
     space: SpaceId
@@ -46,7 +46,13 @@ async def context(body: ContextRequest, caller: PrincipalDep, rt: RuntimeDep) ->
     started = time.perf_counter()
     shared = await rt.sharing.scope(scope, body.include_shared)
     hits = await rt.search.search(
-        scope, body.query, body.max_items, as_of=body.as_of, known_at=body.known_at, shared=shared
+        scope,
+        body.query,
+        body.max_items,
+        as_of=body.as_of,
+        known_at=body.known_at,
+        shared=shared,
+        categories=body.categories(),
     )
     block = render_context(hits, body.token_budget, rt.token_counter())
     filters = filters_of(

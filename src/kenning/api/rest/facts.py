@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from kenning.api.deps import PrincipalDep, RuntimeDep, read_scope, write_scope
+from kenning.api.rest.categories import CategoriesDep
 from kenning.api.rest.responses import BODY, COMMON
 from kenning.api.rest.schemas import FactBatch, FactsStored
 from kenning.domain.models import Entity, Fact, Instant, Page, SpaceId
@@ -41,15 +42,19 @@ async def list_facts(
     space: SpaceId,
     caller: PrincipalDep,
     rt: RuntimeDep,
+    categories: CategoriesDep,
     limit: Limit = 50,
     after: After = "",
     as_of: AsOf = None,
     known_at: KnownAt = None,
 ) -> Page[Fact]:
     """A page of the space's facts valid at ``as_of`` and known at ``known_at``
-    (default: now), oldest first."""
+    (default: now), oldest first; ``agent_id``/``run_id``/``app_id`` keep only
+    facts with those tags."""
     scope = read_scope(caller, space)
-    return await rt.store.list_facts(scope, after, limit, as_of=as_of, known_at=known_at)
+    return await rt.store.list_facts(
+        scope, after, limit, as_of=as_of, known_at=known_at, categories=categories
+    )
 
 
 @router.get("/entities", response_model=Page[Entity])

@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from kenning.api.deps import PrincipalDep, RuntimeDep, read_scope
+from kenning.api.rest.categories import CategoriesDep
 from kenning.api.rest.responses import COMMON, errors
 from kenning.api.rest.schemas import GraphEdgeView, GraphNodeView, GraphView
-from kenning.domain.models import Entity, Instant, Scope, SpaceId
+from kenning.domain.models import CategoryFilter, Entity, Instant, Scope, SpaceId
 from kenning.domain.rules import QUERY_MAX_CHARS
 from kenning.errors import InputError, NotFound
 from kenning.graph.service import (
@@ -57,6 +58,7 @@ async def graph(
     space: SpaceId,
     caller: PrincipalDep,
     rt: RuntimeDep,
+    categories: CategoriesDep,
     entity: Annotated[str | None, Query(max_length=256, description="Centre: id or name.")] = None,
     query: Annotated[
         str | None, Query(max_length=QUERY_MAX_CHARS, description="Or: facts found by search.")
@@ -70,7 +72,8 @@ async def graph(
     ] = True,
 ) -> GraphView:
     """The facts within ``depth`` hops of ``entity`` (an id, or else a name), or
-    the facts that search finds for ``query`` with their entities."""
+    the facts that search finds for ``query`` with their entities;
+    ``agent_id``/``run_id``/``app_id`` keep only facts with those tags."""
     scope = read_scope(caller, space)
     service = GraphService(rt.store)
     if (entity is None) == (query is None):
@@ -79,17 +82,25 @@ async def graph(
     at = time_filter(as_of, None)
     if entity is not None:
         preds = normalise_predicates(predicates)
-        own = await _own(service, scope, entity, depth, preds, at, limit)
-        other = await service.shared_neighborhood(scope, shared, entity, depth, preds, at, limit)
+        own = await _own(service, scope, entity, depth, preds, at, limit, categories)
+        other = await service.shared_neighborhood(
+            scope, shared, entity, depth, preds, at, limit, categories=categories
+        )
         found = merge_subgraphs(own, other)
         if found is None:
             raise NotFound(f"no entity {entity!r} in space {space!r} or shared with it")
         return _view(found)
-    hits = await rt.search.search(scope, query or "", min(limit, 100), as_of=as_of, shared=shared)
+    hits = await rt.search.search(
+        scope, query or "", min(limit, 100), as_of=as_of, shared=shared, categories=categories
+    )
     fact_ids = [h.id for h in hits if h.kind == "fact"]
     own_graph = await service.subgraph_of_facts(scope, fact_ids)
     shared_ids = [i for i in fact_ids if i in shared.facts]
-    edges = await rt.store.shared_facts(scope.tenant, shared, shared_ids, at) if shared_ids else []
+    edges = (
+        await rt.store.shared_facts(scope.tenant, shared, shared_ids, at, categories=categories)
+        if shared_ids
+        else []
+    )
     nodes = {n.id: GraphNode(n, 0) for e in edges for n in (e.subject, e.object)}
     extra = Subgraph(list(nodes.values()), [e.edge for e in edges])
     return _view(merge_subgraphs(own_graph, extra) or own_graph)
@@ -103,13 +114,16 @@ async def _own(
     predicates: list[str] | None,
     at: TimeFilter,
     limit: int,
+    categories: CategoryFilter,
 ) -> Subgraph | None:
     """The space's own neighbourhood of ``entity``, or None when it has no such entity."""
     try:
         center = await _center(service, scope, entity)
     except NotFound:
         return None
-    return await service.neighborhood(scope, center, depth, predicates, at, limit)
+    return await service.neighborhood(
+        scope, center, depth, predicates, at, limit, categories=categories
+    )
 
 
 async def _center(service: GraphService, scope: Scope, entity: str) -> Entity:

@@ -13,6 +13,7 @@ from pydantic import Field
 
 from kenning.agents.models import AgentName, AgentRun
 from kenning.domain.models import (
+    CategoryFilter,
     Entity,
     EpisodeCreate,
     Fact,
@@ -22,6 +23,7 @@ from kenning.domain.models import (
     Model,
     SearchHit,
     SpaceId,
+    Tag,
 )
 from kenning.domain.rules import QUERY_MAX_CHARS
 from kenning.domain.temporal import TimelineEvent
@@ -73,7 +75,25 @@ class FactsStored(Model):
     facts: list[Fact]
 
 
-class SearchRequest(Model):
+AGENT_FILTER = "Only memory tagged with this agent_id (episodes and facts; shared facts too)."
+RUN_FILTER = "Only memory tagged with this run_id."
+APP_FILTER = "Only memory tagged with this app_id."
+
+
+class CategoryFields(Model):
+    """Body fields of a read limited to one memory category (issue 16 §1);
+    given ones combine with AND, none: no filter."""
+
+    agent_id: Tag | None = Field(None, description=AGENT_FILTER)
+    run_id: Tag | None = Field(None, description=RUN_FILTER)
+    app_id: Tag | None = Field(None, description=APP_FILTER)
+
+    def categories(self) -> CategoryFilter:
+        """The filter these fields name (empty: none)."""
+        return CategoryFilter(self.agent_id, self.run_id, self.app_id)
+
+
+class SearchRequest(CategoryFields):
     """``POST /v1/search``."""
 
     space: SpaceId
@@ -188,3 +208,16 @@ class ImportAnswer(Model):
     space: str
     counts: dict[str, int]
     ids: Literal["keep", "new"]
+
+
+class EssentialResponse(Model):
+    """The facts an assistant should know at the start of every session."""
+
+    space: str
+    facts: list[Fact] = Field(description="The chosen facts, most essential first.")
+    context: str = Field(description="The facts as a prompt block ('Essential facts:' + lines).")
+    tokens: int = Field(description="Tokens in `context`, counted as POST /v1/context counts.")
+    token_budget: int
+    generated_at: datetime = Field(
+        description="When the choice was made (UTC); a cached answer keeps it."
+    )

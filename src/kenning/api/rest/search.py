@@ -24,12 +24,19 @@ router = APIRouter(prefix="/v1", tags=["search"], responses=COMMON)
 async def search(body: SearchRequest, caller: PrincipalDep, rt: RuntimeDep) -> SearchResponse:
     """Facts and episodes ranked by reciprocal rank fusion of vector and
     full-text hits, each with its per-channel ranks and source episodes.
-    Facts valid at ``as_of`` and known at ``known_at`` (default: now)."""
+    Facts valid at ``as_of`` and known at ``known_at`` (default: now);
+    ``agent_id``/``run_id``/``app_id`` keep only memory with those tags."""
     scope = read_scope(caller, body.space)
     started = time.perf_counter()
     shared = await rt.sharing.scope(scope, body.include_shared)
     hits = await rt.search.search(
-        scope, body.query, body.top_k, as_of=body.as_of, known_at=body.known_at, shared=shared
+        scope,
+        body.query,
+        body.top_k,
+        as_of=body.as_of,
+        known_at=body.known_at,
+        shared=shared,
+        categories=body.categories(),
     )
     filters = filters_of(
         top_k=body.top_k, as_of=body.as_of, known_at=body.known_at, categories=body

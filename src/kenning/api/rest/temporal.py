@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import Field
 
 from kenning.api.deps import PrincipalDep, RuntimeDep, read_scope, write_scope
+from kenning.api.rest.categories import CategoriesDep
 from kenning.api.rest.responses import BODY, COMMON, errors
 from kenning.api.rest.schemas import TimelineResponse
 from kenning.domain.models import Fact, Instant, Model, SpaceId
@@ -48,6 +49,7 @@ async def timeline(
     space: SpaceId,
     caller: PrincipalDep,
     rt: RuntimeDep,
+    categories: CategoriesDep,
     entity: EntityId = None,
     start: When = None,
     end: When = None,
@@ -59,7 +61,8 @@ async def timeline(
     """Facts of a space (or of one entity) starting, being first stated, ending
     and being superseded, in time order, each with its source episodes.
     ``start``/``end`` bound the window (valid time); ``known_at`` shows what
-    memory believed then (transaction time; default now)."""
+    memory believed then (transaction time; default now);
+    ``agent_id``/``run_id``/``app_id`` keep only facts with those tags."""
     scope = read_scope(caller, space)
     events = await rt.temporal.timeline(
         scope,
@@ -70,6 +73,7 @@ async def timeline(
         known_at=known_at,
         limit=limit,
         shared=await rt.sharing.scope(scope, include_shared),
+        categories=categories,
     )
     return TimelineResponse(events=events)
 

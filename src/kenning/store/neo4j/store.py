@@ -26,7 +26,7 @@ from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, unit
 from neo4j import exceptions as neo4j_errors
 from neo4j.time import DateTime as Neo4jDateTime
 
-from kenning.domain.models import Scope, utcnow
+from kenning.domain.models import NO_CATEGORY, CategoryFilter, Scope, utcnow
 from kenning.errors import Conflict, StoreBusy, StoreError, StoreUnavailable
 from kenning.store import base
 from kenning.store.base import CypherStore, Row, _when, fulltext_words
@@ -337,6 +337,7 @@ class Neo4jStore(CypherStore):
         max_df: int,
         as_of: datetime,
         known_at: datetime,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[TermMatches]:
         """See :meth:`GraphStore.fulltext_terms`. Pages of ``max_df + 1``
         hits per word (at most :data:`~kenning.store.base.FULLTEXT_CANDIDATES`)
@@ -350,6 +351,7 @@ class Neo4jStore(CypherStore):
         page = min(base.FULLTEXT_CANDIDATES, max_df + 1)
         queries = {w: self._scoped_lucene(scope, kind, w) for w in words}
         params = {**self._scope(scope), "candidates": page, "as_of": as_of, "known_at": known_at}
+        params.update(categories.params())
         found: dict[str, tuple[list[str], list[int]]] = {}
         pending = list(words)
         for number in range(_FULLTEXT_MAX_PAGES):
@@ -387,6 +389,7 @@ class Neo4jStore(CypherStore):
         *,
         as_of: datetime | None = None,
         known_at: datetime | None = None,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[ScoredId]:
         """See :meth:`GraphStore.fulltext_search`. The index filters by scope
         itself; pages follow while time filters leave fewer than ``k`` hits."""
@@ -399,6 +402,7 @@ class Neo4jStore(CypherStore):
             "query": self._scoped_lucene(scope, kind, query),
             "candidates": page,
             **_when(as_of, known_at),
+            **categories.params(),
         }
         hits: list[ScoredId] = []
         for number in range(_FULLTEXT_MAX_PAGES):
@@ -419,6 +423,7 @@ class Neo4jStore(CypherStore):
         exact: bool,
         as_of: datetime | None = None,
         known_at: datetime | None = None,
+        categories: CategoryFilter = NO_CATEGORY,
     ) -> list[ScoredId]:
         """See :meth:`GraphStore.vector_search`. Neo4j 5 cannot filter inside
         the vector index, so an ANN search that leaves fewer than ``k`` hits in
@@ -426,9 +431,17 @@ class Neo4jStore(CypherStore):
         most :data:`_ANN_WIDENINGS` times) while the index has more."""
         if exact:
             return await super().vector_search(
-                scope, kind, vector, k, exact=True, as_of=as_of, known_at=known_at
+                scope,
+                kind,
+                vector,
+                k,
+                exact=True,
+                as_of=as_of,
+                known_at=known_at,
+                categories=categories,
             )
         params = {**self._scope(scope), "vector": vector, **_when(as_of, known_at)}
+        params.update(categories.params())
         ask = k
         for widening in range(_ANN_WIDENINGS + 1):
             [row] = await self._query(f"vector_search_{kind}", {**params, "k": ask})

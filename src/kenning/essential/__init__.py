@@ -1,0 +1,1 @@
+"""Essential memory: the facts an assistant should know at the start of every session."""
