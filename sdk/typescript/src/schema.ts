@@ -168,7 +168,8 @@ export interface paths {
         /**
          * List Facts
          * @description A page of the space's facts valid at ``as_of`` and known at ``known_at``
-         *     (default: now), oldest first.
+         *     (default: now), oldest first; ``agent_id``/``run_id``/``app_id`` keep only
+         *     facts with those tags.
          */
         get: operations["list_facts_v1_facts_get"];
         put?: never;
@@ -216,7 +217,8 @@ export interface paths {
          * Search
          * @description Facts and episodes ranked by reciprocal rank fusion of vector and
          *     full-text hits, each with its per-channel ranks and source episodes.
-         *     Facts valid at ``as_of`` and known at ``known_at`` (default: now).
+         *     Facts valid at ``as_of`` and known at ``known_at`` (default: now);
+         *     ``agent_id``/``run_id``/``app_id`` keep only memory with those tags.
          */
         post: operations["search_v1_search_post"];
         delete?: never;
@@ -280,7 +282,8 @@ export interface paths {
          * @description Facts of a space (or of one entity) starting, being first stated, ending
          *     and being superseded, in time order, each with its source episodes.
          *     ``start``/``end`` bound the window (valid time); ``known_at`` shows what
-         *     memory believed then (transaction time; default now).
+         *     memory believed then (transaction time; default now);
+         *     ``agent_id``/``run_id``/``app_id`` keep only facts with those tags.
          */
         get: operations["timeline_v1_timeline_get"];
         put?: never;
@@ -412,7 +415,8 @@ export interface paths {
         /**
          * Graph
          * @description The facts within ``depth`` hops of ``entity`` (an id, or else a name), or
-         *     the facts that search finds for ``query`` with their entities.
+         *     the facts that search finds for ``query`` with their entities;
+         *     ``agent_id``/``run_id``/``app_id`` keep only facts with those tags.
          */
         get: operations["graph_v1_graph_get"];
         put?: never;
@@ -957,6 +961,112 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/retrievals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Retrievals
+         * @description The space's retrieval logs, newest first: each search, context and
+         *     chat-proxy retrieval logged while ``KENNING_RETRIEVAL_LOG`` was ``on``
+         *     (for the spaces of ``KENNING_RETRIEVAL_LOG_SPACES``), with its query,
+         *     filters, returned ids with per-channel ranks and scores, latency (ms)
+         *     and the caller's key id. The newest ``KENNING_RETRIEVAL_LOG_RETENTION``
+         *     rows per space are kept.
+         */
+        get: operations["list_retrievals_v1_retrievals_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/retrievals/{log_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Retrieval
+         * @description One retrieval log of the space.
+         */
+        get: operations["get_retrieval_v1_retrievals__log_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/chat/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Chat Completions
+         * @description OpenAI-compatible chat completions with long-term memory, forwarded to
+         *     ``KENNING_PROXY_PROVIDER`` (OpenAI or an OpenAI-compatible server as is;
+         *     Anthropic translated both ways).
+         *
+         *     Before forwarding, the space's memory for the last user message (as
+         *     ``POST /v1/context``, at most ``KENNING_PROXY_CONTEXT_TOKENS`` tokens) is
+         *     added as a system message after the caller's own leading ones; after the
+         *     answer (a stream: when it ends), the user message and the answer are
+         *     recorded as episodes in the background. The space comes from
+         *     ``kenning.space`` or ``X-Kenning-Space``; ``kenning.inject`` /
+         *     ``kenning.record`` or ``X-Kenning-Inject: false`` /
+         *     ``X-Kenning-Record: false`` turn each off. Memory that fails or takes
+         *     longer than ``KENNING_PROXY_MEMORY_DEADLINE_MS`` is left out (fail-open).
+         *     502 / 504: the provider could not be reached / did not answer in
+         *     ``KENNING_PROXY_TIMEOUT_S``; 503 ``proxy_not_configured``: no provider key.
+         */
+        post: operations["chat_completions_v1_chat_completions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/essential": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Essential
+         * @description The space's essential facts: identity, home, work, relationships and
+         *     lasting preferences, as current facts (valid now, not superseded) of the
+         *     predicates of those topics. Functional predicates (single-valued, such as
+         *     ``lives_in``, ``works_at``) come first, then facts stated by more episodes,
+         *     then newer ones; at most two per subject and predicate; as many as fit in
+         *     ``max_tokens``. Deterministic: the same memory gives the same answer.
+         *     Cached per space until its facts change (or ``KENNING_ESSENTIAL_CACHE_S``
+         *     passes), so calling it at the start of every session is cheap.
+         */
+        get: operations["essential_v1_essential_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/graphql": {
         parameters: {
             query?: never;
@@ -1021,6 +1131,16 @@ export interface components {
             error?: string | null;
         };
         /**
+         * ChannelRank
+         * @description How one retrieval channel ranked a result (rank is 1-based).
+         */
+        ChannelRank: {
+            /** Rank */
+            rank: number;
+            /** Score */
+            score: number;
+        };
+        /**
          * ChannelScore
          * @description How one retrieval channel ranked a hit (rank is 1-based) and why.
          */
@@ -1033,10 +1153,43 @@ export interface components {
             reason?: string | null;
         };
         /**
+         * ChatRequest
+         * @description An OpenAI chat-completions body; every field but ``kenning`` is
+         *     forwarded as sent.
+         */
+        ChatRequest: {
+            /** Model */
+            model: string;
+            /** Messages */
+            messages: {
+                [key: string]: unknown;
+            }[];
+            /** Stream */
+            stream?: boolean | null;
+            kenning?: components["schemas"]["KenningChatOptions"] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
          * ContextRequest
          * @description ``POST /v1/context``: what to look for and how many tokens may come back.
          */
         ContextRequest: {
+            /**
+             * Agent Id
+             * @description Only memory tagged with this agent_id (episodes and facts; shared facts too).
+             */
+            agent_id?: string | null;
+            /**
+             * Run Id
+             * @description Only memory tagged with this run_id.
+             */
+            run_id?: string | null;
+            /**
+             * App Id
+             * @description Only memory tagged with this app_id.
+             */
+            app_id?: string | null;
             /** Space */
             space: string;
             /** Query */
@@ -1426,6 +1579,37 @@ export interface components {
             request_id?: string | null;
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * EssentialResponse
+         * @description The facts an assistant should know at the start of every session.
+         */
+        EssentialResponse: {
+            /** Space */
+            space: string;
+            /**
+             * Facts
+             * @description The chosen facts, most essential first.
+             */
+            facts: components["schemas"]["Fact"][];
+            /**
+             * Context
+             * @description The facts as a prompt block ('Essential facts:' + lines).
+             */
+            context: string;
+            /**
+             * Tokens
+             * @description Tokens in `context`, counted as POST /v1/context counts.
+             */
+            tokens: number;
+            /** Token Budget */
+            token_budget: number;
+            /**
+             * Generated At
+             * Format: date-time
+             * @description When the choice was made (UTC); a cached answer keeps it.
+             */
+            generated_at: string;
         };
         /**
          * Fact
@@ -1822,6 +2006,40 @@ export interface components {
             space: string;
         };
         /**
+         * KenningChatOptions
+         * @description The ``kenning`` field of a chat body; removed before forwarding.
+         */
+        KenningChatOptions: {
+            /**
+             * Space
+             * @description Whose memory; else `X-Kenning-Space`.
+             */
+            space?: string | null;
+            /**
+             * Inject
+             * @description Inject the space's memory as a system message.
+             * @default true
+             */
+            inject?: boolean;
+            /**
+             * Record
+             * @description Record the turn as episodes after the answer.
+             * @default true
+             */
+            record?: boolean;
+            /**
+             * Speaker
+             * @description The user's name on the recorded user turn.
+             */
+            speaker?: string | null;
+            /** Agent Id */
+            agent_id?: string | null;
+            /** Run Id */
+            run_id?: string | null;
+            /** App Id */
+            app_id?: string | null;
+        };
+        /**
          * KeyCreate
          * @description ``POST /v1/keys``: a new key of the caller's tenant.
          */
@@ -1971,6 +2189,87 @@ export interface components {
             next_after?: string | null;
         };
         /**
+         * RetrievalFilters
+         * @description The filters the retrieval ran with (None: not set).
+         */
+        RetrievalFilters: {
+            /** Agent Id */
+            agent_id?: string | null;
+            /** Run Id */
+            run_id?: string | null;
+            /** App Id */
+            app_id?: string | null;
+            /** As Of */
+            as_of?: string | null;
+            /** Known At */
+            known_at?: string | null;
+            /** Top K */
+            top_k?: number | null;
+        };
+        /**
+         * RetrievalLog
+         * @description One logged retrieval. ``latency_ms`` is the retrieval's own time (search
+         *     and, for context and proxy, rendering the block), in ms; ``key_id`` the
+         *     caller's managed key (None: a static or development key); ``created_at``
+         *     UTC.
+         */
+        RetrievalLog: {
+            /** Id */
+            id: string;
+            /** Space */
+            space: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "search" | "context" | "proxy";
+            /** Query */
+            query: string;
+            filters: components["schemas"]["RetrievalFilters"];
+            /** Results */
+            results: components["schemas"]["RetrievalResult"][];
+            /** Latency Ms */
+            latency_ms: number;
+            /** Key Id */
+            key_id?: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /**
+         * RetrievalPage
+         * @description ``GET /v1/retrievals``: newest first; pass ``next_cursor`` as ``cursor``
+         *     for the next page (null: no more).
+         */
+        RetrievalPage: {
+            /** Items */
+            items: components["schemas"]["RetrievalLog"][];
+            /**
+             * Next Cursor
+             * @description Opaque; null on the last page.
+             */
+            next_cursor?: string | null;
+        };
+        /**
+         * RetrievalResult
+         * @description One returned result: ``key`` is ``fact:<id>`` or ``episode:<id>``;
+         *     ``rank`` is 1-based in the answer, ``score`` the fused (RRF) score.
+         */
+        RetrievalResult: {
+            /** Key */
+            key: string;
+            /** Rank */
+            rank: number;
+            /** Score */
+            score: number;
+            /** Channels */
+            channels: {
+                [key: string]: components["schemas"]["ChannelRank"];
+            };
+        };
+        /**
          * RunRequest
          * @description ``POST /v1/agents/run``: which agent, over which space.
          */
@@ -2071,6 +2370,21 @@ export interface components {
          * @description ``POST /v1/search``.
          */
         SearchRequest: {
+            /**
+             * Agent Id
+             * @description Only memory tagged with this agent_id (episodes and facts; shared facts too).
+             */
+            agent_id?: string | null;
+            /**
+             * Run Id
+             * @description Only memory tagged with this run_id.
+             */
+            run_id?: string | null;
+            /**
+             * App Id
+             * @description Only memory tagged with this app_id.
+             */
+            app_id?: string | null;
             /** Space */
             space: string;
             /** Query */
@@ -2761,6 +3075,12 @@ export interface operations {
                 as_of?: string | null;
                 /** @description Transaction time (ISO 8601); default now. */
                 known_at?: string | null;
+                /** @description Only memory tagged with this agent_id (episodes and facts; shared facts too). */
+                agent_id?: string | null;
+                /** @description Only memory tagged with this run_id. */
+                run_id?: string | null;
+                /** @description Only memory tagged with this app_id. */
+                app_id?: string | null;
             };
             header?: never;
             path?: never;
@@ -3263,6 +3583,12 @@ export interface operations {
                 limit?: number;
                 /** @description Also what other spaces share with this space's teams. */
                 include_shared?: boolean;
+                /** @description Only memory tagged with this agent_id (episodes and facts; shared facts too). */
+                agent_id?: string | null;
+                /** @description Only memory tagged with this run_id. */
+                run_id?: string | null;
+                /** @description Only memory tagged with this app_id. */
+                app_id?: string | null;
             };
             header?: never;
             path?: never;
@@ -3979,6 +4305,12 @@ export interface operations {
                 as_of?: string | null;
                 /** @description Also what other spaces share with this space's teams. */
                 include_shared?: boolean;
+                /** @description Only memory tagged with this agent_id (episodes and facts; shared facts too). */
+                agent_id?: string | null;
+                /** @description Only memory tagged with this run_id. */
+                run_id?: string | null;
+                /** @description Only memory tagged with this app_id. */
+                app_id?: string | null;
             };
             header?: never;
             path?: never;
@@ -6496,6 +6828,359 @@ export interface operations {
             };
             /** @description No such id in the caller's tenant and space. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: `field` names the field and `message` the rule; nothing was stored. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The graph store is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_retrievals_v1_retrievals_get: {
+        parameters: {
+            query: {
+                space: string;
+                /** @description Page size. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page; absent for the first. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetrievalPage"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: `field` names the field and `message` the rule; nothing was stored. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The graph store is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_retrieval_v1_retrievals__log_id__get: {
+        parameters: {
+            query: {
+                space: string;
+            };
+            header?: never;
+            path: {
+                log_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetrievalLog"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such id in the caller's tenant and space. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: `field` names the field and `message` the rule; nothing was stored. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The graph store is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    chat_completions_v1_chat_completions_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Whose memory. */
+                "x-kenning-space"?: string | null;
+                /** @description `false`: no memory injected. */
+                "x-kenning-inject"?: string | null;
+                /** @description `false`: the turn is not recorded. */
+                "x-kenning-record"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatRequest"];
+            };
+        };
+        responses: {
+            /** @description The provider's answer: a `chat.completion` JSON body, or with `"stream": true` a `text/event-stream` of `chat.completion.chunk` events ending `data: [DONE]`. A provider error comes back with the provider's status and body. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description The body could not be read as JSON (e.g. not UTF-8, or nested too deeply). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than KENNING_MAX_BODY_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: `field` names the field and `message` the rule; nothing was stored. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key went over its rate limit, or the graph store is busy; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The provider could not be reached. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The graph store is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The provider did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    essential_v1_essential_get: {
+        parameters: {
+            query: {
+                space: string;
+                /** @description Most tokens `context` may hold. */
+                max_tokens?: number;
+                /** @description Only memory tagged with this agent_id (episodes and facts; shared facts too). */
+                agent_id?: string | null;
+                /** @description Only memory tagged with this run_id. */
+                run_id?: string | null;
+                /** @description Only memory tagged with this app_id. */
+                app_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EssentialResponse"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key (`Authorization: Bearer <key>`); not in development (no keys configured). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key may not use this space (`field` is `space`) or this call (admin only). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
