@@ -207,3 +207,20 @@ def test_bad_cursor_and_unknown_id(api: httpx.Client, space: str) -> None:
     assert bad.json()["error"]["field"] == "cursor"
     missing = api.get("/v1/retrievals/ret_00000000000000000000000000", params={"space": space})
     assert missing.status_code == 404
+
+
+def test_a_graphql_search_is_logged_like_a_rest_one(api: httpx.Client, space: str) -> None:
+    query = f"Where does Dana work? {uuid.uuid4().hex[:6]}"
+    document = """query($space: String!, $query: String!) {
+      search(space: $space, query: $query, topK: 4) { kind id }
+    }"""
+    variables = {"space": space, "query": query}
+    answer = api.post("/graphql", json={"query": document, "variables": variables})
+    assert answer.status_code == 200, answer.text
+    assert "errors" not in answer.json(), answer.text
+    hits = answer.json()["data"]["search"]
+    assert hits
+    row = logged_query(api, space, query)
+    assert row is not None
+    assert (row["kind"], row["filters"]["top_k"], row["key_id"]) == ("search", 4, None)
+    assert [r["key"] for r in row["results"]] == [f"{h['kind'].lower()}:{h['id']}" for h in hits]

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from time import perf_counter
 from typing import TypeVar
 
 from mcp.server.mcpserver import Context
@@ -26,7 +27,7 @@ from kenning.api.rest.schemas import (
     TimelineResponse,
 )
 from kenning.api.runtime import Runtime
-from kenning.domain.models import Page, Scope
+from kenning.domain.models import Page, Scope, SearchHit
 from kenning.domain.temporal import Deletion
 from kenning.graph.service import GraphService, normalise_predicates, time_filter
 from kenning.mcp.args import (
@@ -42,6 +43,8 @@ from kenning.mcp.args import (
     TimelineArgs,
 )
 from kenning.mcp.caller import principal_of
+from kenning.retrievals.models import RetrievalKind
+from kenning.retrievals.service import filters_of
 from kenning.search.context import render_context
 from kenning.store.agent_runs_port import InsightFilter
 
@@ -75,6 +78,22 @@ class Tools:
 
     runtime_of: Callable[[], Runtime]
     stdio_principal: Principal | None = None
+
+    def _log(
+        self,
+        ctx: Context,
+        scope: Scope,
+        kind: RetrievalKind,
+        query: str,
+        top_k: int,
+        args: SearchRequest | ContextRequest,
+        hits: Sequence[SearchHit],
+        started: float,
+    ) -> None:
+        """Log a retrieval as the REST routes do (when its space is logged)."""
+        filters = filters_of(top_k=top_k, as_of=args.as_of, known_at=args.known_at, categories=args)
+        key_id = principal_of(ctx, self.stdio_principal).key_id
+        self.runtime_of().retrievals.record(scope, kind, query, filters, hits, started, key_id)
 
     async def _scope(self, ctx: Context, space: str, write: bool = False) -> Scope:
         # Every tool's scope comes from here, through the REST API's own
@@ -120,8 +139,8 @@ class Tools:
 
     async def search(self, args: SearchRequest, ctx: Context) -> SearchResponse:
         """``memory_search``."""
-        scope = await self._scope(ctx, args.space)
-        hits = await self.runtime_of().search.search(
+        scope, rt, started = await self._scope(ctx, args.space), self.runtime_of(), perf_counter()
+        hits = await rt.search.search(
             scope,
             args.query,
             args.top_k,
@@ -129,11 +148,12 @@ class Tools:
             known_at=args.known_at,
             categories=args.categories(),
         )
+        self._log(ctx, scope, "search", args.query, args.top_k, args, hits, started)
         return SearchResponse(results=hits)
 
     async def context(self, args: ContextRequest, ctx: Context) -> ContextResponse:
         """``memory_context``."""
-        rt = self.runtime_of()
+        rt, started = self.runtime_of(), perf_counter()
         scope = await self._scope(ctx, args.space)
         hits = await rt.search.search(
             scope,
@@ -144,6 +164,7 @@ class Tools:
             categories=args.categories(),
         )
         block = render_context(hits, args.token_budget, rt.token_counter())
+        self._log(ctx, scope, "context", args.query, args.max_items, args, block.hits, started)
         return ContextResponse(
             context=block.text,
             tokens=block.tokens,
