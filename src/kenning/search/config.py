@@ -41,9 +41,10 @@ class SearchConfig:
             listing a speaker's name would return most of a conversation).
         max_postings: ... and in more than this many items, whatever the
             space's size, so a common word's cost stops growing with the
-            space (the engine reads at most this many + 1 matches of a
-            word). Above LoCoMo's ``max_df_ratio`` × ~700 turns, so small
-            spaces rank as before.
+            space (Neo4j reads at most this many + 1 matches of a word;
+            FalkorDB reads them all, see its fulltext_terms queries).
+            Above LoCoMo's ``max_df_ratio`` × ~700 turns, so small spaces
+            rank as before.
         entity_seeds: Most entities found by the vector channel that seed
             the graph channel.
         entity_min_similarity: Cosine an entity needs to be a seed.

@@ -656,8 +656,9 @@ class CypherStore(
         known_at: datetime,
         categories: CategoryFilter = NO_CATEGORY,
     ) -> list[TermMatches]:
-        """See :meth:`GraphStore.fulltext_terms`. At most ``max_df + 1``
-        matches are read per word, so a common word costs no more than that."""
+        """See :meth:`GraphStore.fulltext_terms`. Every match of a word in the
+        scope is read (a cap per word inside the query broke matching on
+        FalkorDB 4.16: see cypher/falkordb/fulltext_terms_fact.cypher)."""
         words = [w for w in fulltext_words(terms) if self._fulltext_query([w])]
         if not words:
             return []
@@ -669,7 +670,6 @@ class CypherStore(
             **self._scope(scope),
             "terms": rows,
             "max_df": max_df,
-            "cap": max_df + 1,
             "as_of": as_of,
             "known_at": known_at,
             **categories.params(),
