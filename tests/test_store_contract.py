@@ -828,6 +828,19 @@ async def test_fulltext_terms_match_content_and_speaker(store: Any, scope: Scope
     assert await terms("zelda", at=T0 - timedelta(seconds=1)) == {}  # not yet recorded
 
 
+async def test_fulltext_terms_of_one_query_are_counted_word_by_word(
+    store: Any, scope: Scope
+) -> None:
+    # Each word is in max_df episodes, together in more than max_df + 1: a
+    # read cap applied to the whole query instead of per word would show
+    # here as a short df or missing ids.
+    said = [new_episode(f"{word} number {i}") for word in ("quokka", "axolotl") for i in range(3)]
+    ids = [r.id for r in await store.add_episodes(scope, new_id("job"), said, T0)]
+    found = await store.fulltext_terms(scope, "episode", ["quokka", "axolotl"], 3, T1, T1)
+    by_term = {m.term: (m.df, sorted(m.ids)) for m in found}
+    assert by_term == {"quokka": (3, sorted(ids[:3])), "axolotl": (3, sorted(ids[3:]))}
+
+
 async def test_fulltext_finds_the_scope_s_match_among_many_of_other_tenants(
     store: Any, scope: Scope, monkeypatch: pytest.MonkeyPatch
 ) -> None:

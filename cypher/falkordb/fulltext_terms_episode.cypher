@@ -5,9 +5,10 @@
 // postings. A word in more than $max_df episodes is too common to rank by and
 // lists none. One word per index call, because the engine's own multi-word
 // score ignores how rare each word is.
-// No LIMIT inside the CALL: with one (the cap of max_df + 1 reads per word)
-// FalkorDB 4.16 returned wrong matches for the words of a query, and LoCoMo
-// conv-26 R@10 fell from 0.794 to 0.722; without it, back to 0.794.
+// No LIMIT inside the CALL: with one (a cap of max_df + 1 reads per word)
+// LoCoMo conv-26 R@10 on FalkorDB 4.16 fell from 0.794 to 0.722, and
+// without it came back to 0.794 (cause not isolated: a per-word count
+// test passes either way).
 UNWIND $terms AS t
 CALL {
   WITH t
