@@ -102,6 +102,15 @@ _UNAVAILABLE = (
 _POOL_EXHAUSTED = "failed to obtain a connection from the pool"
 #: A write that a uniqueness constraint refused (ids per tenant, keys per space).
 _CONSTRAINT_FAILED = "Neo.ClientError.Schema.ConstraintValidationFailed"
+#: What a schema statement answers when another process created the same index
+#: or constraint between its ``IF NOT EXISTS`` check and this one's.
+_SCHEMA_RACE = frozenset(
+    {
+        "Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists",
+        "Neo.ClientError.Schema.IndexAlreadyExists",
+        "Neo.ClientError.Schema.ConstraintAlreadyExists",
+    }
+)
 #: Seconds to open a TCP connection to a server.
 CONNECT_TIMEOUT_S = 5.0
 #: Seconds the driver keeps retrying a transaction that failed transiently (a
@@ -198,7 +207,14 @@ class Neo4jStore(CypherStore):
 
     async def _create_schema(self) -> None:
         for statement in self.cypher.statements("schema"):
-            await self._run(statement, {}, write=True)
+            try:
+                await self._run(statement, {}, write=True)
+            except StoreError as exc:
+                # Two processes starting on one fresh database race here; the
+                # loser finds the rule in place, which is all it wanted.
+                if getattr(exc.__cause__, "code", None) not in _SCHEMA_RACE:
+                    raise
+                log.info("schema rule created by another process meanwhile: %s", exc)
         # Waiting for indexes may take minutes: not a query the read timeout bounds.
         await self._transaction(
             self.cypher.query("await_indexes"),
