@@ -14,48 +14,12 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from kenning.store.stop_words import STOP_WORDS
+
 #: RediSearch's default separators: a value is indexed as the runs between them.
 _SEPARATORS = re.compile(r"[\s,.<>{}\[\]\"':;!@#$%^&*()\-+=~|/\\?`]+")
 #: A token that needs no escaping and that the index is sure to hold as is.
 _PLAIN = re.compile(r"^[a-z0-9]{2,}$")
-#: RediSearch's default stop words are not indexed, so they cannot be asked for.
-STOP_WORDS = frozenset(
-    [
-        "a",
-        "is",
-        "the",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "but",
-        "by",
-        "for",
-        "if",
-        "in",
-        "into",
-        "it",
-        "no",
-        "not",
-        "of",
-        "on",
-        "or",
-        "such",
-        "that",
-        "their",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "to",
-        "was",
-        "will",
-        "with",
-    ]
-)
 #: Text fields searched per kind.
 _FIELDS: dict[str, str] = {"fact": "@text", "episode": "@content|speaker"}
 

@@ -41,6 +41,7 @@ from kenning.store.falkordb.server import EmbeddedFalkorDB
 from kenning.store.falkordb.supervisor import Supervision
 from kenning.store.limits import StoreLimits
 from kenning.store.port import SearchKind
+from kenning.store.stop_words import STOP_WORDS
 from kenning.store.temporal_port import ChainKey
 
 T = TypeVar("T")
@@ -354,7 +355,7 @@ class FalkorStore(CypherStore):
         # caller's text can never become query syntax. Stop words are not
         # indexed: a query of only those would match on the scope alone.
         words = [w for term in terms for w in _WORD.findall(term)]
-        return "|".join(w for w in words if w.lower() not in fulltext.STOP_WORDS)
+        return "|".join(w for w in words if w.lower() not in STOP_WORDS)
 
     def _scoped_fulltext(self, scope: Scope, kind: SearchKind, query: str) -> str:
         return fulltext.scoped_query(scope.tenant, scope.space, kind, query)

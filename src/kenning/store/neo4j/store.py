@@ -32,6 +32,7 @@ from kenning.store import base
 from kenning.store.base import CypherStore, Row, _when, fulltext_words
 from kenning.store.limits import StoreLimits
 from kenning.store.port import ScoredId, SearchKind, TermMatches, VectorKind
+from kenning.store.stop_words import STOP_WORDS
 from kenning.store.temporal_port import ChainKey
 
 T = TypeVar("T")
@@ -39,46 +40,6 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"\w+")
-#: Lucene's English stop words, which the indexes' ``english`` analyser drops:
-#: a query of only these would match everything in scope, so they are removed
-#: before the query is built (RediSearch drops them on FalkorDB too).
-_STOP_WORDS = frozenset(
-    {
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "but",
-        "by",
-        "for",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "no",
-        "not",
-        "of",
-        "on",
-        "or",
-        "such",
-        "that",
-        "the",
-        "their",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "to",
-        "was",
-        "will",
-        "with",
-    }
-)
 #: A value the standard analyser turns into at least one token.
 _HAS_TOKEN = re.compile(r"[^\W_]")
 #: Which properties of the scoped full-text indexes hold searchable text.
@@ -361,7 +322,7 @@ class Neo4jStore(CypherStore):
         tokens take room), up to that many in-scope matches per word: a word
         matching more is too common to rank by, and reading it all would make
         a common word cost as much as the space is large."""
-        words = [w for w in fulltext_words(terms) if w not in _STOP_WORDS]
+        words = [w for w in fulltext_words(terms) if w not in STOP_WORDS]
         if not words:
             return []
         page = min(base.FULLTEXT_CANDIDATES, max_df + 1)
@@ -473,7 +434,7 @@ class Neo4jStore(CypherStore):
         # text can never become query syntax. Lower case, because AND, OR, NOT
         # and TO are operators (the analyzer lower-cases the index anyway).
         words = [w.lower() for term in terms for w in _WORD.findall(term)]
-        return " OR ".join(w for w in words if w not in _STOP_WORDS)
+        return " OR ".join(w for w in words if w not in STOP_WORDS)
 
 
 def _translate(exc: Exception) -> StoreError | Conflict:
