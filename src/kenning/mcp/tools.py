@@ -177,14 +177,8 @@ class Tools:
         """``memory_essential``."""
         scope = await self._scope(ctx, args.space)
         found = await self.runtime_of().essential.essential(scope, args.max_tokens)
-        return EssentialResponse(
-            space=found.space,
-            facts=found.facts,
-            context=found.context,
-            tokens=found.tokens,
-            token_budget=found.token_budget,
-            generated_at=found.generated_at,
-        )
+        # Same fields as the service's Essential (a dataclass): read them off it.
+        return EssentialResponse.model_validate(found, from_attributes=True)
 
     async def timeline(self, args: TimelineArgs, ctx: Context) -> TimelineResponse:
         """``memory_timeline``."""

@@ -34,11 +34,5 @@ async def essential(
     Cached per space until its facts change (or ``KENNING_ESSENTIAL_CACHE_S``
     passes), so calling it at the start of every session is cheap."""
     found = await rt.essential.essential(read_scope(caller, space), max_tokens, categories)
-    return EssentialResponse(
-        space=found.space,
-        facts=found.facts,
-        context=found.context,
-        tokens=found.tokens,
-        token_budget=found.token_budget,
-        generated_at=found.generated_at,
-    )
+    # Same fields as the service's Essential (a dataclass): read them off it.
+    return EssentialResponse.model_validate(found, from_attributes=True)
