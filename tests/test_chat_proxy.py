@@ -232,6 +232,22 @@ def test_a_call_without_a_space_is_refused(proxied: Proxied) -> None:
     assert caught.value.body["field"] == "kenning.space"  # type: ignore[index]
 
 
+def test_a_message_without_a_known_role_is_refused_before_forwarding(
+    proxied: Proxied, stand_in: StandIn, space: str
+) -> None:
+    before = len(stand_in.seen)
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}, {"x": 1}]}
+    answer = httpx.post(
+        f"{proxied.url}/v1/chat/completions",
+        json=body,
+        headers={"X-Kenning-Space": space},
+        timeout=30,
+    )
+    assert answer.status_code == 422
+    assert answer.json()["error"]["field"] == "messages.1.role"
+    assert len(stand_in.seen) == before
+
+
 def test_the_recall_is_logged_as_a_proxy_retrieval(proxied: Proxied, space: str) -> None:
     ask(proxied.client(space))
 

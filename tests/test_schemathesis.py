@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
 from kenning.api.app import create_app
 from kenning.config import load_settings
 from tests.conftest import serve
+from tests.llm_chat_stand_in import chat_stand_in
 
 #: Generated requests per operation (bounded so the module runs in about a minute).
 MAX_EXAMPLES = 25
@@ -49,10 +50,20 @@ RUN: Counter[str] = Counter()
 @pytest.fixture(scope="module")
 def fuzzed_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """An app of its own, so the episodes schemathesis posts do not queue up
-    behind the other tests' ingests; it stops (with its worker) afterwards."""
+    behind the other tests' ingests; it stops (with its worker) afterwards.
+    Its chat proxy forwards to the stand-in OpenAI server (recorded answers):
+    without a provider, a valid chat body is rightly a 503."""
     data_dir: Path = tmp_path_factory.mktemp("schemathesis")
-    with serve(load_settings(data_dir=data_dir)) as url:
-        yield url
+    provider, _ = chat_stand_in()
+    with serve(load_settings(), app=provider) as provider_url:
+        settings = load_settings(
+            data_dir=data_dir,
+            proxy_provider="openai",
+            proxy_base_url=f"{provider_url}/v1",
+            proxy_api_key="sk-stand-in",
+        )
+        with serve(settings) as url:
+            yield url
     total = sum(RUN.values())
     print(f"\nschemathesis: {len(RUN)} operations, {total} examples")
 

@@ -1153,6 +1153,20 @@ export interface components {
             reason?: string | null;
         };
         /**
+         * ChatMessage
+         * @description One chat message: its ``role`` is checked, every other field
+         *     (``content``, ``name``, ``tool_calls``, ...) is forwarded as sent.
+         */
+        ChatMessage: {
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "system" | "developer" | "user" | "assistant" | "tool" | "function";
+        } & {
+            [key: string]: unknown;
+        };
+        /**
          * ChatRequest
          * @description An OpenAI chat-completions body; every field but ``kenning`` is
          *     forwarded as sent.
@@ -1161,9 +1175,7 @@ export interface components {
             /** Model */
             model: string;
             /** Messages */
-            messages: {
-                [key: string]: unknown;
-            }[];
+            messages: components["schemas"]["ChatMessage"][];
             /** Stream */
             stream?: boolean | null;
             kenning?: components["schemas"]["KenningChatOptions"] | null;

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Header, Response
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -37,6 +37,21 @@ class KenningChatOptions(Model):
     app_id: Tag | None = None
 
 
+#: The message roles of the OpenAI chat-completions API (``function`` is its
+#: deprecated form of ``tool``); a body with any other role is refused here
+#: rather than forwarded for the provider to refuse.
+Role = Literal["system", "developer", "user", "assistant", "tool", "function"]
+
+
+class ChatMessage(BaseModel):
+    """One chat message: its ``role`` is checked, every other field
+    (``content``, ``name``, ``tool_calls``, ...) is forwarded as sent."""
+
+    model_config = ConfigDict(extra="allow")
+
+    role: Role
+
+
 class ChatRequest(BaseModel):
     """An OpenAI chat-completions body; every field but ``kenning`` is
     forwarded as sent."""
@@ -44,7 +59,7 @@ class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     model: str = Field(min_length=1)
-    messages: list[dict[str, Any]] = Field(min_length=1)
+    messages: list[ChatMessage] = Field(min_length=1)
     stream: bool | None = None
     kenning: KenningChatOptions | None = None
 
