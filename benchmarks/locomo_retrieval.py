@@ -2,7 +2,7 @@
 
     python benchmarks/locomo_retrieval.py [--data PATH] [--out FILE]
         [--data-dir DIR] [--conversation ID ...] [--no-baselines]
-        [--engine falkordb|neo4j|both]
+        [--engine falkordb|neo4j|both] [--questions FILE]
 
 Each conversation goes into its own space through the normal ingest path
 (episodes → worker → graph) in-process, on the embedded FalkorDB or on Neo4j
@@ -16,7 +16,10 @@ its episodes); at most k distinct turns count for Recall@k. BM25 and dense
 
 ``--data-dir`` keeps the graph between runs: episodes are sent again (ingest
 is idempotent), nothing new is extracted, and only retrieval is re-measured,
-which is how settings are tuned (``KENNING_*`` variables). JSON goes to
+which is how settings are tuned (``KENNING_*`` variables). ``--questions``
+writes one JSON line per question (conversation, category, question,
+evidence, Recall@k, the first 20 turns returned), so two runs can be
+compared question by question. JSON goes to
 stdout and to ``benchmarks/results/``; a table goes to stderr. Not a test.
 """
 
@@ -138,6 +141,8 @@ class Tally:
 
     def __init__(self) -> None:
         self.rows: list[tuple[str, dict[int, float]]] = []
+        #: One record per question (``--questions``), in the order asked.
+        self.records: list[dict[str, Any]] = []
 
     def add(self, category: str, values: dict[int, float]) -> None:
         self.rows.append((category, values))
@@ -171,7 +176,18 @@ async def evaluate_kenning(runtime: Runtime, spaces: list[Space]) -> tuple[Tally
             hits = await runtime.search.search(scope, question.text, max(KS))
             latencies.append((time.perf_counter() - t0) * 1000)
             ranked = hit_turns(hits, space.turn_of_episode)
-            tally.add(question.category, recall(ranked, question.evidence))
+            values = recall(ranked, question.evidence)
+            tally.add(question.category, values)
+            tally.records.append(
+                {
+                    "conversation": space.conversation.sample_id,
+                    "category": question.category,
+                    "question": question.text,
+                    "evidence": sorted(question.evidence),
+                    "recall_at": {str(k): v for k, v in values.items()},
+                    "turns": ranked[: max(KS)],
+                }
+            )
     return tally, latencies
 
 
@@ -210,6 +226,9 @@ async def run(args: argparse.Namespace, where: engines.Target) -> dict[str, Any]
         load_before = os.getloadavg()[0]
         tally, latencies = await evaluate_kenning(runtime, spaces)
         load_after = os.getloadavg()[0]
+        if args.questions:
+            lines = (json.dumps(r, ensure_ascii=False) for r in tally.records)
+            args.questions.write_text("".join(f"{line}\n" for line in lines), "utf-8")
         systems = {"kenning": tally.summary()}
         if not args.no_baselines:
             systems.update({k: v.summary() for k, v in evaluate_baselines(runtime, spaces).items()})
@@ -260,6 +279,7 @@ def main() -> None:
     parser.add_argument("--conversation", action="append", help="only these sample_ids")
     parser.add_argument("--no-baselines", action="store_true")
     parser.add_argument("--engine", choices=engines.CHOICES, default="falkordb")
+    parser.add_argument("--questions", type=Path, help="write per-question JSON lines here")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -60,8 +60,10 @@ def mmr(
 
 def jaccard(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> float:
     """``|a & b| / |a | b|`` (Jaccard); 0.0 when both are empty."""
-    union = len(a | b)
-    return len(a & b) / union if union else 0.0
+    # Sizes instead of building the union: MMR calls this for every pair.
+    common = len(a & b)
+    union = len(a) + len(b) - common
+    return common / union if union else 0.0
 
 
 def word_set(text: str) -> frozenset[str]:

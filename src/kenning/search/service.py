@@ -333,7 +333,7 @@ class SearchService:
             for rank, item in enumerate(ranking.hits, start=1):
                 hit = next(h for h in hits if _key(h) == item.id)
                 hit.score += weight / (cfg.rrf_k + rank)
-                hit.channels["time"] = ChannelScore(
+                hit.channels["time"] = ChannelScore.model_construct(
                     rank=rank, score=1.0, reason=ranking.reasons[item.id]
                 )
         if cfg.recency_weight and hits:
@@ -402,12 +402,17 @@ def _similarity(
 
 
 def _hit(item: Fused, obj: Fact | Episode, state: _Request) -> SearchHit:
+    # Built without validation (model_construct): every part is a validated
+    # model or a number made here, and validating each hit again, its text
+    # checks included, was a large share of a search's Python time.
     channels = {}
     for name, (rank, score) in item.channels.items():
         reason = state.rankings[name].reasons.get(item.key)
-        channels[name.split("/", 1)[0]] = ChannelScore(rank=rank, score=score, reason=reason)
+        channels[name.split("/", 1)[0]] = ChannelScore.model_construct(
+            rank=rank, score=score, reason=reason
+        )
     if isinstance(obj, Fact):
-        return SearchHit(
+        return SearchHit.model_construct(
             kind="fact",
             id=obj.id,
             score=item.score,
@@ -419,7 +424,7 @@ def _hit(item: Fused, obj: Fact | Episode, state: _Request) -> SearchHit:
             fact=obj,
             shared_from=obj.shared_from,
         )
-    return SearchHit(
+    return SearchHit.model_construct(
         kind="episode",
         id=obj.id,
         score=item.score,
