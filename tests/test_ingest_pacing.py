@@ -17,19 +17,17 @@ import httpx
 import pytest
 from starlette.types import Message, Receive, Scope, Send
 
-from kenning.api import runtime as runtime_module
 from kenning.api.admission import Admission
 from kenning.api.app import create_app
 from kenning.config import load_settings
-from kenning.domain.ids import content_hash, dedup_key, new_id
-from kenning.domain.models import Episode, Extraction, utcnow
+from kenning.domain.models import Episode, Extraction
 from kenning.domain.models import Scope as SpaceScope
 from kenning.extract.port import Extractor
 from kenning.ingest.pacing import Foreground
 from kenning.ingest.worker import IngestWorker
 from kenning.store.falkordb.store import FalkorStore
-from kenning.store.port import NewEpisode
 from tests.conftest import serve
+from tests.worker_scaffold import embedded_store, real_models, submit
 
 SPACE = SpaceScope(tenant="t", space="pacing")
 
@@ -155,37 +153,17 @@ class CountingExtractor:
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[FalkorStore]:
-    store = FalkorStore("embedded", graph="pacing", data_dir=tmp_path / "data")
-    await store.open()
-    try:
-        yield store
-    finally:
-        await store.close()
+    async with embedded_store(tmp_path / "data", "pacing") as opened:
+        yield opened
 
 
 @pytest.fixture(scope="module")
 def models() -> tuple[Any, Any]:
-    settings = load_settings()
-    return runtime_module.load_extractor(settings), runtime_module.load_embedder(settings)
+    return real_models()
 
 
 async def _submit(store: FalkorStore, *contents: str) -> None:
-    now = utcnow()
-    episodes = []
-    for content in contents:
-        digest = content_hash("user", "Ann", content)
-        episodes.append(
-            NewEpisode(
-                id=new_id("ep"),
-                dedup_key=dedup_key(None, digest, now),
-                role="user",
-                speaker="Ann",
-                content=content,
-                content_hash=digest,
-                occurred_at=now,
-            )
-        )
-    await store.add_episodes(SPACE, new_id("job"), episodes, now)
+    await submit(store, SPACE, *contents)
 
 
 async def test_a_busy_worker_claims_a_small_batch_and_extracts_once_it_is_quiet(

@@ -18,14 +18,13 @@ import pytest
 
 from kenning.api import runtime as runtime_module
 from kenning.config import Settings, load_settings
-from kenning.domain.ids import content_hash, dedup_key, new_id
 from kenning.domain.models import Episode, EpisodeStatus, Extraction, Scope, utcnow
 from kenning.errors import StoreBusy, StoreUnavailable
 from kenning.extract.port import Extractor
 from kenning.ingest.worker import IngestWorker
 from kenning.store.falkordb.store import FalkorStore
-from kenning.store.port import NewEpisode
 from tests.conftest import serve, wait_for_job
+from tests.worker_scaffold import embedded_store, real_models, submit
 
 POISON = "POISON"
 
@@ -55,34 +54,15 @@ class FaultyExtractor:
         return self.inner.extract(episodes)
 
 
-def _episode(content: str) -> NewEpisode:
-    digest = content_hash("user", "Ann", content)
-    now = utcnow()
-    return NewEpisode(
-        id=new_id("ep"),
-        dedup_key=dedup_key(None, digest, now),
-        role="user",
-        speaker="Ann",
-        content=content,
-        content_hash=digest,
-        occurred_at=now,
-    )
-
-
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[FalkorStore]:
-    store = FalkorStore("embedded", graph="reliability", data_dir=tmp_path / "data")
-    await store.open()
-    try:
-        yield store
-    finally:
-        await store.close()
+    async with embedded_store(tmp_path / "data", "reliability") as opened:
+        yield opened
 
 
 @pytest.fixture(scope="module")
 def models() -> tuple[Any, Any]:
-    settings = load_settings()
-    return runtime_module.load_extractor(settings), runtime_module.load_embedder(settings)
+    return real_models()
 
 
 def _worker(
@@ -90,12 +70,6 @@ def _worker(
 ) -> IngestWorker:
     kw.setdefault("retry_backoff_s", 0.0)
     return IngestWorker(store, extractor, models[1], **kw)
-
-
-async def _submit(store: FalkorStore, scope: Scope, *contents: str) -> tuple[str, list[str]]:
-    job_id = new_id("job")
-    refs = await store.add_episodes(scope, job_id, [_episode(c) for c in contents], utcnow())
-    return job_id, [r.id for r in refs]
 
 
 SCOPE = Scope(tenant="t", space="reliability")
@@ -106,7 +80,7 @@ async def test_a_failed_batch_is_retried_before_any_episode_fails(
 ) -> None:
     extractor = FaultyExtractor(models[0])
     extractor.fail_first = 2
-    job_id, _ = await _submit(store, SCOPE, "I moved to Lisbon in March.", "Bob works at Acme.")
+    job_id, _ = await submit(store, SCOPE, "I moved to Lisbon in March.", "Bob works at Acme.")
 
     assert await _worker(store, models, extractor, retries=2).run_once() == 2
 
@@ -119,7 +93,7 @@ async def test_a_bad_episode_fails_alone_after_the_retries(
     store: FalkorStore, models: tuple[Any, Any]
 ) -> None:
     extractor = FaultyExtractor(models[0])
-    job_id, ids = await _submit(store, SCOPE, "Ann lives in Porto.", f"{POISON} here", "Hi Bob.")
+    job_id, ids = await submit(store, SCOPE, "Ann lives in Porto.", f"{POISON} here", "Hi Bob.")
 
     await _worker(store, models, extractor, retries=1).run_once()
 
@@ -148,7 +122,7 @@ async def test_a_store_outage_never_marks_episodes_failed(
     # A full pool (StoreBusy) is back-pressure, not a failure either.
     extractor = FaultyExtractor(models[0])
     extractor.fail_first, extractor.error = 1, error
-    job_id, _ = await _submit(store, SCOPE, "Ann moved to Oslo.")
+    job_id, _ = await submit(store, SCOPE, "Ann moved to Oslo.")
     worker = _worker(store, models, extractor, retries=3, lease_s=30)
 
     with pytest.raises(error):
@@ -173,7 +147,7 @@ async def test_a_full_pool_at_claim_time_does_not_stop_the_worker(
 ) -> None:
     # Seen on Neo4j with a pool of 1: the claim met a request holding the only
     # connection, StoreBusy left run_forever and no episode was taken again.
-    job_id, _ = await _submit(store, SCOPE, "Ann moved to Oslo.")
+    job_id, _ = await submit(store, SCOPE, "Ann moved to Oslo.")
     worker = _worker(store, models, FaultyExtractor(models[0]))
     real_claim, claims = store.claim_episodes, []
 
@@ -206,7 +180,7 @@ async def test_the_heartbeat_keeps_a_slow_batch_claimed(
 ) -> None:
     extractor = FaultyExtractor(models[0])
     extractor.gate = threading.Event()
-    job_id, _ = await _submit(store, SCOPE, "Ann started at Initech.")
+    job_id, _ = await submit(store, SCOPE, "Ann started at Initech.")
     lease_s = 6  # beats every 2 s: a loop stalled up to 4 s still passes
     worker = _worker(store, models, extractor, lease_s=lease_s)
     other = _worker(store, models, FaultyExtractor(models[0]), lease_s=lease_s)

@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -286,6 +287,37 @@ async def test_http_lists_and_calls_every_tool_in_the_keys_tenant(keyed_url: str
         assert found["results"] == []
         text = await refused(other, "memory_graph", space="conv-26", entity="Caroline")
         assert "not found" in text
+
+
+async def test_search_and_context_include_what_a_team_shares(keyed_url: str) -> None:
+    # The tools read through the same recall as REST: what another space
+    # shares with the reader's team comes back, marked, unless turned off.
+    tag = uuid.uuid4().hex[:8]
+    owner, reader = f"mcp-owner-{tag}", f"mcp-reader-{tag}"
+    text = f"Zora lives in Reykjavik {tag}"
+    headers = {"Authorization": f"Bearer {KEY_A}"}
+    async with httpx.AsyncClient(base_url=keyed_url, headers=headers, timeout=60) as api:
+        fact = {"subject": "Zora", "predicate": "lives_in", "object": "Reykjavik", "text": text}
+        added = await api.post("/v1/facts", json={"space": owner, "facts": [fact]})
+        assert added.status_code == 201, added.text
+        made = await api.post("/v1/teams", json={"name": "Friends", "space": owner})
+        team = made.json()["id"]
+        invite = await api.post(f"/v1/teams/{team}/invites", json={})
+        code = invite.json()["invite_code"]
+        joined = await api.post("/v1/teams/join", json={"invite_code": code, "space": reader})
+        assert joined.status_code == 200, joined.text
+        body = {"space": owner, "entity": "Zora"}
+        shared = await api.post(f"/v1/teams/{team}/share", json=body)
+        assert shared.status_code == 201, shared.text
+    query = f"Where does Zora live? {tag}"
+    async with http_client(keyed_url, KEY_A) as client:
+        found = await call(client, "memory_search", space=reader, query=query)
+        hits = [h for h in found["results"] if h["text"] == text]
+        assert [h["shared_from"] for h in hits] == [{"space": owner, "team": team}]
+        alone = await call(client, "memory_search", space=reader, query=query, include_shared=False)
+        assert all(h["text"] != text for h in alone["results"])
+        block = await call(client, "memory_context", space=reader, query=query)
+        assert text in block["context"]
 
 
 @pytest.mark.parametrize("key", [None, "sk-wrong"])

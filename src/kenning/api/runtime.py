@@ -32,6 +32,7 @@ from kenning.ingest.worker import IngestWorker
 from kenning.proxy.service import ChatProxy, proxy_settings
 from kenning.retrievals.service import RetrievalLogger
 from kenning.search.config import SearchConfig, merged_weights
+from kenning.search.recall import Recall
 from kenning.search.service import SearchService
 from kenning.store.factory import create_store
 from kenning.store.port import VECTOR_DIMENSION, GraphStore
@@ -241,14 +242,8 @@ class Runtime:
         self.retrievals = RetrievalLogger(
             self.store, s.retrieval_log == "on", s.retrieval_log_spaces, s.retrieval_log_retention
         )
-        self.proxy = ChatProxy(
-            proxy_settings(s),
-            self.search,
-            self.sharing,
-            self.ingest,
-            self.retrievals,
-            self.token_counter,
-        )
+        self.recall = Recall(self.search, self.sharing, self.retrievals, self.token_counter)
+        self.proxy = ChatProxy(proxy_settings(s), self.recall, self.ingest)
         self.essential = EssentialService(
             self.store, self.token_counter, s.functional_predicates, s.essential_cache_s
         )

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from time import perf_counter
 from typing import TypeVar
 
 from mcp.server.mcpserver import Context
@@ -15,7 +14,7 @@ from mcp.server.mcpserver import Context
 from kenning.access.principal import Principal
 from kenning.agents.models import Insight
 from kenning.api.deps import read_scope, require_space, write_scope
-from kenning.api.rest.context import ContextRequest
+from kenning.api.rest.context import ContextRequest, context_response
 from kenning.api.rest.graph import center_entity, graph_view
 from kenning.api.rest.schemas import (
     ContextResponse,
@@ -27,7 +26,7 @@ from kenning.api.rest.schemas import (
     TimelineResponse,
 )
 from kenning.api.runtime import Runtime
-from kenning.domain.models import Page, Scope, SearchHit
+from kenning.domain.models import Page, Scope
 from kenning.domain.temporal import Deletion
 from kenning.graph.service import GraphService, normalise_predicates, time_filter
 from kenning.mcp.args import (
@@ -43,9 +42,7 @@ from kenning.mcp.args import (
     TimelineArgs,
 )
 from kenning.mcp.caller import principal_of
-from kenning.retrievals.models import RetrievalKind
-from kenning.retrievals.service import filters_of
-from kenning.search.context import render_context
+from kenning.search.recall import ask_of
 from kenning.store.agent_runs_port import InsightFilter
 
 T = TypeVar("T")
@@ -78,22 +75,6 @@ class Tools:
 
     runtime_of: Callable[[], Runtime]
     stdio_principal: Principal | None = None
-
-    def _log(
-        self,
-        ctx: Context,
-        scope: Scope,
-        kind: RetrievalKind,
-        query: str,
-        top_k: int,
-        args: SearchRequest | ContextRequest,
-        hits: Sequence[SearchHit],
-        started: float,
-    ) -> None:
-        """Log a retrieval as the REST routes do (when its space is logged)."""
-        filters = filters_of(top_k=top_k, as_of=args.as_of, known_at=args.known_at, categories=args)
-        key_id = principal_of(ctx, self.stdio_principal).key_id
-        self.runtime_of().retrievals.record(scope, kind, query, filters, hits, started, key_id)
 
     async def _scope(self, ctx: Context, space: str, write: bool = False) -> Scope:
         # Every tool's scope comes from here, through the REST API's own
@@ -139,39 +120,18 @@ class Tools:
 
     async def search(self, args: SearchRequest, ctx: Context) -> SearchResponse:
         """``memory_search``."""
-        scope, rt, started = await self._scope(ctx, args.space), self.runtime_of(), perf_counter()
-        hits = await rt.search.search(
-            scope,
-            args.query,
-            args.top_k,
-            as_of=args.as_of,
-            known_at=args.known_at,
-            categories=args.categories(),
-        )
-        self._log(ctx, scope, "search", args.query, args.top_k, args, hits, started)
+        scope = await self._scope(ctx, args.space)
+        key_id = principal_of(ctx, self.stdio_principal).key_id
+        hits = await self.runtime_of().recall.search(scope, ask_of(args, args.top_k), key_id)
         return SearchResponse(results=hits)
 
     async def context(self, args: ContextRequest, ctx: Context) -> ContextResponse:
         """``memory_context``."""
-        rt, started = self.runtime_of(), perf_counter()
         scope = await self._scope(ctx, args.space)
-        hits = await rt.search.search(
-            scope,
-            args.query,
-            args.max_items,
-            as_of=args.as_of,
-            known_at=args.known_at,
-            categories=args.categories(),
-        )
-        block = render_context(hits, args.token_budget, rt.token_counter())
-        self._log(ctx, scope, "context", args.query, args.max_items, args, block.hits, started)
-        return ContextResponse(
-            context=block.text,
-            tokens=block.tokens,
-            token_budget=block.budget,
-            tokenizer=block.tokenizer,
-            hits=block.hits,
-        )
+        key_id = principal_of(ctx, self.stdio_principal).key_id
+        ask = ask_of(args, args.max_items)
+        block = await self.runtime_of().recall.context(scope, ask, args.token_budget, key_id)
+        return context_response(block)
 
     async def essential(self, args: EssentialArgs, ctx: Context) -> EssentialResponse:
         """``memory_essential``."""

@@ -12,24 +12,19 @@ import asyncio
 import json
 import logging
 import os
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from kenning.access.sharing import SharedReads
 from kenning.client.memory import MEMORY_HEADER
 from kenning.client.providers import OPENAI_CHAT
 from kenning.config import Settings
 from kenning.domain.models import EpisodeCreate, Scope
 from kenning.domain.rules import QUERY_MAX_CHARS
-from kenning.embed.tokens import TokenCounter
 from kenning.errors import ConfigError
 from kenning.ingest.service import IngestService
 from kenning.proxy.upstream import Upstream
-from kenning.retrievals.service import RetrievalLogger, filters_of
-from kenning.search.context import ContextBlock, render_context
-from kenning.search.service import SearchService
+from kenning.search.recall import Ask, Recall
 
 log = logging.getLogger(__name__)
 
@@ -118,29 +113,22 @@ class ChatProxy:
 
     Args:
         settings: ``KENNING_PROXY_*``.
-        search, sharing: The context service's parts (as ``POST /v1/context``).
+        recall: Builds the memory block (as ``POST /v1/context``) and logs
+            it (kind ``proxy``).
         ingest: Where turns are recorded (as ``POST /v1/episodes``).
-        retrievals: Logs each recall (kind ``proxy``).
-        token_counter: The tokenizer of context budgets (loaded on first use).
         upstream: The provider; None: built from ``settings`` on first use.
     """
 
     def __init__(
         self,
         settings: ProxySettings,
-        search: SearchService,
-        sharing: SharedReads,
+        recall: Recall,
         ingest: IngestService,
-        retrievals: RetrievalLogger,
-        token_counter: Callable[[], TokenCounter],
         upstream: Upstream | None = None,
     ) -> None:
         self.settings = settings
-        self._search = search
-        self._sharing = sharing
+        self._recall = recall
         self._ingest = ingest
-        self._retrievals = retrievals
-        self._counter = token_counter
         self._upstream = upstream
         self._pending: set[asyncio.Task[None]] = set()
 
@@ -154,20 +142,19 @@ class ChatProxy:
             self._upstream = build_upstream(self.settings)
         return self._upstream
 
-    async def recall(
-        self, scope: Scope, query: str, key_id: str | None, tags: TurnTags
-    ) -> str | None:
+    async def recall(self, scope: Scope, query: str, key_id: str | None) -> str | None:
         """The memory block for ``query`` (header line, then the context
         block), or None: no query, nothing found, a failure, or past the
         deadline. Never raises."""
         if not query:
             return None
-        started = time.perf_counter()
         query = query[-QUERY_MAX_CHARS:]  # the end of a long message is what is asked
         # The deadline is kept by waiting, not by cancelling: the call goes
         # out on time even when the memory work is slow to notice its
         # cancellation (a query in flight, an embedding in a thread).
-        work = asyncio.create_task(self._context(scope, query))
+        ask = Ask(query, MAX_ITEMS)
+        tokens = self.settings.context_tokens
+        work = asyncio.create_task(self._recall.context(scope, ask, tokens, key_id, "proxy"))
         try:
             done, _ = await asyncio.wait({work}, timeout=self.settings.memory_deadline_ms / 1000)
         finally:
@@ -182,14 +169,7 @@ class ChatProxy:
         except Exception as exc:  # fail-open: any failure means "no memory"
             log.warning("proxy: memory failed (%s); forwarded without it", exc)
             return None
-        filters = filters_of(top_k=MAX_ITEMS, categories=tags)
-        self._retrievals.record(scope, "proxy", query, filters, block.hits, started, key_id)
         return f"{MEMORY_HEADER}\n{block.text}" if block.text.strip() else None
-
-    async def _context(self, scope: Scope, query: str) -> ContextBlock:
-        shared = await self._sharing.scope(scope, True)
-        hits = await self._search.search(scope, query, MAX_ITEMS, shared=shared)
-        return render_context(hits, self.settings.context_tokens, self._counter())
 
     @staticmethod
     def query_of(body: dict[str, Any]) -> str:

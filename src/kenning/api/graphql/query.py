@@ -11,7 +11,6 @@ both default to now.
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import datetime
 from functools import partial
 from typing import Annotated
@@ -44,7 +43,7 @@ from kenning.domain.ids import entity_key, predicate_key
 from kenning.domain.models import CategoryFilter
 from kenning.errors import NotFound
 from kenning.graph.service import check_range, merge_subgraphs, normalise_predicates
-from kenning.retrievals.service import filters_of
+from kenning.search.recall import Ask
 from kenning.store.graph_port import EntityFilter, FactFilter
 
 DEFAULT_PAGE = 20
@@ -192,16 +191,16 @@ class Query(AgentQuery):
     ) -> list[SearchHitType]:
         check_range("topK", top_k, 1, MAX_TOP_K)
         at = aware(as_of, "asOf")
-        scope, runtime = info.context.scope(space), info.context.runtime
-        started = time.perf_counter()
-        shared = await info.context.shared(space, include_shared)
-        categories = CategoryFilter(agent_id, run_id, app_id)
-        hits = await runtime.search.search(
-            scope, query, top_k, as_of=at, shared=shared, categories=categories
+        ask = Ask(
+            query,
+            top_k,
+            as_of=at,
+            include_shared=include_shared,
+            categories=CategoryFilter(agent_id, run_id, app_id),
         )
-        filters = filters_of(top_k=top_k, as_of=at, categories=categories)
-        key_id = info.context.principal.key_id
-        runtime.retrievals.record(scope, "search", query, filters, hits, started, key_id)
+        hits = await info.context.runtime.recall.search(
+            info.context.scope(space), ask, info.context.principal.key_id
+        )
         return [SearchHitType.of(h, space) for h in hits]
 
     @strawberry.field(

@@ -119,7 +119,7 @@ async def chat_completions(
     payload = body.model_dump(exclude={"kenning"}, exclude_unset=True)
     query = rt.proxy.query_of(payload)
     if inject:
-        block = await rt.proxy.recall(scope, query, caller.key_id, tags)
+        block = await rt.proxy.recall(scope, query, caller.key_id)
         payload = rt.proxy.with_memory(payload, block)
     try:
         forwarded = await rt.proxy.upstream().forward(payload)

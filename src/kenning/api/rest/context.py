@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from fastapi import APIRouter
@@ -13,8 +12,8 @@ from kenning.api.rest.responses import BODY, COMMON
 from kenning.api.rest.schemas import CategoryFields, ContextResponse
 from kenning.domain.models import Instant, SpaceId
 from kenning.domain.rules import QUERY_MAX_CHARS
-from kenning.retrievals.service import filters_of
-from kenning.search.context import render_context
+from kenning.search.context import ContextBlock
+from kenning.search.recall import ask_of
 
 router = APIRouter(prefix="/v1", tags=["search"], responses=COMMON)
 
@@ -43,22 +42,14 @@ async def context(body: ContextRequest, caller: PrincipalDep, rt: RuntimeDep) ->
     their valid time, then conversation excerpts with their dates and
     speakers, as many as fit in ``token_budget`` tokens."""
     scope = read_scope(caller, body.space)
-    started = time.perf_counter()
-    shared = await rt.sharing.scope(scope, body.include_shared)
-    hits = await rt.search.search(
-        scope,
-        body.query,
-        body.max_items,
-        as_of=body.as_of,
-        known_at=body.known_at,
-        shared=shared,
-        categories=body.categories(),
+    block = await rt.recall.context(
+        scope, ask_of(body, body.max_items), body.token_budget, caller.key_id
     )
-    block = render_context(hits, body.token_budget, rt.token_counter())
-    filters = filters_of(
-        top_k=body.max_items, as_of=body.as_of, known_at=body.known_at, categories=body
-    )
-    rt.retrievals.record(scope, "context", body.query, filters, block.hits, started, caller.key_id)
+    return context_response(block)
+
+
+def context_response(block: ContextBlock) -> ContextResponse:
+    """The response body of a rendered block."""
     return ContextResponse(
         context=block.text,
         tokens=block.tokens,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict
 
 from fastapi import APIRouter
@@ -15,7 +14,7 @@ from kenning.api.rest.schemas import (
     SpaceStatsView,
     StatsResponse,
 )
-from kenning.retrievals.service import filters_of
+from kenning.search.recall import ask_of
 
 router = APIRouter(prefix="/v1", tags=["search"], responses=COMMON)
 
@@ -26,22 +25,9 @@ async def search(body: SearchRequest, caller: PrincipalDep, rt: RuntimeDep) -> S
     full-text hits, each with its per-channel ranks and source episodes.
     Facts valid at ``as_of`` and known at ``known_at`` (default: now);
     ``agent_id``/``run_id``/``app_id`` keep only memory with those tags."""
-    scope = read_scope(caller, body.space)
-    started = time.perf_counter()
-    shared = await rt.sharing.scope(scope, body.include_shared)
-    hits = await rt.search.search(
-        scope,
-        body.query,
-        body.top_k,
-        as_of=body.as_of,
-        known_at=body.known_at,
-        shared=shared,
-        categories=body.categories(),
+    hits = await rt.recall.search(
+        read_scope(caller, body.space), ask_of(body, body.top_k), caller.key_id
     )
-    filters = filters_of(
-        top_k=body.top_k, as_of=body.as_of, known_at=body.known_at, categories=body
-    )
-    rt.retrievals.record(scope, "search", body.query, filters, hits, started, caller.key_id)
     return SearchResponse(results=hits)
 
 
