@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from kenning.domain.ids import content_hash, dedup_key, entity_key, new_id
+from kenning.domain.ids import entity_key, new_id
 from kenning.domain.models import EpisodeStatus, Fact, FactCreate, Scope
 from kenning.errors import QueryMissing, StoreError, StoreUnavailable
 from kenning.ingest.graph_write import GraphWriteBuilder
@@ -52,6 +52,7 @@ from kenning.store.port import (
 )
 from kenning.temporal.supersession import Supersession
 from tests.conftest import Neo4jServer
+from tests.worker_scaffold import new_episode as scaffold_episode
 
 T0 = datetime(2024, 5, 6, 7, 8, 9, 123000, tzinfo=UTC)
 T1 = T0 + timedelta(minutes=1)
@@ -169,17 +170,7 @@ def near(vector: list[float], seed: int, noise: float = 0.2) -> list[float]:
 def new_episode(
     content: str, *, at: datetime = T0, key: str | None = None, speaker: str = "alice"
 ) -> NewEpisode:
-    digest = content_hash("user", speaker, content)
-    return NewEpisode(
-        id=new_id("ep"),
-        dedup_key=dedup_key(key, digest, at),
-        role="user",
-        speaker=speaker,
-        content=content,
-        content_hash=digest,
-        occurred_at=at,
-        idempotency_key=key,
-    )
+    return scaffold_episode(content, at=at, key=key, speaker=speaker)
 
 
 def entity(name: str, type_: str = "Person") -> EntityRow:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,18 +35,22 @@ def real_models() -> tuple[Any, Any]:
     return runtime_module.load_extractor(settings), runtime_module.load_embedder(settings)
 
 
-def new_episode(content: str, speaker: str = "Ann") -> NewEpisode:
-    """A user turn of ``speaker`` saying ``content``, occurring now."""
+def new_episode(
+    content: str, *, at: datetime | None = None, key: str | None = None, speaker: str = "Ann"
+) -> NewEpisode:
+    """A user turn of ``speaker`` saying ``content`` at ``at`` (default: now),
+    with idempotency key ``key``."""
     digest = content_hash("user", speaker, content)
-    now = utcnow()
+    at = at or utcnow()
     return NewEpisode(
         id=new_id("ep"),
-        dedup_key=dedup_key(None, digest, now),
+        dedup_key=dedup_key(key, digest, at),
         role="user",
         speaker=speaker,
         content=content,
         content_hash=digest,
-        occurred_at=now,
+        occurred_at=at,
+        idempotency_key=key,
     )
 
 
