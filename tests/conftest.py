@@ -8,10 +8,11 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -81,6 +82,16 @@ def serve(
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+def eventually(check: Callable[[], Any], timeout_s: float = 60.0) -> Any:
+    """``check()``'s first truthy answer, polled (background work lands later)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = check()
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
 
 
 def wait_for_job(client: httpx.Client, job_id: str, timeout_s: float = 300) -> dict[str, object]:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import io
 import json
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -24,7 +23,7 @@ from kenning.api.app import create_app
 from kenning.client import Kenning
 from kenning.config import load_settings
 from kenning.errors import StoreUnavailable
-from tests.conftest import serve
+from tests.conftest import eventually, serve
 from tests.llm_chat_stand_in import ANSWER, chat_stand_in
 from tests.llm_recordings import anthropic_error, openai_chat_chunks, openai_error, openai_sse
 
@@ -113,16 +112,6 @@ def episodes_in(url: str, space: str) -> list[dict[str, Any]]:
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     found = [line["properties"] for line in lines if line["type"] == "episode"]
     return sorted(found, key=lambda e: (e["occurred_at"], e["role"] != "user"))
-
-
-def eventually(check: Callable[[], Any], timeout_s: float = 60.0) -> Any:
-    """``check()``'s first truthy answer, polled (background work lands later)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        found = check()
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.1)
 
 
 def turn_recorded(url: str, space: str, question: str) -> list[tuple[str, str]]:

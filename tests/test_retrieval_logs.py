@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import serve, settings_on
+from tests.conftest import eventually, serve, settings_on
 
 TENANT, OTHER = "retrievals-a", "retrievals-b"
 KEY, OTHER_KEY = "ret-key-a", "ret-key-b"
@@ -78,15 +78,6 @@ def post(api: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
             found: dict[str, Any] = answer.json()
             return found
         time.sleep(1)
-
-
-def eventually(check: Callable[[], Any], timeout_s: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        found = check()
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.1)
 
 
 def logs(api: httpx.Client, space: str, **params: Any) -> dict[str, Any]:
