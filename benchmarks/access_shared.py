@@ -16,7 +16,6 @@ machine and its load, which is printed.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import statistics
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import engines
+from jobs import settle
 from kenning.access.principal import Principal
 from kenning.api.runtime import Runtime
 from kenning.config import load_settings
@@ -50,10 +50,7 @@ def load(data: Path, conversation: str) -> tuple[list[EpisodeCreate], list[str]]
 async def _ingest(runtime: Runtime, scope: Scope, episodes: list[EpisodeCreate]) -> float:
     started = time.perf_counter()
     accepted = await runtime.ingest.submit(scope, episodes)
-    while (job := await runtime.store.get_job(TENANT, accepted.job_id)) and (  # noqa: ASYNC110
-        job.pending or job.processing
-    ):
-        await asyncio.sleep(0.2)
+    await settle(runtime.store, TENANT, [accepted.job_id], poll_s=0.2)
     return time.perf_counter() - started
 
 

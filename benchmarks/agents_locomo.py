@@ -16,7 +16,6 @@ again). ``benchmarks/curator_locomo.py`` adds the curator's auto-fix and undo.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 import time
@@ -26,6 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks import engines
+from benchmarks.jobs import settle
 
 from kenning.agents.models import AgentContext, AgentName, InsightDraft
 from kenning.agents.registry import ANALYSES
@@ -50,11 +50,7 @@ async def ingest(runtime: Runtime, scope: Scope, data: Path, sample_id: str) -> 
         accepted = await runtime.ingest.submit(scope, conv.episodes[start : start + batch])
         jobs.append(accepted.job_id)
         created += accepted.created
-    for job_id in jobs:
-        while (job := await runtime.store.get_job(TENANT, job_id)) and (  # noqa: ASYNC110
-            job.pending or job.processing
-        ):
-            await asyncio.sleep(0.2)
+    await settle(runtime.store, TENANT, jobs, poll_s=0.2)
     seconds = round(time.perf_counter() - started, 1)
     return {"episodes": len(conv.episodes), "created": created, "seconds": seconds}
 

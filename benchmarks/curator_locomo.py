@@ -28,6 +28,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from jobs import settle
 from kenning.agents.curator import run_curator, undo_run
 from kenning.agents.models import AgentContext, InsightDraft
 from kenning.api.runtime import Runtime
@@ -46,10 +47,7 @@ DEFAULT_DATA = (
 async def ingest(runtime: Runtime, scope: Scope, data: Path, conversation: str) -> Any:
     episodes = read_locomo(data, conversation)[0].episodes
     accepted = await runtime.ingest.submit(scope, episodes)
-    while (job := await runtime.store.get_job(scope.tenant, accepted.job_id)) and (  # noqa: ASYNC110
-        job.pending or job.processing
-    ):
-        await asyncio.sleep(0.2)
+    await settle(runtime.store, scope.tenant, [accepted.job_id], poll_s=0.2)
     return max(e.occurred_at for e in episodes if e.occurred_at)
 
 

@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from jobs import settle
 from kenning.api.runtime import Runtime
 from kenning.config import load_settings
 from kenning.domain.models import Scope
@@ -56,10 +57,7 @@ async def run(data: Path, conversation: str) -> dict[str, Any]:
         await source.ready()
         scope = Scope(tenant="bench", space=conversation)
         accepted = await source.ingest.submit(scope, episodes)
-        while (job := await source.store.get_job("bench", accepted.job_id)) and (  # noqa: ASYNC110
-            job.pending or job.processing
-        ):
-            await asyncio.sleep(0.1)
+        await settle(source.store, "bench", [accepted.job_id], poll_s=0.1)
         lines, export_s = await export(source, scope)
         copy_s = await import_(source, Scope(tenant="bench", space="copy"), lines, "new")
         await source.stop()

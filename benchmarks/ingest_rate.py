@@ -28,7 +28,6 @@ compare runs by both. Not a test: the numbers vary with the machine.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import random
 import re
@@ -40,6 +39,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import engines
+from jobs import settle
 from kenning.api.runtime import Runtime
 from kenning.config import load_settings
 from kenning.domain.models import FactCreate, Scope
@@ -148,14 +148,7 @@ async def ingest_turns(
         for start in range(0, len(conv.episodes), batch):
             accepted = await runtime.ingest.submit(scope, conv.episodes[start : start + batch])
             jobs.append(accepted.job_id)
-    failed = 0
-    for job_id in jobs:
-        # The graph is the queue: polling the job is how a client waits.
-        while (job := await runtime.store.get_job(TENANT, job_id)) and (  # noqa: ASYNC110
-            job.pending or job.processing
-        ):
-            await asyncio.sleep(0.05)
-        failed += job.failed if job else 0
+    failed = await settle(runtime.store, TENANT, jobs, poll_s=0.05)
     return {
         "conversations": [c.sample_id for c in conversations],
         "turns": turns,

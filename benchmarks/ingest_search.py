@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from jobs import settle
 from kenning.api.runtime import Runtime
 from kenning.config import load_settings
 from kenning.domain.models import EpisodeCreate, Scope
@@ -51,11 +52,7 @@ async def run(
         scope = Scope(tenant="bench", space=conversation)
         started = time.perf_counter()
         accepted = await runtime.ingest.submit(scope, episodes)
-        # The graph is the queue: polling the job is how a client waits.
-        while (job := await runtime.store.get_job("bench", accepted.job_id)) and (  # noqa: ASYNC110
-            job.pending or job.processing
-        ):
-            await asyncio.sleep(0.1)
+        failed = await settle(runtime.store, "bench", [accepted.job_id], poll_s=0.1)
         ingest_s = time.perf_counter() - started
         stats = await runtime.store.space_stats(scope)
         for question in questions[:2]:
@@ -71,7 +68,7 @@ async def run(
         "cores": os.cpu_count(),
         "conversation": conversation,
         "episodes": len(episodes),
-        "failed": job.failed if job else None,
+        "failed": failed,
         "graph": {"entities": stats.entities, "facts": stats.facts},
         "startup_s": round(startup_s, 2),
         "ingest_s": round(ingest_s, 2),

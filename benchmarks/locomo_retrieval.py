@@ -26,7 +26,6 @@ stdout and to ``benchmarks/results/``; a table goes to stderr. Not a test.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import re
@@ -41,6 +40,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import engines
 from baselines import BM25, dense_scores, top_indices
+from jobs import settle
 from kenning.api.runtime import Runtime
 from kenning.config import load_settings
 from kenning.domain.models import Scope, SearchHit
@@ -108,14 +108,7 @@ async def ingest(runtime: Runtime, spaces: list[Space], batch: int) -> dict[str,
             created += accepted.created
             for item, episode_id in zip(chunk, accepted.episode_ids, strict=True):
                 space.turn_of_episode[episode_id] = str((item.metadata or {})["dia_id"])
-    failed = 0
-    for job_id in jobs:
-        # The graph is the queue: polling the job is how a client waits.
-        while (job := await runtime.store.get_job(TENANT, job_id)) and (  # noqa: ASYNC110
-            job.pending or job.processing
-        ):
-            await asyncio.sleep(0.2)
-        failed += job.failed if job else 0
+    failed = await settle(runtime.store, TENANT, jobs, poll_s=0.2)
     seconds = time.perf_counter() - started
     return {"episodes_created": created, "failed": failed, "seconds": round(seconds, 1)}
 
