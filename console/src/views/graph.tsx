@@ -147,6 +147,8 @@ function Facts({ graph, nav }: { graph: GraphView; nav: Nav }) {
 
 /** Most facts drawn: a person's full neighbourhood can be hundreds. */
 const LIMITS = [20, 40, 100, 250];
+/** Hops from the centre the view may ask for (the API allows 1 to 3). */
+const DEPTHS = [1, 2, 3];
 
 interface Props {
   space: string;
@@ -202,34 +204,8 @@ export function Graph({ space, entity, setEntity, nav }: Props) {
           value={input}
           onInput={(e) => setInput(e.currentTarget.value)}
         />
-        <label>
-          depth{" "}
-          <select
-            name="depth"
-            value={depth}
-            onChange={(e) => setDepth(Number(e.currentTarget.value))}
-          >
-            {[1, 2, 3].map((d) => (
-              <option key={d} value={d}>
-                {d}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          facts{" "}
-          <select
-            name="limit"
-            value={limit}
-            onChange={(e) => setLimit(Number(e.currentTarget.value))}
-          >
-            {LIMITS.map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-          </select>
-        </label>
+        <NumberSelect label="depth" name="depth" value={depth} options={DEPTHS} onPick={setDepth} />
+        <NumberSelect label="facts" name="limit" value={limit} options={LIMITS} onPick={setLimit} />
         <button type="submit">Show</button>
         {centre && (
           <button
@@ -251,5 +227,31 @@ export function Graph({ space, entity, setEntity, nav }: Props) {
       <div id="graph-canvas" ref={box} hidden={!entity} />
       {graph && <Facts graph={graph} nav={nav} />}
     </section>
+  );
+}
+
+/** A labelled drop-down of numbers (the neighbourhood's depth and fact limit). */
+function NumberSelect(props: {
+  label: string;
+  name: string;
+  value: number;
+  options: readonly number[];
+  onPick: (value: number) => void;
+}) {
+  return (
+    <label>
+      {props.label}{" "}
+      <select
+        name={props.name}
+        value={props.value}
+        onChange={(e) => props.onPick(Number(e.currentTarget.value))}
+      >
+        {props.options.map((n) => (
+          <option key={n} value={n}>
+            {n}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
