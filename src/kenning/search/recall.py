@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from kenning.access.sharing import SharedReads
+from kenning.access.sharing import SharedReads, SharedScope
 from kenning.domain.models import NO_CATEGORY, CategoryFilter, Scope, SearchHit
 from kenning.embed.tokens import TokenCounter
 from kenning.retrievals.models import RetrievalKind
@@ -81,17 +81,24 @@ class Recall:
         self._counter = token_counter
 
     async def search(
-        self, scope: Scope, ask: Ask, key_id: str | None, kind: RetrievalKind = "search"
+        self,
+        scope: Scope,
+        ask: Ask,
+        key_id: str | None,
+        kind: RetrievalKind = "search",
+        shared: SharedScope | None = None,
     ) -> list[SearchHit]:
         """The best ``ask.limit`` hits, best first (see
-        :meth:`SearchService.search`), logged as ``kind``.
+        :meth:`SearchService.search`), logged as ``kind``. ``shared``: the
+        space's shared scope when the caller resolved it already (GraphQL
+        resolves it once per request); None: resolved here.
 
         Raises:
             InputError: the query is empty or too long (field ``query``).
             StoreUnavailable: the graph is down.
         """
         started = time.perf_counter()
-        hits = await self._hits(scope, ask)
+        hits = await self._hits(scope, ask, shared)
         self._log(scope, ask, kind, hits, started, key_id)
         return hits
 
@@ -116,8 +123,11 @@ class Recall:
         self._log(scope, ask, kind, block.hits, started, key_id)
         return block
 
-    async def _hits(self, scope: Scope, ask: Ask) -> list[SearchHit]:
-        shared = await self._sharing.scope(scope, ask.include_shared)
+    async def _hits(
+        self, scope: Scope, ask: Ask, shared: SharedScope | None = None
+    ) -> list[SearchHit]:
+        if shared is None:
+            shared = await self._sharing.scope(scope, ask.include_shared)
         return await self._search.search(
             scope,
             ask.query,

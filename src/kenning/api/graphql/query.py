@@ -198,8 +198,10 @@ class Query(AgentQuery):
             include_shared=include_shared,
             categories=CategoryFilter(agent_id, run_id, app_id),
         )
-        hits = await info.context.runtime.recall.search(
-            info.context.scope(space), ask, info.context.principal.key_id
+        ctx = info.context
+        shared = await ctx.shared(space, include_shared)  # cached for the request's other fields
+        hits = await ctx.runtime.recall.search(
+            ctx.scope(space), ask, ctx.principal.key_id, shared=shared
         )
         return [SearchHitType.of(h, space) for h in hits]
 
