@@ -7,5 +7,5 @@ WHERE f.embedding IS NOT NULL
   AND ($agent_id IS NULL OR f.agent_id = $agent_id) AND ($run_id IS NULL OR f.run_id = $run_id) AND ($app_id IS NULL OR f.app_id = $app_id)
 WITH f.id AS id, 1.0 - vec.cosineDistance(f.embedding, vecf32($vector)) AS score
 RETURN id, score
-ORDER BY score DESC
+ORDER BY score DESC, id
 LIMIT $k

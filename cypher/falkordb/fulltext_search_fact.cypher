@@ -9,5 +9,5 @@ WHERE f.tenant = $tenant AND f.space = $space
   AND f.recorded_at <= $known_at AND (f.expired_at IS NULL OR $known_at < f.expired_at)
   AND ($agent_id IS NULL OR f.agent_id = $agent_id) AND ($run_id IS NULL OR f.run_id = $run_id) AND ($app_id IS NULL OR f.app_id = $app_id)
 RETURN f.id AS id, score
-ORDER BY score DESC
+ORDER BY score DESC, id
 LIMIT $k

@@ -4,4 +4,4 @@ YIELD node, score
 WITH node AS n, score
 WHERE n.tenant = $tenant AND n.space = $space
 RETURN n.id AS id, 1.0 - score AS score
-ORDER BY score DESC
+ORDER BY score DESC, id

@@ -426,7 +426,7 @@ class Neo4jStore(CypherStore):
             if len(hits) >= k or row["seen"] < ask or widening == _ANN_WIDENINGS:
                 break
             ask *= _ANN_GROWTH
-        hits.sort(key=lambda h: -h.score)
+        hits.sort(key=lambda h: (-h.score, h.id))  # ties by id: the same answer every time
         return hits[:k]
 
     def _fulltext_query(self, terms: list[str]) -> str:
