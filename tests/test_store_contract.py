@@ -723,6 +723,30 @@ async def test_vector_search_ranks_nearest_first(store: Any, scope: Scope, exact
             assert abs(hits[1].score) < 0.3  # random 384-d vectors are near orthogonal
 
 
+async def test_exact_vector_search_orders_equal_scores_by_id(store: Any, scope: Scope) -> None:
+    # Facts with the same text have the same vector; stored in the reverse of
+    # their id order, a tie must still come back by id (the engines' own order
+    # of equal rows changed when a graph was reloaded, and LoCoMo rankings
+    # with it).
+    rows = [fact("Ada", f"likes_{i}", "Tea", "Ada likes tea") for i in range(4)]
+    rows.sort(key=lambda r: r.id, reverse=True)
+    vector = unit_vector(4242)
+    await store.write_graph(
+        scope,
+        GraphWrite(
+            entities=[entity("Ada"), entity("Tea")],
+            facts=rows,
+            fact_vectors={r.id: vector for r in rows},
+        ),
+        [],
+        T0,
+    )
+
+    hits = await store.vector_search(scope, "fact", vector, 3, exact=True)
+
+    assert [h.id for h in hits] == sorted(r.id for r in rows)[:3]
+
+
 async def test_ann_search_asks_again_while_other_tenants_crowd_the_index(
     backend: Backend, scope: Scope
 ) -> None:
