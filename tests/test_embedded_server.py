@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import sys
 import time
@@ -16,10 +17,12 @@ from falkordb.asyncio import FalkorDB
 
 from kenning.errors import StoreError
 from kenning.store.falkordb.server import (
+    LOG_NAME,
     MAX_SOCKET_PATH_BYTES,
     EmbeddedFalkorDB,
     socket_path_for,
 )
+from kenning.store.falkordb.supervisor import Supervision
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -277,6 +280,47 @@ async def test_server_that_exits_at_start_reports_log_tail(
     # the lock was released: a fixed data dir can be started again
     (tmp_path / "appendonlydir" / "appendonly.aof.manifest").unlink()
     assert await ping(await server.start())
+
+
+async def test_a_server_still_loading_its_files_is_waited_for(
+    tmp_path: Path, make_server: Factory
+) -> None:
+    # FalkorDB rebuilds its vector indexes on load and answers nothing
+    # meanwhile (a 100k-fact space: 176 s on a busy 2-core machine). A start
+    # that gave up after start_timeout of silence never came back, and the
+    # supervisor's restarts after a crash failed the same way.
+    server = make_server(tmp_path)
+    db = FalkorDB(unix_socket_path=await server.start(), max_connections=16)
+    try:
+        graph = db.select_graph("g")
+        await graph.query(
+            "CREATE VECTOR INDEX FOR (n:V) ON (n.e) "
+            "OPTIONS {dimension: 128, similarityFunction: 'cosine'}"
+        )
+        await graph.query(
+            "UNWIND range(1, 5000) AS i CREATE (:V {e: vecf32([x IN range(1, 128) | rand()])})"
+        )
+    finally:
+        await db.aclose()
+    await server.stop()
+
+    # PINGs give up after 0.1 s, so the load is seen as silence.
+    slow = make_server(tmp_path, start_timeout=0.3, supervision=Supervision(probe_timeout_s=0.1))
+    socket = await slow.start()
+
+    loaded = re.findall(r"DB loaded from append only file: ([\d.]+) seconds", log_text(tmp_path))
+    if float(loaded[-1]) <= 0.5:
+        pytest.skip(f"the graph loaded in {loaded[-1]} s, too fast to outlast start_timeout")
+    db = FalkorDB(unix_socket_path=socket, max_connections=16)
+    try:
+        result = await db.select_graph("g").query("MATCH (n:V) RETURN count(n)")
+    finally:
+        await db.aclose()
+    assert result.result_set == [[5000]]
+
+
+def log_text(data_dir: Path) -> str:
+    return (data_dir / LOG_NAME).read_text(errors="replace")
 
 
 async def test_data_dir_that_is_a_file_is_refused(tmp_path: Path, make_server: Factory) -> None:

@@ -54,6 +54,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+#: Seconds between two "still loading" log lines while the server reads its files.
+LOADING_LOG_S = 10.0
+
 AppendFsync = Literal["always", "everysec", "no"]
 
 LOG_NAME = "falkordb.log"
@@ -101,7 +104,12 @@ class EmbeddedFalkorDB:
             ``"always"`` or ``"no"``.
         start_timeout: Seconds :meth:`start` (and each restart) waits for the
             server to answer PING; a start that misses it (a start-up deadlock)
-            is killed and reported as retryable.
+            is killed and reported as retryable. A server that answers
+            ``LOADING``, or is silent while it uses CPU, is reading its files,
+            not stuck: the wait restarts ...
+        load_timeout: ... up to this many seconds in all (a 100k-fact graph
+            took over 30 s to load on a busy 2-core machine; 1M facts take
+            minutes).
         stop_timeout: Seconds :meth:`stop` waits for a clean exit before SIGKILL.
         supervision: When to call the server hung and how to restart it;
             ``None`` turns supervision off.
@@ -113,6 +121,7 @@ class EmbeddedFalkorDB:
         *,
         appendfsync: AppendFsync = "everysec",
         start_timeout: float = 30.0,
+        load_timeout: float = 1800.0,
         stop_timeout: float = 5.0,
         supervision: Supervision | None = Supervision(),  # noqa: B008 (frozen)
     ) -> None:
@@ -120,6 +129,8 @@ class EmbeddedFalkorDB:
         self._socket = socket_path_for(self._data_dir)
         self._appendfsync: AppendFsync = appendfsync
         self._start_timeout = start_timeout
+        self._load_timeout = load_timeout
+        self._probe_timeout = (supervision or Supervision()).probe_timeout_s
         self._stop_timeout = stop_timeout
         self._child: _Child | None = None
         self._guard = asyncio.Lock()
@@ -238,8 +249,11 @@ class EmbeddedFalkorDB:
         watcher, self._watch = self._watch, None
         if watcher is not None:
             watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await watcher
+            # Bounded: a watch that swallowed its cancellation must not keep
+            # the server (and Kenning's shutdown) from stopping.
+            await asyncio.wait({watcher}, timeout=self._stop_timeout)
+            if watcher.done() and not watcher.cancelled() and watcher.exception() is not None:
+                log.warning("FalkorDB supervision ended with %r", watcher.exception())
         async with self._guard:
             child, self._child = self._child, None
             if child is None:
@@ -318,8 +332,18 @@ class EmbeddedFalkorDB:
             )
 
     async def _wait_ready(self, popen: subprocess.Popen[bytes]) -> None:
-        """Wait until the child answers PING; fail on exit or timeout."""
-        deadline = time.monotonic() + self._start_timeout
+        """Wait until the child answers PING; fail on exit or timeout.
+
+        A server that answers ``LOADING``, or is silent while its CPU time
+        grows, is reading its files (FalkorDB rebuilds vector and full-text
+        indexes on load and answers nothing meanwhile): the wait restarts,
+        up to ``load_timeout`` in all. Only a silent, idle server for
+        ``start_timeout`` seconds counts as a start-up deadlock.
+        """
+        started = time.monotonic()
+        deadline = started + self._start_timeout
+        told = started
+        ticks = _cpu_ticks(popen.pid)
         while True:
             code = popen.poll()
             if code is not None:
@@ -327,9 +351,23 @@ class EmbeddedFalkorDB:
                     f"FalkorDB server exited with code {code} during start-up "
                     f"(data dir {self._data_dir}). Log tail:\n{self._log_tail()}"
                 )
-            if await probe(self._socket) is Probe.READY:
+            state = await probe(self._socket, self._probe_timeout)
+            if state is Probe.READY:
                 return
-            if time.monotonic() >= deadline:
+            now, before, ticks = time.monotonic(), ticks, _cpu_ticks(popen.pid)
+            working = ticks is not None and before is not None and ticks > before
+            if state is Probe.LOADING or working:
+                if now - started >= self._load_timeout:
+                    _kill_sync(popen)
+                    raise StoreUnavailable(
+                        f"FalkorDB server was still loading {self._data_dir} after "
+                        f"{self._load_timeout:g} s. Log tail:\n{self._log_tail()}"
+                    )
+                deadline = now + self._start_timeout
+                if now >= told + LOADING_LOG_S:
+                    told = now
+                    log.info("embedded FalkorDB still loading (%.0f s so far)", now - started)
+            elif now >= deadline:
                 _kill_sync(popen)
                 raise StoreUnavailable(
                     f"FalkorDB server did not answer PING on {self._socket} within "
@@ -381,6 +419,17 @@ class _Child:
             except subprocess.TimeoutExpired:
                 _kill_sync(self.popen)
         self.release()
+
+
+def _cpu_ticks(pid: int) -> int | None:
+    """User + system CPU time of ``pid`` in clock ticks (None without /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            fields = f.read().rpartition(")")[2].split()
+    except (OSError, ValueError):
+        return None
+    # After the command name: state is field 3 of stat(5); utime, stime are 14, 15.
+    return int(fields[11]) + int(fields[12])
 
 
 def _find_binaries() -> tuple[Path, Path]:
