@@ -24,6 +24,7 @@ from kenning.embed.port import Embedder
 from kenning.errors import InputError
 from kenning.search import channels as ch
 from kenning.search.bm25 import bm25
+from kenning.search.common_words import CommonWords
 from kenning.search.config import SearchConfig
 from kenning.search.fusion import Fused, reciprocal_rank_fusion
 from kenning.search.mmr import jaccard, mmr, word_set
@@ -49,11 +50,6 @@ STATS_CACHE_MIN_ITEMS = 5000
 STATS_CACHE_S = 10.0
 #: ... for at most this many spaces at a time.
 STATS_CACHE_SPACES = 1024
-#: In a space of more than STATS_CACHE_MIN_ITEMS items, a query word that
-#: matched too many items to rank by is not looked up again for this many
-#: seconds (it would list nothing: its postings are read only to be counted,
-#: 131 of 341 ms of a search in a 100k-fact space on FalkorDB).
-COMMON_WORDS_S = 60.0
 
 
 class SearchService:
@@ -83,8 +79,8 @@ class SearchService:
         self._oversample = ann_oversample
         self.config = config or SearchConfig()
         self._stats: dict[tuple[str, str], tuple[float, SpaceStats]] = {}
-        #: (tenant, space, kind) → too-common word → when it was last counted.
-        self._common: dict[tuple[str, str, str], dict[str, float]] = {}
+        #: Too-common words of spaces over STATS_CACHE_MIN_ITEMS items.
+        self._common = CommonWords()
 
     async def search(
         self,
@@ -282,15 +278,15 @@ class SearchService:
     async def _terms(self, state: _Request, kind: SearchKind, size: int) -> list[TermMatches]:
         """Per-word matches of the engine's full-text index, for BM25.
 
-        In a large space, words counted as too common to rank by in the last
-        :data:`COMMON_WORDS_S` seconds are not asked for (a plain search
-        only: a time or category filter or shared facts change the counts);
-        leaving such a word out ranks the same, as it lists no item.
+        In a space of more than :data:`STATS_CACHE_MIN_ITEMS` items, words
+        counted as too common to rank by a little earlier are not asked for
+        (:mod:`kenning.search.common_words`; a plain search only: a time or
+        category filter or shared facts change the counts).
         """
         max_df = self._max_df(size)
         key = (state.scope.tenant, state.scope.space, kind)
         remember = state.plain and size > STATS_CACHE_MIN_ITEMS
-        common = self._common_words(key) if remember else frozenset()
+        common = self._common.known(key) if remember else frozenset()
         matches = await self._store.fulltext_terms(
             state.scope,
             kind,
@@ -300,23 +296,9 @@ class SearchService:
             state.known_at,
             categories=state.categories,
         )
-        found = {m.term for m in matches if not m.ids and m.df > max_df}
-        if remember and found:
-            if key not in self._common and len(self._common) >= STATS_CACHE_SPACES:
-                self._common.clear()
-            self._common.setdefault(key, {}).update(dict.fromkeys(found, time.monotonic()))
+        if remember:
+            self._common.remember(key, {m.term for m in matches if not m.ids and m.df > max_df})
         return matches
-
-    def _common_words(self, key: tuple[str, str, str]) -> frozenset[str]:
-        """Words of ``key``'s space and kind counted as too common in the last
-        :data:`COMMON_WORDS_S` seconds (older ones are forgotten)."""
-        words = self._common.get(key)
-        if not words:
-            return frozenset()
-        now = time.monotonic()
-        for word in [w for w, at in words.items() if now - at >= COMMON_WORDS_S]:
-            del words[word]
-        return frozenset(words)
 
     async def _vector(
         self, state: _Request, kind: VectorKind, vector: list[float], depth: int, size: int
