@@ -32,7 +32,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Literal, Self
 
-from kenning.errors import StoreError, StoreUnavailable
+from kenning.errors import StoreError
 from kenning.store.falkordb.ownership import (
     MAX_SOCKET_PATH_BYTES,
     PID_NAME,
@@ -41,7 +41,8 @@ from kenning.store.falkordb.ownership import (
     prepare_dir,
     socket_path_for,
 )
-from kenning.store.falkordb.probe import POLL_SECONDS, Probe, probe
+from kenning.store.falkordb.probe import POLL_SECONDS
+from kenning.store.falkordb.startup import StartLimits, wait_ready
 from kenning.store.falkordb.supervisor import Supervision, watch
 
 __all__ = [
@@ -54,8 +55,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Seconds between two "still loading" log lines while the server reads its files.
-LOADING_LOG_S = 10.0
 
 AppendFsync = Literal["always", "everysec", "no"]
 
@@ -128,9 +127,9 @@ class EmbeddedFalkorDB:
         self._data_dir = Path(data_dir).expanduser().resolve()
         self._socket = socket_path_for(self._data_dir)
         self._appendfsync: AppendFsync = appendfsync
-        self._start_timeout = start_timeout
-        self._load_timeout = load_timeout
-        self._probe_timeout = (supervision or Supervision()).probe_timeout_s
+        self._limits = StartLimits(
+            start_timeout, load_timeout, (supervision or Supervision()).probe_timeout_s
+        )
         self._stop_timeout = stop_timeout
         self._child: _Child | None = None
         self._guard = asyncio.Lock()
@@ -188,8 +187,9 @@ class EmbeddedFalkorDB:
                 another Kenning process (or instance) owns the data dir; an
                 orphaned server could not be stopped; or the server exited
                 during start-up (the message carries the log tail).
-            StoreUnavailable: The server did not answer within
-                ``start_timeout`` seconds (it is killed; retryable).
+            StoreUnavailable: The server stayed silent and idle for
+                ``start_timeout`` seconds, or loaded for longer than
+                ``load_timeout`` (it is killed; retryable).
         """
         async with self._guard:
             if self._child is None:
@@ -332,48 +332,8 @@ class EmbeddedFalkorDB:
             )
 
     async def _wait_ready(self, popen: subprocess.Popen[bytes]) -> None:
-        """Wait until the child answers PING; fail on exit or timeout.
-
-        A server that answers ``LOADING``, or is silent while its CPU time
-        grows, is reading its files (FalkorDB rebuilds vector and full-text
-        indexes on load and answers nothing meanwhile): the wait restarts,
-        up to ``load_timeout`` in all. Only a silent, idle server for
-        ``start_timeout`` seconds counts as a start-up deadlock.
-        """
-        started = time.monotonic()
-        deadline = started + self._start_timeout
-        told = started
-        ticks = _cpu_ticks(popen.pid)
-        while True:
-            code = popen.poll()
-            if code is not None:
-                raise StoreError(
-                    f"FalkorDB server exited with code {code} during start-up "
-                    f"(data dir {self._data_dir}). Log tail:\n{self._log_tail()}"
-                )
-            state = await probe(self._socket, self._probe_timeout)
-            if state is Probe.READY:
-                return
-            now, before, ticks = time.monotonic(), ticks, _cpu_ticks(popen.pid)
-            working = ticks is not None and before is not None and ticks > before
-            if state is Probe.LOADING or working:
-                if now - started >= self._load_timeout:
-                    _kill_sync(popen)
-                    raise StoreUnavailable(
-                        f"FalkorDB server was still loading {self._data_dir} after "
-                        f"{self._load_timeout:g} s. Log tail:\n{self._log_tail()}"
-                    )
-                deadline = now + self._start_timeout
-                if now >= told + LOADING_LOG_S:
-                    told = now
-                    log.info("embedded FalkorDB still loading (%.0f s so far)", now - started)
-            elif now >= deadline:
-                _kill_sync(popen)
-                raise StoreUnavailable(
-                    f"FalkorDB server did not answer PING on {self._socket} within "
-                    f"{self._start_timeout:g} s. Log tail:\n{self._log_tail()}"
-                )
-            await asyncio.sleep(POLL_SECONDS)
+        """See :func:`~kenning.store.falkordb.startup.wait_ready`."""
+        await wait_ready(popen, self._socket, self._data_dir, self._limits, self._log_tail)
 
     def _log_tail(self) -> str:
         """Return the last few KB of the server log (or a note if unreadable)."""
@@ -419,17 +379,6 @@ class _Child:
             except subprocess.TimeoutExpired:
                 _kill_sync(self.popen)
         self.release()
-
-
-def _cpu_ticks(pid: int) -> int | None:
-    """User + system CPU time of ``pid`` in clock ticks (None without /proc)."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-            fields = f.read().rpartition(")")[2].split()
-    except (OSError, ValueError):
-        return None
-    # After the command name: state is field 3 of stat(5); utime, stime are 14, 15.
-    return int(fields[11]) + int(fields[12])
 
 
 def _find_binaries() -> tuple[Path, Path]:
