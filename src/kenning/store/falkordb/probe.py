@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from enum import Enum
 from pathlib import Path
@@ -52,6 +53,7 @@ async def probe(socket: Path, timeout_s: float = 5.0) -> Probe:
     except redis.exceptions.BusyLoadingError:
         return Probe.LOADING
     except (redis.exceptions.RedisError, OSError):
+        _raise_if_cancelled()
         return Probe.NOTHING
     finally:
         await client.aclose()
@@ -89,6 +91,7 @@ class Pinger:
         except redis.exceptions.BusyLoadingError:
             return Probe.LOADING
         except (redis.exceptions.RedisError, OSError):
+            _raise_if_cancelled()
             await self.close()
             return Probe.NOTHING
         return Probe.READY
@@ -99,3 +102,16 @@ class Pinger:
         if client is not None:
             with contextlib.suppress(Exception):
                 await client.aclose()
+
+
+def _raise_if_cancelled() -> None:
+    """Re-raise a cancellation that redis-py reported as a failed PING.
+
+    redis-py can turn a cancellation that lands while it waits for a reply
+    into a timeout or connection error; read as silence, it kept the
+    supervisor's watch (and a start waiting for a loading server) going, and
+    stop() waited for them forever.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError

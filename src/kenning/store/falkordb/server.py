@@ -55,7 +55,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-
 AppendFsync = Literal["always", "everysec", "no"]
 
 LOG_NAME = "falkordb.log"

@@ -84,7 +84,6 @@ async def _watch(server: EmbeddedFalkorDB, policy: Supervision, pinger: Pinger) 
             # A stopped process cannot answer: no need to wait out a PING.
             stopped = _stopped(server.pid)
             answered = not stopped and (await pinger.probe(server.socket_path) is not Probe.NOTHING)
-            _raise_if_cancelled()
             now = time.monotonic()
             if answered:
                 silent_since = None
@@ -115,18 +114,6 @@ async def _watch(server: EmbeddedFalkorDB, policy: Supervision, pinger: Pinger) 
         recent_restarts += 1
         restarted_at = time.monotonic()
         silent_since = None
-
-
-def _raise_if_cancelled() -> None:
-    """Stop the watch if it was cancelled while a PING was in flight.
-
-    redis-py can turn a cancellation that lands while it waits for a reply
-    into a timeout error, which the pinger reports as silence: the watch went
-    on forever and the server's stop() waited for it forever.
-    """
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        raise asyncio.CancelledError
 
 
 def _stopped(pid: int | None) -> bool:
