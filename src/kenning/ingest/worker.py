@@ -24,12 +24,17 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
+    retry_if_exception_type,
     retry_if_not_exception_type,
     stop_after_attempt,
     wait_exponential,
@@ -123,6 +128,10 @@ class IngestWorker:
         self._busy_batch = busy_batch
         #: Names this worker's claims, so its heartbeat renews only its own.
         self.id = new_id("wk")
+        #: Names the batch :meth:`run_forever` claims while one is written.
+        self._second_id = new_id("wk")
+        #: Batches are extracted one at a time, in the order claimed.
+        self._preparing = asyncio.Lock()
 
     async def run_once(self) -> int:
         """Claim and process one batch; returns how many episodes it claimed.
@@ -132,50 +141,64 @@ class IngestWorker:
                 once their lease runs out).
             StoreBusy: no store connection came free in time (likewise).
         """
+        claim = await self._claim(self.id)
+        await self._settle(claim)
+        return claim.size
+
+    async def _claim(self, worker: str) -> _Claim:
+        """Claim a batch as ``worker`` and start, in order, each space's
+        preparation (extraction and the episodes' own vectors) and the
+        claims' heartbeat."""
         now = utcnow()
-        busy = self._foreground is not None and self._foreground.busy
+        busy = self._busy()
         size = min(self._batch, self._busy_batch) if busy else self._batch
         claimed = await self._store.claim_episodes(
-            size, now, now - self._lease, worker=self.id, tenants=self._tenants
+            size, now, now - self._lease, worker=worker, tenants=self._tenants
         )
         groups: Groups = defaultdict(list)
         for item in claimed:
             groups[_scope(item)].append(item.episode)
-        async with self._heartbeat(groups):
+        claim = _Claim(groups, len(claimed))
+        if groups:
+            claim.tasks.append(asyncio.create_task(self._renew_forever(groups, worker)))
             for scope, episodes in groups.items():
-                await self._process(scope, episodes)
-                await self._events.episodes_settled(scope, [e.id for e in episodes])
-        return len(claimed)
+                claim.prepared[scope] = asyncio.create_task(self._prepare(scope, episodes))
+        return claim
 
-    @contextlib.asynccontextmanager
-    async def _heartbeat(self, groups: Groups) -> AsyncIterator[None]:
-        """Renew the claims of ``groups`` every lease/3 while the block runs."""
-        if not groups:
-            yield
-            return
-        task = asyncio.create_task(self._renew_forever(groups))
+    async def _settle(self, claim: _Claim) -> None:
+        """Write each space's episodes of ``claim`` (retrying, then one by one,
+        then marking failures) and report them settled; the heartbeat and any
+        preparation left stop whether or not this raises."""
         try:
-            yield
+            for scope, episodes in claim.groups.items():
+                await self._process(scope, episodes, claim.prepared.pop(scope))
+                await self._events.episodes_settled(scope, [e.id for e in episodes])
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await claim.drop()
 
-    async def _renew_forever(self, groups: Groups) -> None:
+    def _busy(self) -> bool:
+        """Whether API requests are in flight (the worker then gives way)."""
+        return self._foreground is not None and self._foreground.busy
+
+    async def _renew_forever(self, groups: Groups, worker: str) -> None:
+        """Renew ``worker``'s claims of ``groups`` every lease/3 until cancelled."""
         interval = self._lease.total_seconds() / 3
         while True:
             await asyncio.sleep(interval)
             now = utcnow()
             for scope, episodes in groups.items():
                 try:
-                    await self._store.renew_claims(scope, self.id, [e.id for e in episodes], now)
+                    await self._store.renew_claims(scope, worker, [e.id for e in episodes], now)
                 except KenningError as exc:  # a missed beat must not stop the batch
                     log.warning("could not renew ingest claims in %s: %s", scope.space, exc)
 
-    async def _process(self, scope: Scope, episodes: list[Episode]) -> None:
-        """Run the batch with retries; then one by one; then mark failures."""
+    async def _process(
+        self, scope: Scope, episodes: list[Episode], prepared: asyncio.Task[_Prepared] | None = None
+    ) -> None:
+        """Run the batch with retries (the first try takes ``prepared`` when
+        given); then one by one; then mark failures."""
         try:
-            await self._with_retries(scope, episodes)
+            await self._with_retries(scope, episodes, prepared)
             return
         except _NOT_NOW:
             raise
@@ -198,7 +221,9 @@ class IngestWorker:
             except Exception as exc:
                 await self._fail(scope, [episode], exc)
 
-    async def _with_retries(self, scope: Scope, episodes: list[Episode]) -> None:
+    async def _with_retries(
+        self, scope: Scope, episodes: list[Episode], prepared: asyncio.Task[_Prepared] | None
+    ) -> None:
         def log_retry(state: RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
             log.warning(
@@ -214,36 +239,53 @@ class IngestWorker:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._retries + 1),
             wait=wait_exponential(multiplier=self._backoff, max=MAX_BACKOFF_S),
-            retry=retry_if_not_exception_type(_NOT_NOW),
+            # Not a cancellation either (a BaseException): tenacity would
+            # swallow it and try again, and a stopped worker would go on.
+            retry=retry_if_exception_type(Exception) & retry_if_not_exception_type(_NOT_NOW),
             before_sleep=log_retry,
             reraise=True,
         )
         async for attempt in retrying:
             with attempt:
-                await self._attempt(scope, episodes)
+                ready, prepared = prepared, None  # a retry prepares afresh
+                await self._attempt(scope, episodes, ready)
 
-    async def _attempt(self, scope: Scope, episodes: list[Episode]) -> None:
-        """Extract, embed and write ``episodes`` once (safe to repeat).
-
-        The episodes' own text is embedded while they are extracted: the
-        model runs outside the GIL, so on two cores the embedding of one
-        overlaps the parse of the other. Before each CPU step the worker
-        gives way (bounded) to API requests in flight.
-        """
-        await self._give_way()
-        texts = [embedding_text(e) for e in episodes]
-        extractions, said = await asyncio.gather(
-            self._extract(scope, episodes), asyncio.to_thread(self._embedder.embed, texts)
-        )
-        write = from_extractions(episodes, extractions)
+    async def _attempt(
+        self, scope: Scope, episodes: list[Episode], prepared: asyncio.Task[_Prepared] | None = None
+    ) -> None:
+        """Extract, embed and write ``episodes`` once (safe to repeat); with
+        ``prepared``, the extraction already started for them."""
+        ready = await (prepared if prepared is not None else self._prepare(scope, episodes))
+        write = from_extractions(episodes, ready.extractions)
         texts = [f.text for f in write.facts] + [e.name for e in write.entities]
         await self._give_way()
         vectors = (await asyncio.to_thread(self._embedder.embed, texts)).tolist()
         n_facts = len(write.facts)
         write.fact_vectors = {f.id: vectors[i] for i, f in enumerate(write.facts)}
         write.entity_vectors = {e.key: vectors[n_facts + i] for i, e in enumerate(write.entities)}
-        write.episode_vectors = {e.id: v for e, v in zip(episodes, said.tolist(), strict=True)}
+        write.episode_vectors = {
+            e.id: v for e, v in zip(episodes, ready.said.tolist(), strict=True)
+        }
         await self._supersession.write(scope, write, [e.id for e in episodes], utcnow())
+
+    async def _prepare(self, scope: Scope, episodes: list[Episode]) -> _Prepared:
+        """The episodes' extractions and own vectors, one batch at a time.
+
+        The episodes' own text is embedded while they are extracted: the
+        model runs outside the GIL, so on two cores the embedding of one
+        overlaps the parse of the other. Batches take turns here (an
+        extractor need not be thread-safe), so a batch claimed ahead is
+        parsed while the one before it embeds its facts and is written.
+        Before the CPU step the worker gives way (bounded) to API requests
+        in flight.
+        """
+        async with self._preparing:
+            await self._give_way()
+            texts = [embedding_text(e) for e in episodes]
+            extractions, said = await asyncio.gather(
+                self._extract(scope, episodes), asyncio.to_thread(self._embedder.embed, texts)
+            )
+        return _Prepared(extractions, said)
 
     async def _give_way(self) -> None:
         """Before a CPU step: wait (bounded) while API requests are in flight."""
@@ -281,21 +323,99 @@ class IngestWorker:
 
     async def run_forever(self, wake: asyncio.Event, poll_s: float = 0.25) -> None:
         """Process batches until cancelled; sleeps ``poll_s`` s (or until woken)
-        when idle, and backs off up to 10 s while the store is down."""
+        when idle, and backs off up to 10 s while the store is down.
+
+        While a batch is written the next one is claimed (under this worker's
+        second id, so neither batch retakes the other's claims as its own
+        dropped ones) and extracted: on two cores the parse of one batch
+        overlaps the embedding and write of the one before, and batches are
+        still written in the order claimed. Not while API requests are in
+        flight: then one small batch at a time, as ever.
+        """
         backoff = poll_s
-        while True:
-            try:
-                busy = await self.run_once()
-                backoff = poll_s
-            except _NOT_NOW as exc:
-                # A worker that stopped here would leave every later episode pending.
-                log.warning("graph store not answering, retrying in %.1f s: %s", backoff, exc)
-                busy, backoff = 0, min(backoff * 2, 10.0)
-            if busy:
-                continue
-            wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=backoff)
+        ids = (self.id, self._second_id)
+        turn = 0
+        ahead: _Claim | None = None
+        try:
+            while True:
+                try:
+                    claim = ahead or await self._claim(ids[turn])
+                    ahead = None
+                    if claim.size and not self._busy():
+                        turn ^= 1
+                        ahead = await self._settle_claiming(claim, ids[turn])
+                    else:
+                        await self._settle(claim)
+                    busy = claim.size
+                    backoff = poll_s
+                except _NOT_NOW as exc:
+                    # A worker that stopped here would leave every later episode pending.
+                    log.warning("graph store not answering, retrying in %.1f s: %s", backoff, exc)
+                    busy, backoff = 0, min(backoff * 2, 10.0)
+                if busy:
+                    continue
+                wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), timeout=backoff)
+        finally:
+            if ahead is not None:  # cancelled between two batches
+                await ahead.drop()
+
+    async def _settle_claiming(self, claim: _Claim, worker: str) -> _Claim:
+        """Settle ``claim`` while the next batch is claimed as ``worker`` and
+        prepared; returns that next batch.
+
+        Raises:
+            StoreUnavailable, StoreBusy: settling or the next claim could not
+                reach the store (a next batch claimed meanwhile is dropped).
+        """
+        following = asyncio.create_task(self._claim(worker))
+        try:
+            await self._settle(claim)
+        except BaseException:
+            await _discard(following)
+            raise
+        return await following
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """A batch's extractions, in episode order, and its episodes' own
+    vectors: ``(episodes, dimension)`` float32."""
+
+    extractions: list[Extraction]
+    said: npt.NDArray[np.float32]
+
+
+@dataclass(slots=True)
+class _Claim:
+    """A claimed batch: its episodes by space, how many, each space's
+    preparation not yet taken, and the tasks (heartbeat) that end with it."""
+
+    groups: Groups
+    size: int
+    prepared: dict[Scope, asyncio.Task[_Prepared]] = field(default_factory=dict)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def drop(self) -> None:
+        """Stop the heartbeat and any preparation left; their errors are moot."""
+        pending: list[asyncio.Task[Any]] = [*self.tasks, *self.prepared.values()]
+        self.prepared.clear()
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+
+async def _discard(task: asyncio.Task[_Claim]) -> None:
+    """Cancel a claim being made ahead; if it was made, drop it (its
+    episodes stay claimed by that id and are retaken by its next claim, or
+    by anyone once the lease runs out)."""
+    task.cancel()
+    try:
+        claim = await task
+    except BaseException:  # cancelled, or the claim itself failed: nothing held
+        return
+    await claim.drop()
 
 
 def _describe(exc: BaseException | None) -> str:
