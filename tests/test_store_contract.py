@@ -987,6 +987,30 @@ async def test_entity_facts_follow_facts_in_both_directions(store: Any, scope: S
     assert await store.entity_facts(scope, [bob.id], T3, T3, 1) == []  # Bob has 2 facts
 
 
+async def test_entity_facts_expand_a_neighbour_only_within_the_degree_cap(
+    store: Any, scope: Scope
+) -> None:
+    """A seed's neighbour with more facts than the cap, counted in both
+    directions, comes back unexpanded (no hop 2); within the cap it is
+    expanded. FalkorDB counts degrees with indegree/outdegree, Neo4j with
+    a pattern: both must count the same facts."""
+    ann, bob, cat, dan = (entity(name) for name in ("Ann", "Bob", "Cat", "Dan"))
+    rows = [
+        fact("Ann", "knows", "Bob", "Ann knows Bob"),  # into Bob
+        fact("Cat", "likes", "Bob", "Cat likes Bob"),  # into Bob
+        fact("Bob", "met", "Dan", "Bob met Dan"),  # out of Bob: Bob has 3 facts
+    ]
+    write = GraphWrite(entities=[ann, bob, cat, dan], facts=rows)
+    knows, likes, met = await store.write_graph(scope, write, [], T1)
+
+    capped = await store.entity_facts(scope, [ann.id], T3, T3, 2)
+    assert [(r.seed, r.id, r.second) for r in capped] == [(ann.id, knows, [])]
+    expanded = await store.entity_facts(scope, [ann.id], T3, T3, 3)
+    assert [(r.seed, r.id, sorted(r.second)) for r in expanded] == [
+        (ann.id, knows, sorted([likes, met]))
+    ]
+
+
 # -- 7. isolation ---------------------------------------------------------------------
 
 
