@@ -105,6 +105,18 @@ async def _submit_all(store: FalkorStore) -> tuple[list[str], dict[str, str]]:
     return jobs, contents
 
 
+async def _slow_worker(
+    store: FalkorStore, models: tuple[Any, Any], timeline: Timeline, **kw: Any
+) -> tuple[list[str], IngestWorker, SlowSupersession]:
+    """:data:`TURNS` submitted, and a worker of two-turn batches whose parses
+    and held writes go on ``timeline``: ``(job ids, worker, its supersession)``."""
+    jobs, contents = await _submit_all(store)
+    supersession = SlowSupersession(store, timeline, contents)
+    extractor = RecordingExtractor(models[0], timeline)
+    worker = IngestWorker(store, extractor, models[1], batch=2, supersession=supersession, **kw)
+    return jobs, worker, supersession
+
+
 async def _settled(store: FalkorStore, jobs: list[str], timeout_s: float = 90) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -125,15 +137,7 @@ async def test_the_next_batch_is_parsed_while_one_is_written_in_claim_order(
     store: FalkorStore, models: tuple[Any, Any]
 ) -> None:
     timeline = Timeline()
-    jobs, contents = await _submit_all(store)
-    supersession = SlowSupersession(store, timeline, contents)
-    worker = IngestWorker(
-        store,
-        RecordingExtractor(models[0], timeline),
-        models[1],
-        batch=2,
-        supersession=supersession,
-    )
+    jobs, worker, _ = await _slow_worker(store, models, timeline)
     task = asyncio.create_task(worker.run_forever(asyncio.Event(), poll_s=0.05))
     try:
         assert await _settled(store, jobs), "not every episode was written"
@@ -151,18 +155,8 @@ async def test_the_next_batch_is_parsed_while_one_is_written_in_claim_order(
 async def test_stopped_between_batches_nothing_stays_claimed(
     store: FalkorStore, models: tuple[Any, Any]
 ) -> None:
-    timeline = Timeline()
-    jobs, contents = await _submit_all(store)
-    supersession = SlowSupersession(store, timeline, contents)
     lease_s = 2.0
-    worker = IngestWorker(
-        store,
-        RecordingExtractor(models[0], timeline),
-        models[1],
-        batch=2,
-        lease_s=lease_s,
-        supersession=supersession,
-    )
+    jobs, worker, supersession = await _slow_worker(store, models, Timeline(), lease_s=lease_s)
     task = asyncio.create_task(worker.run_forever(asyncio.Event(), poll_s=0.05))
     await asyncio.wait_for(supersession.started.wait(), 60)
     await _stop(task)  # mid-write, with the next batch claimed ahead
@@ -174,7 +168,7 @@ async def test_stopped_between_batches_nothing_stays_claimed(
     ]
     assert left == [], "the stopped worker left tasks running (a heartbeat renews for ever)"
     # Claims run out after the lease: another worker takes everything, and
-    # every episode ends up written once.
+    # every episode ends up done.
     other = IngestWorker(store, models[0], models[1], batch=2, lease_s=lease_s)
     await asyncio.sleep(lease_s + 0.5)
     again = asyncio.create_task(other.run_forever(asyncio.Event(), poll_s=0.05))
