@@ -1,8 +1,9 @@
 // Claim pending episodes (any tenant) for the ingest worker $worker. A claim
 // older than $stale_before belongs to a worker that died (live workers renew
-// theirs with renew_claims), so it is taken again. A worker claims only when
-// it holds no batch, so its own claims still processing were dropped (the
-// store went away mid-batch) and are taken again at once.
+// theirs with renew_claims), so it is taken again. A worker id claims only
+// when it holds no batch (the batch a worker claims ahead, while one is
+// written, goes under its second id), so its own claims still processing
+// were dropped (the store went away mid-batch) and are taken again at once.
 // $tenants limits the worker to those tenants (empty: every tenant).
 MATCH (e:Episode)
 WHERE (e.status = 'pending'
