@@ -160,7 +160,7 @@ class IngestWorker:
             groups[_scope(item)].append(item.episode)
         claim = _Claim(groups, len(claimed))
         if groups:
-            claim.tasks.append(asyncio.create_task(self._renew_forever(groups, worker)))
+            claim.heartbeat = asyncio.create_task(self._renew_forever(groups, worker))
             for scope, episodes in groups.items():
                 claim.prepared[scope] = asyncio.create_task(self._prepare(scope, episodes))
         return claim
@@ -390,16 +390,18 @@ class _Prepared:
 @dataclass(slots=True)
 class _Claim:
     """A claimed batch: its episodes by space, how many, each space's
-    preparation not yet taken, and the tasks (heartbeat) that end with it."""
+    preparation not yet taken, and the heartbeat renewing its claims."""
 
     groups: Groups
     size: int
     prepared: dict[Scope, asyncio.Task[_Prepared]] = field(default_factory=dict)
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    heartbeat: asyncio.Task[None] | None = None
 
     async def drop(self) -> None:
         """Stop the heartbeat and any preparation left; their errors are moot."""
-        pending: list[asyncio.Task[Any]] = [*self.tasks, *self.prepared.values()]
+        pending: list[asyncio.Task[Any]] = [*self.prepared.values()]
+        if self.heartbeat is not None:
+            pending.append(self.heartbeat)
         self.prepared.clear()
         for task in pending:
             task.cancel()
