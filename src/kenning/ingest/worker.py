@@ -158,7 +158,7 @@ class IngestWorker:
         groups: Groups = defaultdict(list)
         for item in claimed:
             groups[_scope(item)].append(item.episode)
-        claim = _Claim(groups, len(claimed))
+        claim = _Claim(groups)
         if groups:
             claim.heartbeat = asyncio.create_task(self._renew_forever(groups, worker))
             for scope, episodes in groups.items():
@@ -389,13 +389,17 @@ class _Prepared:
 
 @dataclass(slots=True)
 class _Claim:
-    """A claimed batch: its episodes by space, how many, each space's
-    preparation not yet taken, and the heartbeat renewing its claims."""
+    """A claimed batch: its episodes by space, each space's preparation not
+    yet taken, and the heartbeat renewing its claims."""
 
     groups: Groups
-    size: int
     prepared: dict[Scope, asyncio.Task[_Prepared]] = field(default_factory=dict)
     heartbeat: asyncio.Task[None] | None = None
+
+    @property
+    def size(self) -> int:
+        """How many episodes the batch holds."""
+        return sum(len(episodes) for episodes in self.groups.values())
 
     async def drop(self) -> None:
         """Stop the heartbeat and any preparation left; their errors are moot."""
