@@ -25,7 +25,6 @@ small space cannot be measured alone and ``alone`` is null).
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import random
 import sys
@@ -41,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks import engines
 from benchmarks.stats import percentile
 
-from kenning.api.runtime import load_embedder, search_config
+from kenning.api.runtime import freeze_startup_objects, load_embedder, search_config
 from kenning.config import load_settings
 from kenning.domain.ids import content_hash, dedup_key, new_id
 from kenning.domain.models import Scope
@@ -376,8 +375,7 @@ async def run(args: argparse.Namespace, where: engines.Target) -> dict[str, Any]
     # it a full collection scans the models' objects, ~230 ms here, about once
     # every 150 searches, and the benchmark's p99 would show pauses that
     # `kenning serve` does not have.
-    gc.collect()
-    gc.freeze()
+    freeze_startup_objects()
     search = SearchService(
         store,
         embedder,
